@@ -1,0 +1,63 @@
+"""Settings read from the environment (CUNYI_*), with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CUNYI_", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'cunyi.db'}")
+    secret_key: str = ""
+    secret_key_file: Path = VAR_DIR / "secret_key"
+    upload_dir: Path = VAR_DIR / "uploads"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # sessions
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    # Secure cookies: "auto" follows the request scheme; "true"/"false" force it.
+    cookie_secure: str = "auto"
+    # login throttling
+    login_max_failures_account: int = 10
+    login_max_failures_address: int = 50
+    login_window_minutes: int = 15
+    # activation codes
+    activation_days: int = 14
+    # argon2 cost (lower only in tests)
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    # pool size for PostgreSQL (threadpool has 40 workers)
+    db_pool_size: int = 20
+    # largest roster file accepted
+    roster_max_bytes: int = 5 * 1024 * 1024
+    log_sql: bool = False
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, or one generated once into var/ and reused."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_key_file
+        if path.exists():
+            key = path.read_text().strip()
+            if key:
+                return key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key + "\n")
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,26 @@
+"""All tables. Import this package before using SQLModel.metadata."""
+
+from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead
+from app.models.auth import ActivationCode, SecurityEvent, UserSession
+from app.models.base import utcnow
+from app.models.people import MemberRole, Membership, TownshipMonitor, User
+from app.models.places import County, Household, Township, Village, VillagerGroup
+
+__all__ = [
+    "PLATFORM_CHAIN",
+    "ActivationCode",
+    "AuditEvent",
+    "AuditHead",
+    "County",
+    "Household",
+    "MemberRole",
+    "Membership",
+    "SecurityEvent",
+    "Township",
+    "TownshipMonitor",
+    "User",
+    "UserSession",
+    "Village",
+    "VillagerGroup",
+    "utcnow",
+]

@@ -1,0 +1,44 @@
+"""The audit chain: append-only events per village, each hashing the one before."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+
+# Events that belong to no village (counties, townships, villages created; admin grants)
+# form their own chain under this id.
+PLATFORM_CHAIN = 0
+
+
+class AuditEvent(SQLModel, table=True):
+    """One state change. UPDATE and DELETE are refused by database triggers (see migrations).
+
+    `village_id` carries no foreign key on purpose: nothing may cascade into the record.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("village_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int
+    seq: int
+    actor_id: int | None = None
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=40)
+    entity_id: str | None = Field(default=None, max_length=40)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditHead(SQLModel, table=True):
+    """The last event of each chain. Locking this row orders one village's writers only."""
+
+    __tablename__ = "audit_head"
+    village_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    seq: int = 0
+    hash: str = Field(max_length=64)

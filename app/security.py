@@ -1,0 +1,213 @@
+"""The HTTP side of security: who is calling (cookie or bearer), CSRF, cookies, headers.
+
+Passwords, sessions and throttling live in services/auth.py; permission checks in
+services/access.py. This module only reads and writes HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request, Response
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import session_scope
+from app.models import User, UserSession
+from app.services import auth
+from app.services.access import Actor, load_actor
+from app.services.errors import Forbidden
+
+SESSION_COOKIE = "cunyi_session"
+ANON_COOKIE = "cunyi_anon"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class CsrfError(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("页面已过期或来源不明，请返回上一页刷新后再提交")
+
+
+@dataclass
+class AuthContext:
+    user: User
+    row: UserSession
+    via: str  # "cookie" or "bearer"
+    actor: Actor
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    yield from session_scope(request.app.state.engine)
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def current_auth(
+    request: Request,
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+) -> AuthContext | None:
+    """The caller's live session: a bearer token first, else the session cookie."""
+    if hasattr(request.state, "auth"):
+        return request.state.auth
+    token, via, kind = _bearer(request), "bearer", "api"
+    if token is None:
+        token, via, kind = request.cookies.get(SESSION_COOKIE), "cookie", "web"
+    result = None
+    row = auth.resolve(db, settings, token, kind) if token else None
+    if row is not None:
+        user = db.get(User, row.user_id)
+        if user is not None and user.status == "active":
+            result = AuthContext(user=user, row=row, via=via, actor=load_actor(db, user))
+    request.state.auth = result
+    return result
+
+
+def current_actor(ctx: AuthContext | None = Depends(current_auth)) -> Actor | None:
+    return ctx.actor if ctx else None
+
+
+# --- CSRF -----------------------------------------------------------------------------------
+
+def anon_csrf(settings: Settings, anon_id: str) -> str:
+    key = settings.resolved_secret_key().encode()
+    return hmac.new(key, f"anon:{anon_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token_for(request: Request) -> str:
+    """The token forms of this page must send back: the session's, or one tied to the anon cookie."""
+    ctx = getattr(request.state, "auth", None)
+    if ctx is not None and ctx.via == "cookie":
+        return ctx.row.csrf_token
+    anon = request.cookies.get(ANON_COOKIE)
+    if not anon:
+        anon = getattr(request.state, "new_anon", None) or secrets.token_urlsafe(16)
+        request.state.new_anon = anon
+    return anon_csrf(request.app.state.settings, anon)
+
+
+async def web_csrf(request: Request, ctx: AuthContext | None = Depends(current_auth)) -> None:
+    """Every unsafe page request must carry the form token (checked before the handler runs)."""
+    if request.method not in UNSAFE:
+        return
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
+    if ctx is not None and ctx.via == "cookie":
+        expected = ctx.row.csrf_token
+    else:
+        anon = request.cookies.get(ANON_COOKIE)
+        if not anon:
+            raise CsrfError()
+        expected = anon_csrf(request.app.state.settings, anon)
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise CsrfError()
+
+
+async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_auth)) -> None:
+    """Cookie-authenticated unsafe API calls need the X-CSRF-Token header; bearer calls do not."""
+    if request.method not in UNSAFE or ctx is None or ctx.via != "cookie":
+        return
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent or not hmac.compare_digest(sent, ctx.row.csrf_token):
+        raise CsrfError()
+
+
+# --- cookies --------------------------------------------------------------------------------
+
+def _secure(request: Request) -> bool:
+    mode = request.app.state.settings.cookie_secure.lower()
+    if mode in ("true", "1", "yes"):
+        return True
+    if mode in ("false", "0", "no"):
+        return False
+    return request.url.scheme == "https"
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_max_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def set_anon_cookie(request: Request, response: Response) -> None:
+    anon = getattr(request.state, "new_anon", None)
+    if anon and not request.cookies.get(ANON_COOKIE):
+        response.set_cookie(ANON_COOKIE, anon, httponly=True, samesite="lax", secure=_secure(request), path="/")
+
+
+# --- headers --------------------------------------------------------------------------------
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# The OpenAPI pages load Swagger UI / ReDoc from their CDN with an inline bootstrap script.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: security headers on every response."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else CSP
+        static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = {
+                    b"content-security-policy": csp.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"x-frame-options": b"DENY",
+                    b"referrer-policy": b"same-origin",
+                    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+                    b"cross-origin-opener-policy": b"same-origin",
+                }
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                if not static and not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,99 @@
+"""Who is acting, and the one permission rule every use case applies.
+
+Rule: an admin may do anything; a member acts in their own village with the roles they hold;
+a township monitor reads (and audits) the villages of their township. Outside that scope an
+object does not exist for the actor (404), so villages cannot probe each other; inside it, a
+missing role is a 403 that names the role needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.domain.roles import VILLAGE_ROLES
+from app.models import MemberRole, Membership, TownshipMonitor, User, Village
+from app.services.errors import Forbidden, NotFound, Unauthorized
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User
+    village_id: int | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    monitor_of: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user.is_admin
+
+    def has(self, village_id: int, *roles: str) -> bool:
+        if self.is_admin:
+            return True
+        return self.village_id == village_id and bool(self.roles.intersection(roles))
+
+    def is_member(self, village_id: int) -> bool:
+        return self.village_id == village_id
+
+    def monitors(self, village: Village) -> bool:
+        return village.township_id in self.monitor_of
+
+
+def load_actor(session: Session, user: User) -> Actor:
+    """Two queries: membership with roles, then monitored townships."""
+    rows = session.execute(
+        select(Membership.village_id, MemberRole.role)
+        .join(MemberRole, MemberRole.membership_id == Membership.id, isouter=True)
+        .where(Membership.user_id == user.id)
+    ).all()
+    village_id = rows[0][0] if rows else None
+    roles = frozenset(role for _, role in rows if role)
+    monitor_of = frozenset(
+        session.execute(select(TownshipMonitor.township_id).where(TownshipMonitor.user_id == user.id)).scalars()
+    )
+    return Actor(user=user, village_id=village_id, roles=roles, monitor_of=monitor_of)
+
+
+def require_login(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise Unauthorized("请先登录")
+    return actor
+
+
+def require(
+    actor: Actor | None,
+    village: Village,
+    *roles: str,
+    monitor: bool = False,
+) -> Actor:
+    """Allow the actor to act on `village` with one of `roles` (any member when none named).
+
+    `monitor=True` also lets the township's monitors in (for reading and auditing).
+    """
+    actor = require_login(actor)
+    if actor.is_admin:
+        return actor
+    if actor.is_member(village.id):
+        if not roles or actor.roles.intersection(roles):
+            return actor
+        if monitor and actor.monitors(village):
+            return actor
+        needed = "或".join(VILLAGE_ROLES[r] for r in roles)
+        raise Forbidden(f"这项操作需要{needed}身份")
+    if monitor and actor.monitors(village):
+        return actor
+    raise NotFound("找不到这个村")
+
+
+def require_admin(actor: Actor | None) -> Actor:
+    actor = require_login(actor)
+    if not actor.is_admin:
+        raise Forbidden("这项操作需要系统管理员身份")
+    return actor

@@ -1,0 +1,136 @@
+"""Writing and verifying the audit chain (DESIGN §2 "Audit").
+
+`record` runs inside the caller's transaction: the event commits or rolls back with the change it
+describes. The first statement bumps the chain's head row, which takes the lock: on PostgreSQL a
+row lock on that village's head only (other villages write on), on SQLite the database write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from app.domain.audit_chain import GENESIS, ChainRow, VerifyResult, canonical, link_hash, verify
+from app.models import AuditEvent, AuditHead, utcnow
+from app.services.pagination import Page, clamp
+
+
+def record(
+    session: Session,
+    *,
+    village_id: int,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    session.flush()  # give new rows their ids before they are named in the payload
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(AuditHead).values(village_id=village_id, seq=0, hash=GENESIS).on_conflict_do_nothing()
+    )
+    session.execute(update(AuditHead).where(AuditHead.village_id == village_id).values(seq=AuditHead.seq + 1))
+    seq, prev = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.village_id == village_id)
+    ).one()
+    now = utcnow()
+    entity_key = None if entity_id is None else str(entity_id)
+    payload = canonical(
+        {
+            "village_id": village_id,
+            "seq": seq,
+            "actor_id": actor_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_key,
+            "at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "data": data or {},
+        }
+    )
+    digest = link_hash(prev, payload)
+    session.execute(update(AuditHead).where(AuditHead.village_id == village_id).values(hash=digest))
+    event = AuditEvent(
+        village_id=village_id,
+        seq=seq,
+        actor_id=actor_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_key,
+        payload=payload,
+        prev_hash=prev,
+        hash=digest,
+        created_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def head(session: Session, village_id: int) -> tuple[int, str]:
+    row = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.village_id == village_id)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _rows(session: Session, village_id: int) -> Iterator[ChainRow]:
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.village_id == village_id)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=1000)
+    )
+    for event in session.execute(stmt).scalars():
+        yield ChainRow(
+            seq=event.seq,
+            village_id=event.village_id,
+            actor_id=event.actor_id,
+            action=event.action,
+            entity=event.entity,
+            entity_id=event.entity_id,
+            payload=bytes(event.payload),
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+        )
+
+
+def verify_chain(session: Session, village_id: int) -> VerifyResult:
+    """Recompute every link; also check the head row agrees with the last event."""
+    result = verify(_rows(session, village_id))
+    if not result.ok:
+        return result
+    stored = session.get(AuditHead, village_id)
+    if stored is not None and (stored.seq, stored.hash) != (result.head_seq, result.head_hash):
+        return VerifyResult(
+            False,
+            result.checked,
+            result.head_seq,
+            result.head_hash,
+            result.head_seq + 1,
+            f"链尾缺失：记录的链头为第 {stored.seq} 条，实际只到第 {result.head_seq} 条",
+        )
+    return result
+
+
+def events(session: Session, village_id: int, *, after: int = 0, page: int = 1, per_page: int = 50) -> Page:
+    page, per_page = clamp(page, per_page)
+    where = (AuditEvent.village_id == village_id, AuditEvent.seq > after)
+    total = session.execute(select(func.count()).select_from(AuditEvent).where(*where)).scalar_one()
+    items = list(
+        session.execute(
+            select(AuditEvent)
+            .where(*where)
+            .order_by(AuditEvent.seq)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).scalars()
+    )
+    return Page(items, total, page, per_page)

@@ -1,0 +1,311 @@
+"""Logging in and out, sessions, passwords, activation codes, throttling, the security log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import lru_cache
+
+from passlib.context import CryptContext
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from app.config import Settings
+from app.domain.people import (
+    CODE_ALPHABET,
+    CODE_LENGTH,
+    normalize_code,
+    normalize_phone,
+    password_problem,
+)
+from app.models import ActivationCode, Membership, SecurityEvent, User, UserSession, utcnow
+from app.services import audit
+from app.services.errors import Invalid, TooMany, Unauthorized
+
+# Only refresh last_seen_at this often, so reading pages does not write on every request.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@lru_cache(maxsize=4)
+def _context(time_cost: int, memory_kib: int) -> CryptContext:
+    return CryptContext(
+        schemes=["argon2"],
+        deprecated="auto",
+        argon2__rounds=time_cost,
+        argon2__memory_cost=memory_kib,
+    )
+
+
+def password_context(settings: Settings) -> CryptContext:
+    return _context(settings.argon2_time_cost, settings.argon2_memory_kib)
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    return _context(time_cost, memory_kib).hash(secrets.token_urlsafe(16))
+
+
+def hash_password(settings: Settings, password: str) -> str:
+    return password_context(settings).hash(password)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def code_hash(settings: Settings, code: str) -> str:
+    key = settings.resolved_secret_key().encode()
+    return hmac.new(key, normalize_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def log_event(
+    session: Session,
+    kind: str,
+    *,
+    user_id: int | None = None,
+    phone: str | None = None,
+    ip: str | None = None,
+    detail: str | None = None,
+) -> None:
+    session.add(SecurityEvent(kind=kind, user_id=user_id, phone=phone, ip=ip, detail=detail))
+
+
+def _recent_failures(session: Session, settings: Settings, kind: str, **where: str | None) -> int:
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    stmt = select(func.count()).select_from(SecurityEvent).where(
+        SecurityEvent.kind == kind, SecurityEvent.created_at >= since
+    )
+    for column, value in where.items():
+        stmt = stmt.where(getattr(SecurityEvent, column) == value)
+    return session.execute(stmt).scalar_one()
+
+
+def _throttle(session: Session, settings: Settings, kind: str, phone: str, ip: str | None) -> None:
+    """Refuse before any password hashing when an account or an address has failed too often."""
+    minutes = settings.login_window_minutes
+    too_many = _recent_failures(session, settings, kind, phone=phone) >= settings.login_max_failures_account
+    if not too_many and ip:
+        too_many = _recent_failures(session, settings, kind, ip=ip) >= settings.login_max_failures_address
+    if too_many:
+        log_event(session, "throttled", phone=phone, ip=ip, detail=kind)
+        session.commit()
+        raise TooMany(f"失败次数太多，请 {minutes} 分钟后再试", retry_after=minutes * 60)
+
+
+@dataclass
+class NewSession:
+    token: str
+    row: UserSession
+    user: User
+
+
+def _open_session(session: Session, settings: Settings, user: User, kind: str, ip, user_agent) -> NewSession:
+    token = secrets.token_urlsafe(32)  # 256 bits
+    now = utcnow()
+    row = UserSession(
+        token_hash=token_hash(token),
+        user_id=user.id,
+        kind=kind,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_max_hours),
+        ip=ip,
+        user_agent=(user_agent or "")[:200] or None,
+    )
+    session.add(row)
+    return NewSession(token, row, user)
+
+
+def login(
+    session: Session,
+    settings: Settings,
+    phone: str,
+    password: str,
+    *,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    kind: str = "web",
+) -> NewSession:
+    phone = normalize_phone(phone)
+    _throttle(session, settings, "login_failed", phone, ip)
+    user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
+    context = password_context(settings)
+    if user is None or user.password_hash is None:
+        context.verify(password, _dummy_hash(settings.argon2_time_cost, settings.argon2_memory_kib))
+        ok, new_hash = False, None
+    else:
+        ok, new_hash = context.verify_and_update(password, user.password_hash)
+    if not ok or user is None or user.status == "disabled":
+        log_event(session, "login_failed", user_id=user.id if user else None, phone=phone, ip=ip)
+        session.commit()
+        if ok and user is not None:
+            raise Unauthorized("这个账号已停用，请联系村委会")
+        if user is not None and user.status == "pending":
+            raise Unauthorized("账号还没有激活：请先用村委会给的激活码设置密码")
+        raise Unauthorized("手机号或密码不对")
+    if new_hash:
+        user.password_hash = new_hash
+    opened = _open_session(session, settings, user, kind, ip, user_agent)
+    log_event(session, "login_ok", user_id=user.id, phone=phone, ip=ip, detail=kind)
+    session.commit()
+    return opened
+
+
+def resolve(session: Session, settings: Settings, token: str | None, kind: str) -> UserSession | None:
+    """The live session for a token, or None (unknown, revoked, idle too long, or too old)."""
+    if not token or len(token) > 200:
+        return None
+    row = session.execute(
+        select(UserSession).where(UserSession.token_hash == token_hash(token), UserSession.kind == kind)
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return None
+    now = utcnow()
+    if now >= row.expires_at or now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+        return None
+    if now - row.last_seen_at > TOUCH_EVERY:
+        session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+        session.commit()
+        row.last_seen_at = now
+    return row
+
+
+def logout(session: Session, row: UserSession, *, ip: str | None = None) -> None:
+    session.execute(update(UserSession).where(UserSession.id == row.id).values(revoked_at=utcnow()))
+    log_event(session, "logout", user_id=row.user_id, ip=ip, detail=row.kind)
+    session.commit()
+
+
+def change_password(
+    session: Session,
+    settings: Settings,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    kind: str = "web",
+) -> NewSession:
+    """Check the old password, set the new one, revoke every session, open a fresh one here."""
+    if user.password_hash is None or not password_context(settings).verify(current, user.password_hash):
+        log_event(session, "password_change_failed", user_id=user.id, ip=ip)
+        session.commit()
+        raise Invalid("原密码不对", field="current_password")
+    problem = password_problem(new, user.phone)
+    if problem:
+        raise Invalid(problem, field="new_password")
+    now = utcnow()
+    user.password_hash = hash_password(settings, new)
+    user.password_changed_at = now
+    session.add(user)
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    opened = _open_session(session, settings, user, kind, ip, user_agent)
+    log_event(session, "password_changed", user_id=user.id, ip=ip)
+    session.commit()
+    return opened
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def issue_code(
+    session: Session, settings: Settings, user: User, village_id: int, created_by: int | None
+) -> tuple[str, ActivationCode]:
+    """A fresh single-use code; earlier unused codes of the user stop working. Caller commits."""
+    now = utcnow()
+    session.execute(
+        update(ActivationCode)
+        .where(
+            ActivationCode.user_id == user.id,
+            ActivationCode.used_at.is_(None),
+            ActivationCode.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    code = new_code()
+    row = ActivationCode(
+        user_id=user.id,
+        village_id=village_id,
+        code_hash=code_hash(settings, code),
+        created_at=now,
+        expires_at=now + timedelta(days=settings.activation_days),
+        created_by=created_by,
+    )
+    session.add(row)
+    return code, row
+
+
+def activate(
+    session: Session,
+    settings: Settings,
+    phone: str,
+    code: str,
+    password: str,
+    *,
+    ip: str | None = None,
+) -> User:
+    """A villager sets their first password with the one-time code from the committee."""
+    phone = normalize_phone(phone)
+    _throttle(session, settings, "activation_failed", phone, ip)
+    problem = password_problem(password, phone)
+    if problem:
+        raise Invalid(problem, field="password")
+    user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
+    row = None
+    if user is not None:
+        row = session.execute(
+            select(ActivationCode)
+            .where(ActivationCode.user_id == user.id, ActivationCode.code_hash == code_hash(settings, code))
+            .order_by(ActivationCode.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    now = utcnow()
+    reason = None
+    if user is None or row is None:
+        reason = "手机号或激活码不对"
+    elif row.used_at is not None:
+        reason = "这个激活码已经用过了；忘记密码请找村委会重新领取激活码"
+    elif row.expires_at <= now:
+        reason = "激活码已过期，请找村委会重新领取"
+    elif user.status == "disabled":
+        reason = "这个账号已停用，请联系村委会"
+    if reason:
+        log_event(session, "activation_failed", user_id=user.id if user else None, phone=phone, ip=ip)
+        session.commit()
+        raise Invalid(reason, field="code")
+    assert user is not None and row is not None
+    row.used_at = now
+    user.password_hash = hash_password(settings, password)
+    user.password_changed_at = now
+    user.status = "active"
+    session.add_all([row, user])
+    session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    village_id = session.execute(
+        select(Membership.village_id).where(Membership.user_id == user.id)
+    ).scalar_one_or_none()
+    if village_id is not None:
+        audit.record(
+            session,
+            village_id=village_id,
+            actor_id=user.id,
+            action="member.activate",
+            entity="user",
+            entity_id=user.id,
+        )
+    log_event(session, "activated", user_id=user.id, phone=phone, ip=ip)
+    session.commit()
+    return user

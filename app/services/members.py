@@ -1,0 +1,387 @@
+"""Village members: the committee's list, adding and editing members, activation codes.
+
+`upsert_member` is the single place a person enters or changes in a village; the roster import
+and the add-member form both go through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+from sqlmodel import Session
+
+from app.config import Settings
+from app.domain.people import is_valid_phone, mask_phone, normalize_phone
+from app.domain.roles import COMMITTEE, SUPERVISOR, VILLAGE_ROLES, VILLAGER
+from app.models import (
+    ActivationCode,
+    Household,
+    MemberRole,
+    Membership,
+    User,
+    Village,
+    VillagerGroup,
+    utcnow,
+)
+from app.services import audit, auth
+from app.services.access import Actor, require
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.pagination import Page, clamp, paginate
+
+# Who may see full phone numbers and manage members.
+MANAGERS = (COMMITTEE,)
+
+
+@dataclass
+class MemberIn:
+    """A person as the committee describes them (roster row or form)."""
+
+    name: str
+    phone: str
+    birth_date: date | None = None
+    gender: str | None = None
+    household: str | None = None
+    group: str | None = None
+    roles: list[str] = field(default_factory=lambda: [VILLAGER])
+    household_head: bool = False
+
+
+@dataclass
+class MemberView:
+    user_id: int
+    name: str
+    phone: str
+    birth_date: date | None
+    gender: str | None
+    status: str
+    household: str | None
+    group: str | None
+    roles: list[str]
+    joined_at: datetime
+
+    @property
+    def role_names(self) -> list[str]:
+        return [VILLAGE_ROLES[r] for r in self.roles]
+
+
+@dataclass
+class Upserted:
+    user: User
+    membership: Membership
+    created: bool
+    code: str | None = None
+    code_expires_at: datetime | None = None
+
+
+def _group(session: Session, village_id: int, name: str | None, cache: dict) -> VillagerGroup | None:
+    if not name:
+        return None
+    key = ("group", name)
+    if key not in cache:
+        group = session.execute(
+            select(VillagerGroup).where(VillagerGroup.village_id == village_id, VillagerGroup.name == name)
+        ).scalar_one_or_none()
+        if group is None:
+            group = VillagerGroup(village_id=village_id, name=name)
+            session.add(group)
+            session.flush()
+        cache[key] = group
+    return cache[key]
+
+
+def _household(
+    session: Session, village_id: int, number: str | None, group: VillagerGroup | None, cache: dict
+) -> Household | None:
+    if not number:
+        return None
+    key = ("household", number)
+    if key not in cache:
+        household = session.execute(
+            select(Household).where(Household.village_id == village_id, Household.number == number)
+        ).scalar_one_or_none()
+        if household is None:
+            household = Household(village_id=village_id, number=number, group_id=group.id if group else None)
+            session.add(household)
+            session.flush()
+        cache[key] = household
+    household = cache[key]
+    if group is not None and household.group_id is None:
+        household.group_id = group.id
+    return household
+
+
+def upsert_member(
+    session: Session,
+    settings: Settings,
+    actor: Actor,
+    village: Village,
+    data: MemberIn,
+    *,
+    cache: dict | None = None,
+    source: str = "form",
+) -> Upserted:
+    """Create or update one member of `village`; new people get an activation code. No commit."""
+    cache = {} if cache is None else cache
+    phone = normalize_phone(data.phone)
+    if not is_valid_phone(phone):
+        raise Invalid("手机号应为 11 位数字，以 1 开头", field="phone")
+    name = (data.name or "").strip()
+    if not name:
+        raise Invalid("请填写姓名", field="name")
+    user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
+    membership = None
+    if user is not None:
+        membership = session.execute(select(Membership).where(Membership.user_id == user.id)).scalar_one_or_none()
+        if membership is not None and membership.village_id != village.id:
+            raise Conflict("这个手机号已登记为其他村的村民", field="phone")
+    created = membership is None
+    if user is None:
+        user = User(name=name, phone=phone, status="pending")
+        session.add(user)
+    user.name = name
+    if data.birth_date is not None:
+        user.birth_date = data.birth_date
+    if data.gender is not None:
+        user.gender = data.gender
+    session.flush()
+    group = _group(session, village.id, data.group, cache)
+    household = _household(session, village.id, data.household, group, cache)
+    if membership is None:
+        membership = Membership(village_id=village.id, user_id=user.id)
+        session.add(membership)
+    membership.household_id = household.id if household else membership.household_id
+    membership.group_id = group.id if group else (household.group_id if household else membership.group_id)
+    session.flush()
+    if household is not None and (data.household_head or household.representative_id is None):
+        household.representative_id = user.id
+    old_roles = _set_roles(session, membership, data.roles)
+    result = Upserted(user=user, membership=membership, created=created)
+    if created and user.password_hash is None:
+        result.code, row = auth.issue_code(session, settings, user, village.id, actor.id)
+        result.code_expires_at = row.expires_at
+    audit.record(
+        session,
+        village_id=village.id,
+        actor_id=actor.id,
+        action="member.create" if created else "member.update",
+        entity="user",
+        entity_id=user.id,
+        data={
+            "name": name,
+            "phone": mask_phone(phone),
+            "household": data.household,
+            "group": data.group,
+            "roles": sorted(set(data.roles) | {VILLAGER}),
+            "previous_roles": old_roles,
+            "source": source,
+        },
+    )
+    return result
+
+
+def _set_roles(session: Session, membership: Membership, roles: list[str]) -> list[str]:
+    wanted = set(roles) | {VILLAGER}
+    unknown = wanted - set(VILLAGE_ROLES)
+    if unknown:
+        raise Invalid(f"不认识的身份：{'、'.join(sorted(unknown))}", field="roles")
+    current = {
+        row.role: row
+        for row in session.execute(
+            select(MemberRole).where(MemberRole.membership_id == membership.id)
+        ).scalars()
+    }
+    for role in set(current) - wanted:
+        session.delete(current[role])
+    for role in wanted - set(current):
+        session.add(MemberRole(membership_id=membership.id, role=role, village_id=membership.village_id))
+    return sorted(current)
+
+
+def list_members(
+    session: Session,
+    actor: Actor | None,
+    village: Village,
+    *,
+    q: str | None = None,
+    role: str | None = None,
+    group_id: int | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[MemberView]:
+    """Members of a village for the committee, supervisors and monitors. Four queries, any size."""
+    actor = require(actor, village, COMMITTEE, SUPERVISOR, monitor=True)
+    page, per_page = clamp(page, per_page)
+    stmt = (
+        select(Membership, User, Household.number, VillagerGroup.name)
+        .join(User, User.id == Membership.user_id)
+        .join(Household, Household.id == Membership.household_id, isouter=True)
+        .join(VillagerGroup, VillagerGroup.id == Membership.group_id, isouter=True)
+        .where(Membership.village_id == village.id)
+    )
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(User.name.like(like), User.phone.like(like), Household.number.like(like)))
+    if role:
+        if role not in VILLAGE_ROLES:
+            raise Invalid("不认识的身份", field="role")
+        stmt = stmt.where(
+            select(MemberRole.membership_id)
+            .where(MemberRole.membership_id == Membership.id, MemberRole.role == role)
+            .exists()
+        )
+    if group_id:
+        stmt = stmt.where(Membership.group_id == group_id)
+    raw = paginate(session, stmt.order_by(Household.number, User.name, User.id), page, per_page, scalars=False)
+    ids = [m.id for m, *_ in raw.items]
+    roles: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for mid, r in session.execute(
+            select(MemberRole.membership_id, MemberRole.role).where(MemberRole.membership_id.in_(ids))
+        ).all():
+            roles[mid].append(r)
+    full_phone = actor.has(village.id, *MANAGERS)
+    items = [
+        MemberView(
+            user_id=user.id,
+            name=user.name,
+            phone=user.phone if full_phone else mask_phone(user.phone),
+            birth_date=user.birth_date,
+            gender=user.gender,
+            status=user.status,
+            household=number,
+            group=group_name,
+            roles=[r for r in VILLAGE_ROLES if r in roles[m.id]],
+            joined_at=m.created_at,
+        )
+        for m, user, number, group_name in raw.items
+    ]
+    return Page(items, raw.total, raw.page, raw.per_page)
+
+
+def get_member(session: Session, actor: Actor | None, village: Village, user_id: int) -> MemberView:
+    actor = require(actor, village, COMMITTEE, SUPERVISOR, monitor=True)
+    row = session.execute(
+        select(Membership, User, Household.number, VillagerGroup.name)
+        .join(User, User.id == Membership.user_id)
+        .join(Household, Household.id == Membership.household_id, isouter=True)
+        .join(VillagerGroup, VillagerGroup.id == Membership.group_id, isouter=True)
+        .where(Membership.village_id == village.id, Membership.user_id == user_id)
+    ).first()
+    if row is None:
+        raise NotFound("这个村没有这位村民")
+    m, user, number, group_name = row
+    roles = set(session.execute(select(MemberRole.role).where(MemberRole.membership_id == m.id)).scalars())
+    full_phone = actor.has(village.id, *MANAGERS)
+    return MemberView(
+        user_id=user.id,
+        name=user.name,
+        phone=user.phone if full_phone else mask_phone(user.phone),
+        birth_date=user.birth_date,
+        gender=user.gender,
+        status=user.status,
+        household=number,
+        group=group_name,
+        roles=[r for r in VILLAGE_ROLES if r in roles],
+        joined_at=m.created_at,
+    )
+
+
+def add_member(
+    session: Session, settings: Settings, actor: Actor | None, village: Village, data: MemberIn
+) -> Upserted:
+    actor = require(actor, village, COMMITTEE)
+    phone = normalize_phone(data.phone)
+    exists = session.execute(
+        select(Membership.id).join(User, User.id == Membership.user_id).where(User.phone == phone)
+    ).first()
+    if exists:
+        raise Conflict("这个手机号已经登记过了", field="phone")
+    result = upsert_member(session, settings, actor, village, data)
+    session.commit()
+    return result
+
+
+def update_member(
+    session: Session,
+    actor: Actor | None,
+    village: Village,
+    user_id: int,
+    *,
+    roles: list[str] | None = None,
+    household: str | None = None,
+    group: str | None = None,
+) -> MemberView:
+    """Change a member's roles, household or group (committee)."""
+    actor = require(actor, village, COMMITTEE)
+    membership = session.execute(
+        select(Membership).where(Membership.village_id == village.id, Membership.user_id == user_id)
+    ).scalar_one_or_none()
+    if membership is None:
+        raise NotFound("这个村没有这位村民")
+    cache: dict = {}
+    changes: dict = {}
+    if group is not None:
+        g = _group(session, village.id, group.strip() or None, cache)
+        membership.group_id = g.id if g else None
+        changes["group"] = group.strip() or None
+    if household is not None:
+        g = session.get(VillagerGroup, membership.group_id) if membership.group_id else None
+        h = _household(session, village.id, household.strip() or None, g, cache)
+        membership.household_id = h.id if h else None
+        if h is not None and h.representative_id is None:
+            h.representative_id = user_id
+        changes["household"] = household.strip() or None
+    if roles is not None:
+        wanted = set(roles) | {VILLAGER}
+        if COMMITTEE not in wanted:
+            others = session.execute(
+                select(MemberRole.membership_id).where(
+                    MemberRole.village_id == village.id,
+                    MemberRole.role == COMMITTEE,
+                    MemberRole.membership_id != membership.id,
+                ).limit(1)
+            ).first()
+            if others is None:
+                raise Conflict("村里至少要留一名村委会成员", field="roles")
+        previous = _set_roles(session, membership, sorted(wanted))
+        changes["roles"] = sorted(wanted)
+        changes["previous_roles"] = previous
+    session.add(membership)
+    session.flush()
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="member.update",
+                 entity="user", entity_id=user_id, data=changes)
+    session.commit()
+    return get_member(session, actor, village, user_id)
+
+
+def reissue_code(
+    session: Session, settings: Settings, actor: Actor | None, village: Village, user_id: int
+) -> tuple[User, str, datetime]:
+    """A new one-time code for a member (first activation, or a forgotten password)."""
+    actor = require(actor, village, COMMITTEE)
+    row = session.execute(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.village_id == village.id, User.id == user_id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("这个村没有这位村民")
+    if row.is_admin:
+        raise Conflict("系统管理员的密码不能用激活码重设")
+    code, code_row = auth.issue_code(session, settings, row, village.id, actor.id)
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="member.code_issued",
+                 entity="user", entity_id=user_id)
+    session.commit()
+    return row, code, code_row.expires_at
+
+
+def pending_codes_count(session: Session, village_id: int) -> int:
+    return session.execute(
+        select(func.count()).select_from(ActivationCode).where(
+            ActivationCode.village_id == village_id,
+            ActivationCode.used_at.is_(None),
+            ActivationCode.expires_at > utcnow(),
+        )
+    ).scalar_one()

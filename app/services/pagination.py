@@ -1,0 +1,46 @@
+"""Pages of a list: {items, total, page, per_page}, with the count done in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.sql import Select
+from sqlmodel import Session
+
+T = TypeVar("T")
+MAX_PER_PAGE = 200
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def clamp(page: int, per_page: int) -> tuple[int, int]:
+    return max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+
+
+def paginate(session: Session, stmt: Select[Any], page: int, per_page: int, *, scalars: bool = True) -> Page:
+    """Two queries whatever the size: the count, and the page."""
+    page, per_page = clamp(page, per_page)
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(result.scalars()) if scalars else list(result.all())
+    return Page(items, total, page, per_page)

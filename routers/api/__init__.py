@@ -1,0 +1,10 @@
+"""JSON API under /api/v1."""
+
+from fastapi import APIRouter, Depends
+
+from app.security import api_csrf
+from routers.api import audit, auth, members, places
+
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
+for module in (auth, places, members, audit):
+    api_router.include_router(module.router)

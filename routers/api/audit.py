@@ -1,0 +1,54 @@
+"""The village's audit chain: events (members and monitors), head and verification (public)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from app.security import current_actor, get_db
+from app.services import audit, places
+from app.services.access import Actor, require
+from schemas.audit import AuditEventOut, AuditHeadOut, AuditVerifyOut
+from schemas.common import PROBLEMS, PageOut
+
+router = APIRouter(tags=["审计链"], responses=PROBLEMS)
+
+
+@router.get("/villages/{vid}/audit", response_model=PageOut[AuditEventOut])
+def events(
+    vid: int,
+    after: int = Query(default=0, ge=0),
+    page: int = Query(default=1, ge=1),
+    per_page: int = Query(default=50, ge=1, le=200),
+    db: Session = Depends(get_db),
+    actor: Actor | None = Depends(current_actor),
+):
+    village = places.get_village(db, vid)
+    require(actor, village, monitor=True)
+    result = audit.events(db, village.id, after=after, page=page, per_page=per_page)
+    items = [
+        AuditEventOut(
+            seq=e.seq, actor_id=e.actor_id, action=e.action, entity=e.entity, entity_id=e.entity_id,
+            created_at=e.created_at, payload=json.loads(e.payload), payload_text=bytes(e.payload).decode(),
+            prev_hash=e.prev_hash, hash=e.hash,
+        )
+        for e in result.items
+    ]
+    return PageOut[AuditEventOut](items=items, total=result.total, page=result.page, per_page=result.per_page)
+
+
+@router.get("/villages/{vid}/audit/head", response_model=AuditHeadOut)
+def head(vid: int, db: Session = Depends(get_db)) -> AuditHeadOut:
+    village = places.get_village(db, vid)
+    seq, digest = audit.head(db, village.id)
+    return AuditHeadOut(village_id=village.id, seq=seq, hash=digest)
+
+
+@router.get("/villages/{vid}/audit/verify", response_model=AuditVerifyOut)
+def verify(vid: int, db: Session = Depends(get_db)) -> AuditVerifyOut:
+    village = places.get_village(db, vid)
+    r = audit.verify_chain(db, village.id)
+    return AuditVerifyOut(village_id=village.id, ok=r.ok, checked=r.checked, head_seq=r.head_seq,
+                          head_hash=r.head_hash, broken_seq=r.broken_seq, reason=r.reason)

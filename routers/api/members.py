@@ -1,0 +1,92 @@
+"""Village members for the committee: list, add, edit roles/household/group, activation codes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from app.config import Settings
+from app.security import current_actor, get_db, get_settings_dep
+from app.services import members, places
+from app.services.access import Actor
+from schemas.common import PROBLEMS, PageOut
+from schemas.members import ActivationOut, MemberCreatedOut, MemberIn, MemberOut, MemberPatch
+
+router = APIRouter(tags=["村民"], responses=PROBLEMS)
+
+
+def _out(view: members.MemberView) -> MemberOut:
+    return MemberOut(user_id=view.user_id, name=view.name, phone=view.phone, birth_date=view.birth_date,
+                     gender=view.gender, status=view.status, household=view.household, group=view.group,
+                     roles=view.roles)
+
+
+@router.get("/villages/{vid}/members", response_model=PageOut[MemberOut])
+def list_members(
+    vid: int,
+    q: str | None = Query(default=None, max_length=50),
+    role: str | None = Query(default=None, max_length=20),
+    group_id: int | None = None,
+    page: int = Query(default=1, ge=1),
+    per_page: int = Query(default=50, ge=1, le=200),
+    db: Session = Depends(get_db),
+    actor: Actor | None = Depends(current_actor),
+):
+    village = places.get_village(db, vid)
+    result = members.list_members(db, actor, village, q=q, role=role, group_id=group_id, page=page,
+                                  per_page=per_page)
+    return PageOut[MemberOut](items=[_out(m) for m in result.items], total=result.total, page=result.page,
+                              per_page=result.per_page)
+
+
+@router.post("/villages/{vid}/members", response_model=MemberCreatedOut, status_code=201)
+def add_member(
+    vid: int,
+    body: MemberIn,
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+    actor: Actor | None = Depends(current_actor),
+):
+    village = places.get_village(db, vid)
+    data = members.MemberIn(**body.model_dump(exclude={"roles"}), roles=body.roles or ["villager"])
+    result = members.add_member(db, settings, actor, village, data)
+    view = members.get_member(db, actor, village, result.user.id)
+    activation = None
+    if result.code:
+        activation = ActivationOut(user_id=result.user.id, name=result.user.name, phone=result.user.phone,
+                                   code=result.code, expires_at=result.code_expires_at)
+    return MemberCreatedOut(member=_out(view), activation=activation)
+
+
+@router.get("/villages/{vid}/members/{uid}", response_model=MemberOut)
+def get_member(vid: int, uid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    village = places.get_village(db, vid)
+    return _out(members.get_member(db, actor, village, uid))
+
+
+@router.patch("/villages/{vid}/members/{uid}", response_model=MemberOut)
+def patch_member(
+    vid: int,
+    uid: int,
+    body: MemberPatch,
+    db: Session = Depends(get_db),
+    actor: Actor | None = Depends(current_actor),
+):
+    village = places.get_village(db, vid)
+    view = members.update_member(db, actor, village, uid, roles=body.roles, household=body.household,
+                                 group=body.group)
+    return _out(view)
+
+
+@router.post("/villages/{vid}/members/{uid}/activation-code", response_model=ActivationOut, status_code=201)
+def new_code(
+    vid: int,
+    uid: int,
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+    actor: Actor | None = Depends(current_actor),
+):
+    """A fresh one-time code (earlier ones stop working); shown only in this answer."""
+    village = places.get_village(db, vid)
+    user, code, expires = members.reissue_code(db, settings, actor, village, uid)
+    return ActivationOut(user_id=user.id, name=user.name, phone=user.phone, code=code, expires_at=expires)

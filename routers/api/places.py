@@ -1,0 +1,73 @@
+"""The public directory; counties, townships and villages set up by an admin."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import Session
+
+from app.security import current_actor, get_db
+from app.services import places
+from app.services.access import Actor
+from schemas.common import PROBLEMS
+from schemas.places import (
+    CountyIn,
+    CountyOut,
+    TownshipIn,
+    TownshipOut,
+    VillageDetailOut,
+    VillageFactsOut,
+    VillageIn,
+    VillageOut,
+)
+
+router = APIRouter(tags=["地方"], responses=PROBLEMS)
+
+
+@router.get("/counties", response_model=list[CountyOut])
+def counties(db: Session = Depends(get_db)) -> list[CountyOut]:
+    return [CountyOut(id=c.id, name=c.name) for c in places.list_counties(db)]
+
+
+@router.post("/counties", response_model=CountyOut, status_code=201)
+def create_county(body: CountyIn, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    county = places.create_county(db, actor, body.name)
+    return CountyOut(id=county.id, name=county.name)
+
+
+@router.get("/townships", response_model=list[TownshipOut])
+def townships(county_id: int | None = Query(default=None), db: Session = Depends(get_db)) -> list[TownshipOut]:
+    return [
+        TownshipOut(id=t.id, name=t.name, county_id=t.county_id, county_name=c.name)
+        for t, c in places.list_townships(db, county_id)
+    ]
+
+
+@router.post("/townships", response_model=TownshipOut, status_code=201)
+def create_township(body: TownshipIn, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    t = places.create_township(db, actor, body.name, body.county_id)
+    return TownshipOut(id=t.id, name=t.name, county_id=t.county_id)
+
+
+@router.get("/villages", response_model=list[VillageOut])
+def villages(township_id: int | None = Query(default=None), db: Session = Depends(get_db)) -> list[VillageOut]:
+    return [
+        VillageOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id, township_name=t.name)
+        for v, t in places.list_villages(db, township_id)
+    ]
+
+
+@router.post("/villages", response_model=VillageOut, status_code=201)
+def create_village(body: VillageIn, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    v = places.create_village(db, actor, body.name, body.slug, body.township_id)
+    return VillageOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id)
+
+
+@router.get("/villages/{vid}", response_model=VillageDetailOut)
+def village(vid: int, db: Session = Depends(get_db)) -> VillageDetailOut:
+    v = places.get_village(db, vid)
+    t = places.get_township(db, v.township_id)
+    f = places.facts(db, v.id, date.today())
+    return VillageDetailOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id, township_name=t.name,
+                            facts=VillageFactsOut(**f.__dict__))

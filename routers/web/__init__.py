@@ -1,0 +1,10 @@
+"""HTML pages. Every unsafe request is CSRF-checked before its handler runs."""
+
+from fastapi import APIRouter, Depends
+
+from app.security import web_csrf
+from routers.web import audit, auth, home, members
+
+web_router = APIRouter(dependencies=[Depends(web_csrf)], include_in_schema=False)
+for module in (home, auth, members, audit):
+    web_router.include_router(module.router)

@@ -1,0 +1,124 @@
+"""Login, logout, activation with a code, and the account page (change password)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.security import (
+    AuthContext,
+    clear_session_cookie,
+    client_ip,
+    current_auth,
+    get_db,
+    get_settings_dep,
+    set_session_cookie,
+)
+from app.services import auth, places
+from app.services.errors import ServiceError
+from app.templating import render
+from routers.web.common import login_redirect, redirect, safe_next
+
+router = APIRouter()
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None, ctx: AuthContext | None = Depends(current_auth)):
+    if ctx is not None:
+        return redirect(request, safe_next(next))
+    return render(request, "auth/login.html", {"next": safe_next(next), "phone": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    phone: str = Form(default="", max_length=20),
+    password: str = Form(default="", max_length=200),
+    next: str = Form(default="/"),
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+):
+    try:
+        opened = auth.login(db, settings, phone, password, ip=client_ip(request),
+                            user_agent=request.headers.get("user-agent"), kind="web")
+    except ServiceError as exc:
+        return render(request, "auth/login.html", {"next": safe_next(next), "phone": phone, "error": exc.detail},
+                      status_code=exc.status)
+    target = safe_next(next)
+    if target == "/":
+        actor_village = places.village_of_user(db, opened.user.id)
+        if actor_village is not None:
+            target = f"/v/{actor_village.slug}/"
+    response = redirect(request, target, f"{opened.user.name}，欢迎回来")
+    set_session_cookie(request, response, opened.token)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, ctx: AuthContext | None = Depends(current_auth), db: Session = Depends(get_db)):
+    if ctx is not None:
+        auth.logout(db, ctx.row, ip=client_ip(request))
+    response = redirect(request, "/", "已退出登录")
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/activate")
+def activate_form(request: Request, phone: str = ""):
+    return render(request, "auth/activate.html", {"phone": phone, "code": ""})
+
+
+@router.post("/activate")
+def activate(
+    request: Request,
+    phone: str = Form(default="", max_length=20),
+    code: str = Form(default="", max_length=20),
+    password: str = Form(default="", max_length=200),
+    password2: str = Form(default="", max_length=200),
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+):
+    context = {"phone": phone, "code": code}
+    if password != password2:
+        return render(request, "auth/activate.html", {**context, "error": "两次输入的密码不一样"}, status_code=422)
+    try:
+        auth.activate(db, settings, phone, code, password, ip=client_ip(request))
+    except ServiceError as exc:
+        return render(request, "auth/activate.html", {**context, "error": exc.detail}, status_code=exc.status)
+    return redirect(request, "/login", "激活成功，请用手机号和新密码登录")
+
+
+@router.get("/account")
+def account(request: Request, ctx: AuthContext | None = Depends(current_auth), db: Session = Depends(get_db)):
+    if ctx is None:
+        return login_redirect(request)
+    village = places.village_of_user(db, ctx.user.id)
+    return render(request, "auth/account.html", {"village": village})
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    current_password: str = Form(default="", max_length=200),
+    new_password: str = Form(default="", max_length=200),
+    new_password2: str = Form(default="", max_length=200),
+    ctx: AuthContext | None = Depends(current_auth),
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+):
+    if ctx is None:
+        return login_redirect(request)
+    village = places.village_of_user(db, ctx.user.id)
+    if new_password != new_password2:
+        return render(request, "auth/account.html", {"village": village, "error": "两次输入的新密码不一样"},
+                      status_code=422)
+    try:
+        opened = auth.change_password(db, settings, ctx.user, current_password, new_password,
+                                      ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+    except ServiceError as exc:
+        return render(request, "auth/account.html", {"village": village, "error": exc.detail},
+                      status_code=exc.status)
+    response = redirect(request, "/account", "密码已修改，其他设备上的登录已退出")
+    set_session_cookie(request, response, opened.token)
+    return response

@@ -1,0 +1,38 @@
+"""Small helpers every page router uses."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+
+from app.services.access import Actor
+from app.services.errors import Unauthorized
+from app.templating import flash
+
+
+def redirect(request: Request, url: str, message: str | None = None, kind: str = "ok") -> RedirectResponse:
+    """Post/redirect/get, with a flash message shown by the next page."""
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        flash(request, response, message, kind)
+    return response
+
+
+def safe_next(url: str | None) -> str:
+    """Only same-site paths: never redirect to another host after login."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return "/"
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect(request, f"/login?next={quote(target)}", "请先登录", "info")
+
+
+def need_login(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise Unauthorized("请先登录")
+    return actor

@@ -1,0 +1,51 @@
+"""The directory of townships and villages, and each village's home page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from sqlmodel import Session
+
+from app.security import current_actor, get_db
+from app.services import places
+from app.services.access import Actor
+from app.templating import render
+
+router = APIRouter()
+
+
+@router.get("/")
+def directory(request: Request, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    by_township: dict = defaultdict(list)
+    townships = {}
+    for village, township in places.list_villages(db):
+        by_township[township.id].append(village)
+        townships[township.id] = township
+    counties = {c.id: c for c in places.list_counties(db)}
+    groups = [
+        {"township": townships[tid], "county": counties.get(townships[tid].county_id), "villages": vs}
+        for tid, vs in by_township.items()
+    ]
+    my_village = None
+    if actor is not None and actor.village_id is not None:
+        my_village = places.get_village(db, actor.village_id)
+    return render(request, "home/directory.html", {"groups": groups, "my_village": my_village})
+
+
+@router.get("/v/{slug}/")
+def village_home(
+    slug: str, request: Request, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)
+):
+    village = places.get_village_by_slug(db, slug)
+    township = places.get_township(db, village.township_id)
+    facts = places.facts(db, village.id, date.today())
+    is_member = actor is not None and actor.is_member(village.id)
+    return render(request, "home/village.html", {
+        "village": village,
+        "township": township,
+        "facts": facts,
+        "is_member": is_member,
+        "my_roles": sorted(actor.roles) if is_member and actor else [],
+    })

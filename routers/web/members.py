@@ -1,0 +1,138 @@
+"""The committee's member pages: list, add, edit roles/household/group, new activation code."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.domain.people import parse_date, parse_gender
+from app.domain.roles import COMMITTEE, VILLAGE_ROLES, VILLAGER
+from app.security import current_actor, get_db, get_settings_dep
+from app.services import members, places
+from app.services.access import Actor, require
+from app.services.errors import Invalid, ServiceError
+from app.templating import render
+from routers.web.common import login_redirect, redirect
+
+router = APIRouter()
+
+
+@router.get("/v/{slug}/members")
+def member_list(
+    slug: str,
+    request: Request,
+    q: str | None = Query(default=None, max_length=50),
+    role: str | None = Query(default=None, max_length=20),
+    page: int = Query(default=1, ge=1),
+    db: Session = Depends(get_db),
+    actor: Actor | None = Depends(current_actor),
+):
+    if actor is None:
+        return login_redirect(request)
+    village = places.get_village_by_slug(db, slug)
+    result = members.list_members(db, actor, village, q=q, role=role or None, page=page, per_page=50)
+    return render(request, "members/list.html", {
+        "village": village,
+        "page": result,
+        "q": q or "",
+        "role": role or "",
+        "can_manage": actor.has(village.id, COMMITTEE),
+    })
+
+
+def _member_form(request: Request, village, values: dict, error: str | None = None, status: int = 200):
+    return render(request, "members/new.html", {"village": village, "values": values, "error": error,
+                                                 "roles": VILLAGE_ROLES}, status_code=status)
+
+
+@router.get("/v/{slug}/members/new")
+def new_member_form(slug: str, request: Request, db: Session = Depends(get_db),
+                    actor: Actor | None = Depends(current_actor)):
+    if actor is None:
+        return login_redirect(request)
+    village = places.get_village_by_slug(db, slug)
+    require(actor, village, COMMITTEE)
+    return _member_form(request, village, {"roles": [VILLAGER]})
+
+
+@router.post("/v/{slug}/members/new")
+async def add_member(slug: str, request: Request, db: Session = Depends(get_db),
+                     settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    village = places.get_village_by_slug(db, slug)
+    require(actor, village, COMMITTEE)
+    values = {k: str(form.get(k) or "").strip() for k in ("name", "phone", "birth_date", "gender", "household",
+                                                           "group")}
+    values["roles"] = [str(r) for r in form.getlist("roles")]
+    try:
+        birth = parse_date(values["birth_date"]) if values["birth_date"] else None
+        if values["birth_date"] and birth is None:
+            raise Invalid("出生日期格式不对，例如 1980-05-01", field="birth_date")
+        data = members.MemberIn(
+            name=values["name"], phone=values["phone"], birth_date=birth,
+            gender=parse_gender(values["gender"]), household=values["household"] or None,
+            group=values["group"] or None, roles=values["roles"] or [VILLAGER],
+        )
+        from starlette.concurrency import run_in_threadpool
+
+        result = await run_in_threadpool(members.add_member, db, settings, actor, village, data)
+    except ServiceError as exc:
+        return _member_form(request, village, values, exc.detail, exc.status)
+    return render(request, "members/codes.html", {
+        "village": village,
+        "codes": [{"name": result.user.name, "phone": result.user.phone, "code": result.code,
+                   "expires_at": result.code_expires_at}] if result.code else [],
+        "message": f"已添加 {result.user.name}",
+    })
+
+
+@router.get("/v/{slug}/members/{uid}")
+def member_page(slug: str, uid: int, request: Request, db: Session = Depends(get_db),
+                actor: Actor | None = Depends(current_actor)):
+    if actor is None:
+        return login_redirect(request)
+    village = places.get_village_by_slug(db, slug)
+    member = members.get_member(db, actor, village, uid)
+    return render(request, "members/detail.html", {"village": village, "member": member,
+                                                    "roles": VILLAGE_ROLES,
+                                                    "can_manage": actor.has(village.id, COMMITTEE)})
+
+
+@router.post("/v/{slug}/members/{uid}")
+async def member_update(slug: str, uid: int, request: Request, db: Session = Depends(get_db),
+                        actor: Actor | None = Depends(current_actor)):
+    if actor is None:
+        return login_redirect(request)
+    form = await request.form()
+    village = places.get_village_by_slug(db, slug)
+    roles = [str(r) for r in form.getlist("roles")]
+    from starlette.concurrency import run_in_threadpool
+
+    try:
+        await run_in_threadpool(members.update_member, db, actor, village, uid, roles=roles,
+                                household=str(form.get("household") or ""), group=str(form.get("group") or ""))
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        member = members.get_member(db, actor, village, uid)
+        return render(request, "members/detail.html", {"village": village, "member": member,
+                                                        "roles": VILLAGE_ROLES, "can_manage": True,
+                                                        "error": exc.detail}, status_code=exc.status)
+    return redirect(request, f"/v/{slug}/members/{uid}", "已保存")
+
+
+@router.post("/v/{slug}/members/{uid}/code")
+def member_code(slug: str, uid: int, request: Request, db: Session = Depends(get_db),
+                settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
+    if actor is None:
+        return login_redirect(request)
+    village = places.get_village_by_slug(db, slug)
+    user, code, expires = members.reissue_code(db, settings, actor, village, uid)
+    return render(request, "members/codes.html", {
+        "village": village,
+        "codes": [{"name": user.name, "phone": user.phone, "code": code, "expires_at": expires}],
+        "message": f"已为 {user.name} 生成新的激活码，旧激活码作废",
+    })

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from app.domain.people import PASSWORD_MAX
+
+
+class TokenIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=20)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105
+    expires_at: datetime
+
+
+class ActivateIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=20)
+    code: str = Field(min_length=4, max_length=20)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX + 1)
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX + 1)
+    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX + 1)
+
+
+class MessageOut(BaseModel):
+    detail: str
+
+
+class MembershipOut(BaseModel):
+    village_id: int
+    roles: list[str]
+
+
+class MeOut(BaseModel):
+    id: int
+    name: str
+    phone: str
+    is_admin: bool
+    memberships: list[MembershipOut]
+    monitor_of: list[int]
+    csrf_token: str | None = None

@@ -1,0 +1,142 @@
+"""Fixtures: every database test runs on SQLite, and on PostgreSQL when CUNYI_TEST_DATABASE_URL is set.
+
+Each engine gets a fresh database for the whole run (a temp SQLite file; a fresh PostgreSQL schema
+dropped at the end), migrated by Alembic exactly as in production. Tests do not share rows: each
+builds its own village through `world` (unique names, slugs and phones), so they never clean up
+(the audit table refuses DELETE anyway).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import make_engine
+
+PG_URL = os.environ.get("CUNYI_TEST_DATABASE_URL")
+ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+@dataclass
+class DatabaseUnderTest:
+    name: str  # "sqlite" or "postgresql"
+    url: str
+    settings: Settings
+    engine: Engine
+
+
+def make_settings(url: str, tmp: Path, **extra) -> Settings:
+    return Settings(
+        database_url=url,
+        secret_key="test-secret-key-" + secrets.token_hex(8),
+        upload_dir=tmp / "uploads",
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        **extra,
+    )
+
+
+def pg_schema_url(base: str, schema: str) -> str:
+    url = make_url(base)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def create_pg_schema(base: str, prefix: str = "cunyi_t") -> tuple[str, str]:
+    schema = f"{prefix}_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return schema, pg_schema_url(base, schema)
+
+
+def drop_pg_schema(base: str, schema: str) -> None:
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def fresh_url(name: str, tmp: Path) -> tuple[str, str | None]:
+    """A brand-new empty database of the given engine: (url, pg schema to drop or None)."""
+    if name == "sqlite":
+        return f"sqlite:///{tmp / 'cunyi.db'}", None
+    assert PG_URL
+    schema, url = create_pg_schema(PG_URL)
+    return url, schema
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def database(request, tmp_path_factory) -> DatabaseUnderTest:
+    from app.cli import upgrade_database
+
+    tmp = tmp_path_factory.mktemp(f"db-{request.param}")
+    url, schema = fresh_url(request.param, tmp)
+    settings = make_settings(url, tmp)
+    upgrade_database(settings)
+    engine = make_engine(settings)
+    yield DatabaseUnderTest(request.param, url, settings, engine)
+    engine.dispose()
+    if schema:
+        drop_pg_schema(PG_URL, schema)
+
+
+@pytest.fixture(scope="session")
+def settings(database) -> Settings:
+    return database.settings
+
+
+@pytest.fixture(scope="session")
+def app(database):
+    from app.main import create_app
+
+    application = create_app(database.settings)
+    yield application
+    application.state.engine.dispose()
+
+
+_addresses = itertools.count(1)
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like client with its own cookies and its own client address."""
+    from fastapi.testclient import TestClient
+
+    n = next(_addresses)
+    with TestClient(app, client=(f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}", 50000),
+                    follow_redirects=False) as c:
+        yield c
+
+
+@pytest.fixture
+def db(database):
+    with Session(database.engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def world(db, settings):
+    from tests.factories import World
+
+    return World(db, settings)
+
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def page_csrf(client, path: str = "/login") -> str:
+    """The CSRF token a page hands to its forms (anonymous or logged in)."""
+    match = CSRF_RE.search(client.get(path).text)
+    assert match, "page carries no csrf token"
+    return match.group(1)
