@@ -24,6 +24,8 @@ class Actor:
     village_id: int | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     monitor_of: frozenset[int] = field(default_factory=frozenset)
+    village_slug: str | None = None
+    village_name: str | None = None
 
     @property
     def id(self) -> int:
@@ -49,16 +51,18 @@ class Actor:
 def load_actor(session: Session, user: User) -> Actor:
     """Two queries: membership with roles, then monitored townships."""
     rows = session.execute(
-        select(Membership.village_id, MemberRole.role)
+        select(Membership.village_id, Village.slug, Village.name, MemberRole.role)
+        .join(Village, Village.id == Membership.village_id)
         .join(MemberRole, MemberRole.membership_id == Membership.id, isouter=True)
         .where(Membership.user_id == user.id)
     ).all()
-    village_id = rows[0][0] if rows else None
-    roles = frozenset(role for _, role in rows if role)
+    village_id, slug, name = rows[0][:3] if rows else (None, None, None)
+    roles = frozenset(row[3] for row in rows if row[3])
     monitor_of = frozenset(
         session.execute(select(TownshipMonitor.township_id).where(TownshipMonitor.user_id == user.id)).scalars()
     )
-    return Actor(user=user, village_id=village_id, roles=roles, monitor_of=monitor_of)
+    return Actor(user=user, village_id=village_id, roles=roles, monitor_of=monitor_of, village_slug=slug,
+                 village_name=name)
 
 
 def require_login(actor: Actor | None) -> Actor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from sqlmodel import Session
 
 from app.config import Settings
@@ -57,28 +57,35 @@ def new_member_form(slug: str, request: Request, db: Session = Depends(get_db),
 
 
 @router.post("/v/{slug}/members/new")
-async def add_member(slug: str, request: Request, db: Session = Depends(get_db),
-                     settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
+def add_member(
+    slug: str,
+    request: Request,
+    name: str = Form(default="", max_length=50),
+    phone: str = Form(default="", max_length=20),
+    birth_date: str = Form(default="", max_length=20),
+    gender: str = Form(default="", max_length=4),
+    household: str = Form(default="", max_length=30),
+    group: str = Form(default="", max_length=50),
+    roles: list[str] = Form(default=[]),
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+    actor: Actor | None = Depends(current_actor),
+):
     if actor is None:
         return login_redirect(request)
-    form = await request.form()
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)
-    values = {k: str(form.get(k) or "").strip() for k in ("name", "phone", "birth_date", "gender", "household",
-                                                           "group")}
-    values["roles"] = [str(r) for r in form.getlist("roles")]
+    values = {"name": name.strip(), "phone": phone.strip(), "birth_date": birth_date.strip(), "gender": gender,
+              "household": household.strip(), "group": group.strip(), "roles": roles}
     try:
         birth = parse_date(values["birth_date"]) if values["birth_date"] else None
         if values["birth_date"] and birth is None:
             raise Invalid("出生日期格式不对，例如 1980-05-01", field="birth_date")
         data = members.MemberIn(
-            name=values["name"], phone=values["phone"], birth_date=birth,
-            gender=parse_gender(values["gender"]), household=values["household"] or None,
-            group=values["group"] or None, roles=values["roles"] or [VILLAGER],
+            name=values["name"], phone=values["phone"], birth_date=birth, gender=parse_gender(gender),
+            household=values["household"] or None, group=values["group"] or None, roles=roles or [VILLAGER],
         )
-        from starlette.concurrency import run_in_threadpool
-
-        result = await run_in_threadpool(members.add_member, db, settings, actor, village, data)
+        result = members.add_member(db, settings, actor, village, data)
     except ServiceError as exc:
         return _member_form(request, village, values, exc.detail, exc.status)
     return render(request, "members/codes.html", {
@@ -102,20 +109,23 @@ def member_page(slug: str, uid: int, request: Request, db: Session = Depends(get
 
 
 @router.post("/v/{slug}/members/{uid}")
-async def member_update(slug: str, uid: int, request: Request, db: Session = Depends(get_db),
-                        actor: Actor | None = Depends(current_actor)):
+def member_update(
+    slug: str,
+    uid: int,
+    request: Request,
+    household: str = Form(default="", max_length=30),
+    group: str = Form(default="", max_length=50),
+    roles: list[str] = Form(default=[]),
+    db: Session = Depends(get_db),
+    actor: Actor | None = Depends(current_actor),
+):
     if actor is None:
         return login_redirect(request)
-    form = await request.form()
     village = places.get_village_by_slug(db, slug)
-    roles = [str(r) for r in form.getlist("roles")]
-    from starlette.concurrency import run_in_threadpool
-
     try:
-        await run_in_threadpool(members.update_member, db, actor, village, uid, roles=roles,
-                                household=str(form.get("household") or ""), group=str(form.get("group") or ""))
+        members.update_member(db, actor, village, uid, roles=roles, household=household, group=group)
     except ServiceError as exc:
-        if exc.status in (403, 404):
+        if exc.status in (401, 403, 404):
             raise
         member = members.get_member(db, actor, village, uid)
         return render(request, "members/detail.html", {"village": village, "member": member,
