@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 
@@ -48,3 +50,17 @@ class VillageFactsOut(BaseModel):
 
 class VillageDetailOut(VillageOut):
     facts: VillageFactsOut
+
+
+class MonitorIn(BaseModel):
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field(min_length=11, max_length=20)
+
+
+class MonitorOut(BaseModel):
+    user_id: int
+    name: str
+    phone: str
+    status: str
+    code: str | None = None
+    expires_at: datetime | None = None

@@ -31,7 +31,7 @@ class ActivationCode(SQLModel, table=True):
     __tablename__ = "activation_code"
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
-    village_id: int = Field(foreign_key="village.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="village.id", index=True)  # None: a monitor's code
     code_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime

@@ -219,7 +219,7 @@ def new_code() -> str:
 
 
 def issue_code(
-    session: Session, settings: Settings, user: User, village_id: int, created_by: int | None
+    session: Session, settings: Settings, user: User, village_id: int | None, created_by: int | None
 ) -> tuple[str, ActivationCode]:
     """A fresh single-use code; earlier unused codes of the user stop working. Caller commits."""
     now = utcnow()

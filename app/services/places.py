@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.domain.people import adult_born_on_or_before
+from app.config import Settings
+from app.domain.people import adult_born_on_or_before, is_valid_phone, normalize_phone
 from app.domain.roles import REPRESENTATIVE, VILLAGER
 from app.models import (
     PLATFORM_CHAIN,
@@ -19,11 +20,12 @@ from app.models import (
     MemberRole,
     Membership,
     Township,
+    TownshipMonitor,
     User,
     Village,
     VillagerGroup,
 )
-from app.services import audit
+from app.services import audit, auth
 from app.services.access import Actor, require_admin
 from app.services.errors import Conflict, Invalid, NotFound
 
@@ -181,3 +183,62 @@ def village_of_user(session: Session, user_id: int) -> Village | None:
     return session.execute(
         select(Village).join(Membership, Membership.village_id == Village.id).where(Membership.user_id == user_id)
     ).scalar_one_or_none()
+
+
+def list_monitors(session: Session, actor: Actor, township_id: int) -> list[User]:
+    """A township's monitors: shown to the admin and to the monitors themselves."""
+    get_township(session, township_id)
+    if not actor.is_admin and township_id not in actor.monitor_of:
+        raise NotFound("找不到这个乡镇")
+    return list(
+        session.execute(
+            select(User)
+            .join(TownshipMonitor, TownshipMonitor.user_id == User.id)
+            .where(TownshipMonitor.township_id == township_id)
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+def add_monitor(
+    session: Session, settings: Settings, actor: Actor, township_id: int, name: str, phone: str
+) -> tuple[User, str | None, datetime | None]:
+    """Make a person a monitor of a township (admin). A new account gets a one-time code."""
+    require_admin(actor)
+    get_township(session, township_id)
+    phone = normalize_phone(phone)
+    if not is_valid_phone(phone):
+        raise Invalid("手机号应为 11 位数字，以 1 开头", field="phone")
+    user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
+    if user is None:
+        user = User(name=_name(name, "人").strip(), phone=phone, status="pending")
+        session.add(user)
+        session.flush()
+    exists = session.execute(
+        select(TownshipMonitor.id).where(TownshipMonitor.township_id == township_id,
+                                         TownshipMonitor.user_id == user.id)
+    ).first()
+    if exists:
+        raise Conflict("这个人已经是本乡镇的监督员")
+    session.add(TownshipMonitor(township_id=township_id, user_id=user.id))
+    code = expires = None
+    if user.password_hash is None:
+        code, row = auth.issue_code(session, settings, user, None, actor.id)
+        expires = row.expires_at
+    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="monitor.grant", entity="user",
+                 entity_id=user.id, data={"township_id": township_id, "name": user.name})
+    session.commit()
+    return user, code, expires
+
+
+def remove_monitor(session: Session, actor: Actor, township_id: int, user_id: int) -> None:
+    require_admin(actor)
+    row = session.execute(
+        select(TownshipMonitor).where(TownshipMonitor.township_id == township_id, TownshipMonitor.user_id == user_id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("这个人不是本乡镇的监督员")
+    session.delete(row)
+    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="monitor.revoke", entity="user",
+                 entity_id=user_id, data={"township_id": township_id})
+    session.commit()

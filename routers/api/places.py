@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
-from app.security import current_actor, get_db
+from app.config import Settings
+from app.security import current_actor, get_db, get_settings_dep
 from app.services import places
-from app.services.access import Actor
+from app.services.access import Actor, require_login
 from schemas.common import PROBLEMS
 from schemas.places import (
     CountyIn,
     CountyOut,
+    MonitorIn,
+    MonitorOut,
     TownshipIn,
     TownshipOut,
     VillageDetailOut,
@@ -71,3 +74,30 @@ def village(vid: int, db: Session = Depends(get_db)) -> VillageDetailOut:
     f = places.facts(db, v.id, date.today())
     return VillageDetailOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id, township_name=t.name,
                             facts=VillageFactsOut(**f.__dict__))
+
+
+@router.get("/townships/{tid}/monitors", response_model=list[MonitorOut])
+def monitors(tid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    """The township's monitors (admin, or the township's own monitors)."""
+    users = places.list_monitors(db, require_login(actor), tid)
+    return [MonitorOut(user_id=u.id, name=u.name, phone=u.phone, status=u.status) for u in users]
+
+
+@router.post("/townships/{tid}/monitors", response_model=MonitorOut, status_code=201)
+def add_monitor(
+    tid: int,
+    body: MonitorIn,
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+    actor: Actor | None = Depends(current_actor),
+):
+    """Make a person a township monitor (admin). A new account's one-time code is shown only here."""
+    user, code, expires = places.add_monitor(db, settings, require_login(actor), tid, body.name, body.phone)
+    return MonitorOut(user_id=user.id, name=user.name, phone=user.phone, status=user.status, code=code,
+                      expires_at=expires)
+
+
+@router.delete("/townships/{tid}/monitors/{uid}", status_code=204)
+def remove_monitor(tid: int, uid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    places.remove_monitor(db, require_login(actor), tid, uid)
+    return Response(status_code=204)
