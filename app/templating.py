@@ -13,6 +13,7 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
 from app.config import ROOT
+from app.domain.audit_chain import action_label
 from app.domain.people import mask_phone
 from app.domain.roles import ADMIN_LABEL, MONITOR_LABEL, VILLAGE_ROLES
 from app.security import CSRF_FIELD, csrf_token_for, set_anon_cookie
@@ -56,6 +57,7 @@ templates = Jinja2Templates(directory=str(ROOT / "templates"), context_processor
 templates.env.filters["local_time"] = local_time
 templates.env.filters["local_date"] = local_date
 templates.env.filters["mask_phone"] = mask_phone
+templates.env.filters["action_label"] = action_label
 
 
 # --- flash messages: a signed, short-lived cookie read by the next page ---------------------

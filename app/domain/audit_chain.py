@@ -83,3 +83,23 @@ def verify(rows: Iterable[ChainRow], start_seq: int = 0, start_hash: str = GENES
             return VerifyResult(False, checked, seq, prev, seq + 1 if row.seq > seq + 1 else row.seq, reason)
         seq, prev, checked = row.seq, row.hash, checked + 1
     return VerifyResult(True, checked, seq, prev)
+
+
+# What each recorded action means, for people reading the chain.
+ACTION_LABELS: dict[str, str] = {
+    "county.create": "登记县",
+    "township.create": "登记乡镇",
+    "village.create": "登记村",
+    "admin.grant": "设为系统管理员",
+    "monitor.grant": "设为乡镇监督员",
+    "monitor.revoke": "撤销乡镇监督员",
+    "member.create": "登记村民",
+    "member.update": "修改村民信息",
+    "member.activate": "村民激活账号",
+    "member.code_issued": "发放激活码",
+    "roster.import": "导入名册",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
