@@ -242,3 +242,14 @@ def remove_monitor(session: Session, actor: Actor, township_id: int, user_id: in
     audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="monitor.revoke", entity="user",
                  entity_id=user_id, data={"township_id": township_id})
     session.commit()
+
+
+def monitors_by_township(session: Session) -> dict[int, list[User]]:
+    """Every township's monitors in one query (admin page)."""
+    result: dict[int, list[User]] = {}
+    rows = session.execute(
+        select(TownshipMonitor.township_id, User).join(User, User.id == TownshipMonitor.user_id).order_by(User.name)
+    ).all()
+    for township_id, user in rows:
+        result.setdefault(township_id, []).append(user)
+    return result
