@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Depends
 
 from app.security import web_csrf
-from routers.web import admin, audit, auth, home, members
+from routers.web import admin, audit, auth, home, members, roster
 
 web_router = APIRouter(dependencies=[Depends(web_csrf)], include_in_schema=False)
-for module in (home, auth, members, audit, admin):
+for module in (home, auth, members, audit, admin, roster):
     web_router.include_router(module.router)
