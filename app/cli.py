@@ -87,7 +87,10 @@ def demo(
     settings = get_settings()
     engine = make_engine(settings)
     with Session(engine) as session:
-        if if_empty and not demo_service.is_empty(session):
+        if not demo_service.is_empty(session):
+            if not if_empty:  # never mix made-up people into a database that has real ones
+                console.print("[red]数据库里已有村，演示数据只能装入空数据库；未做任何改动。[/red]")
+                raise typer.Exit(1)
             console.print("数据库里已有数据，未加载演示数据。")
             _print_logins(demo_service.DEMO_PASSWORD)
             return
@@ -170,16 +173,20 @@ def audit_verify(village: str | None = typer.Argument(None, help="村的网址�
             ]
         table = Table(title="审计链核验")
         for col in ("编号", "村", "结果", "条数", "链头哈希"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")  # never cut a hash or a reason short with "…"
+        failures = []
         for vid, name in chains:
             r = audit.verify_chain(session, vid)
             if r.ok:
                 table.add_row(str(vid), name, "[green]完整[/green]", str(r.checked), r.head_hash)
             else:
                 broken = True
-                table.add_row(str(vid), name, f"[red]第 {r.broken_seq} 条起断裂：{r.reason}[/red]", str(r.checked),
-                              r.head_hash)
+                failure = f"第 {r.broken_seq} 条起断裂：{r.reason}"
+                failures.append(f"{name}（编号 {vid}）{failure}")
+                table.add_row(str(vid), name, f"[red]{failure}[/red]", str(r.checked), r.head_hash)
     console.print(table)
+    for line in failures:  # one unwrapped line each, for logs and narrow terminals
+        console.print(f"[red]{line}[/red]", soft_wrap=True)
     if broken:
         raise typer.Exit(1)
 

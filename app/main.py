@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__
 from app.config import ROOT, Settings, get_settings
 from app.db import make_engine
-from app.security import SecurityHeaders
+from app.security import SecurityHeaders, with_security_headers
 from app.services.errors import ServiceError, TooMany
 
 log = logging.getLogger("cunyi")
@@ -119,7 +119,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(request, 500, HTTP_DETAILS[500])
+        response = problem(request, 500, HTTP_DETAILS[500])
+        # this answer is sent by ServerErrorMiddleware, outside SecurityHeaders
+        response.raw_headers = with_security_headers(request.url.path, response.raw_headers)
+        return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -121,9 +121,15 @@ async def web_csrf(request: Request, ctx: AuthContext | None = Depends(current_a
         raise CsrfError()
 
 
+# API calls that authenticate by their own body (phone + password or code), never by the cookie.
+CREDENTIAL_PATHS = ("/api/v1/auth/token", "/api/v1/auth/activate")
+
+
 async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_auth)) -> None:
     """Cookie-authenticated unsafe API calls need the X-CSRF-Token header; bearer calls do not."""
     if request.method not in UNSAFE or ctx is None or ctx.via != "cookie":
+        return
+    if request.url.path in CREDENTIAL_PATHS:
         return
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent or not hmac.compare_digest(sent, ctx.row.csrf_token):
@@ -179,8 +185,29 @@ DOCS_CSP = (
 DOCS_PATHS = ("/docs", "/redoc")
 
 
+def with_security_headers(path: str, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response's headers plus the security headers it does not set itself."""
+    docs = any(path == p or path.startswith(p + "/") for p in DOCS_PATHS)  # not "/docs-anything"
+    csp = DOCS_CSP if docs else CSP
+    headers = list(headers)
+    names = {name.lower() for name, _ in headers}
+    extra = {
+        b"content-security-policy": csp.encode(),
+        b"x-content-type-options": b"nosniff",
+        b"x-frame-options": b"DENY",
+        b"referrer-policy": b"same-origin",
+        b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
+        b"cross-origin-opener-policy": b"same-origin",
+    }
+    headers += [(k, v) for k, v in extra.items() if k not in names]
+    if not path.startswith("/static/") and b"cache-control" not in names:
+        headers.append((b"cache-control", b"no-store"))
+    return headers
+
+
 class SecurityHeaders:
-    """Pure ASGI middleware: security headers on every response."""
+    """Pure ASGI middleware: security headers on every response. (Unhandled errors are answered
+    outside all middleware, by Starlette's ServerErrorMiddleware: main.py adds them there.)"""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -189,25 +216,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else CSP
-        static = scope["path"].startswith("/static/")
+        path = scope["path"]
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                extra = {
-                    b"content-security-policy": csp.encode(),
-                    b"x-content-type-options": b"nosniff",
-                    b"x-frame-options": b"DENY",
-                    b"referrer-policy": b"same-origin",
-                    b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
-                    b"cross-origin-opener-policy": b"same-origin",
-                }
-                headers += [(k, v) for k, v in extra.items() if k not in names]
-                if not static and not any(name.lower() == b"cache-control" for name, _ in headers):
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
+                message["headers"] = with_security_headers(path, message.get("headers", []))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -50,6 +50,7 @@ def page_context(request: Request) -> dict:
         "role_names": VILLAGE_ROLES,
         "monitor_label": MONITOR_LABEL,
         "admin_label": ADMIN_LABEL,
+        "activation_days": request.app.state.settings.activation_days,
     }
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect
 
-from alembic import command
 from app.cli import alembic_config
 from app.db import make_engine
 from tests.conftest import ENGINES, PG_URL, drop_pg_schema, fresh_url, make_settings

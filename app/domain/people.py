@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -14,8 +15,9 @@ PASSWORD_MAX = 128
 
 
 def normalize_phone(text: str | None) -> str:
-    """Digits only; a leading +86 / 86 country code is dropped."""
-    digits = re.sub(r"\D", "", str(text or ""))
+    """Digits only; a leading +86 / 86 country code is dropped. Full-width digits (typed with a
+    Chinese input method) become ASCII digits."""
+    digits = re.sub(r"[^0-9]", "", unicodedata.normalize("NFKC", str(text or "")))
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]
     return digits

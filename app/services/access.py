@@ -79,7 +79,8 @@ def require(
 ) -> Actor:
     """Allow the actor to act on `village` with one of `roles` (any member when none named).
 
-    `monitor=True` also lets the township's monitors in (for reading and auditing).
+    `monitor=True` also lets the township's monitors in (for reading and auditing); without it
+    they get a 403, since they can see the village anyway.
     """
     actor = require_login(actor)
     if actor.is_admin:
@@ -89,11 +90,17 @@ def require(
             return actor
         if monitor and actor.monitors(village):
             return actor
-        needed = "或".join(VILLAGE_ROLES[r] for r in roles)
-        raise Forbidden(f"这项操作需要{needed}身份")
-    if monitor and actor.monitors(village):
-        return actor
+        raise Forbidden(_needed(roles))
+    if actor.monitors(village):
+        if monitor:
+            return actor
+        # The village is visible to its township's monitors: refuse the act, do not hide the village.
+        raise Forbidden(_needed(roles) if roles else "这项操作只有本村村民可以做")
     raise NotFound("找不到这个村")
+
+
+def _needed(roles: tuple[str, ...]) -> str:
+    return f"这项操作需要{'或'.join(VILLAGE_ROLES[r] for r in roles)}身份"
 
 
 def require_admin(actor: Actor | None) -> Actor:

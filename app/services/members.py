@@ -20,6 +20,7 @@ from app.models import (
     Household,
     MemberRole,
     Membership,
+    TownshipMonitor,
     User,
     Village,
     VillagerGroup,
@@ -27,7 +28,7 @@ from app.models import (
 )
 from app.services import audit, auth
 from app.services.access import Actor, require
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.pagination import Page, clamp, paginate
 
 # Who may see full phone numbers and manage members.
@@ -136,6 +137,10 @@ def upsert_member(
         membership = session.execute(select(Membership).where(Membership.user_id == user.id)).scalar_one_or_none()
         if membership is not None and membership.village_id != village.id:
             raise Conflict("这个手机号已登记为其他村的村民", field="phone")
+        if membership is None and not actor.is_admin and _privileged(session, user):
+            # enrolling it would let the committee rename it and reset its password with a code
+            raise Conflict("这个手机号是系统管理员或乡镇监督员的账号，村委会不能登记；请联系系统管理员",
+                           field="phone")
     created = membership is None
     if user is None:
         user = User(name=name, phone=phone, status="pending")
@@ -181,6 +186,14 @@ def upsert_member(
     return result
 
 
+def _privileged(session: Session, user: User) -> bool:
+    """An admin or a township monitor: accounts with rights beyond one village."""
+    if user.is_admin:
+        return True
+    monitor = session.execute(select(TownshipMonitor.id).where(TownshipMonitor.user_id == user.id).limit(1)).first()
+    return monitor is not None
+
+
 def _set_roles(session: Session, membership: Membership, roles: list[str]) -> list[str]:
     wanted = set(roles) | {VILLAGER}
     unknown = wanted - set(VILLAGE_ROLES)
@@ -221,8 +234,9 @@ def list_members(
         .where(Membership.village_id == village.id)
     )
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(User.name.like(like), User.phone.like(like), Household.number.like(like)))
+        text = q.strip()
+        stmt = stmt.where(or_(User.name.contains(text, autoescape=True), User.phone.contains(text, autoescape=True),
+                              Household.number.contains(text, autoescape=True)))
     if role:
         if role not in VILLAGE_ROLES:
             raise Invalid("不认识的身份", field="role")
@@ -359,8 +373,12 @@ def update_member(
 def reissue_code(
     session: Session, settings: Settings, actor: Actor | None, village: Village, user_id: int
 ) -> tuple[User, str, datetime]:
-    """A new one-time code for a member (first activation, or a forgotten password)."""
-    actor = require(actor, village, COMMITTEE)
+    """A new one-time code for a member (first activation, or a forgotten password).
+
+    The committee issues codes to villagers; a member of the supervisory committee (who oversees
+    the committee) gets a code only from the township's monitor or an admin, so the committee
+    cannot take over a supervisor's account."""
+    actor = require(actor, village, COMMITTEE, monitor=True)
     row = session.execute(
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -368,13 +386,29 @@ def reissue_code(
     ).scalar_one_or_none()
     if row is None:
         raise NotFound("这个村没有这位村民")
-    if row.is_admin:
-        raise Conflict("系统管理员的密码不能用激活码重设")
+    if _privileged(session, row):
+        raise Conflict("系统管理员和乡镇监督员的密码不能用激活码重设")
+    target_roles = set(session.execute(
+        select(MemberRole.role).join(Membership, Membership.id == MemberRole.membership_id)
+        .where(Membership.user_id == user_id)
+    ).scalars())
+    if SUPERVISOR in target_roles:
+        if not (actor.is_admin or actor.monitors(village)):
+            raise Forbidden("村务监督委员会成员的激活码须由乡镇监督员或系统管理员发放")
+    elif not actor.has(village.id, COMMITTEE):
+        raise Forbidden("这项操作需要村委会身份")
     code, code_row = auth.issue_code(session, settings, row, village.id, actor.id)
     audit.record(session, village_id=village.id, actor_id=actor.id, action="member.code_issued",
                  entity="user", entity_id=user_id)
     session.commit()
     return row, code, code_row.expires_at
+
+
+def may_issue_code(actor: Actor, village: Village, member: MemberView) -> bool:
+    """Mirror of reissue_code's rule, for showing the button."""
+    if SUPERVISOR in member.roles:
+        return actor.is_admin or actor.monitors(village)
+    return actor.has(village.id, COMMITTEE)
 
 
 def pending_codes_count(session: Session, village_id: int) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
@@ -71,7 +69,7 @@ def create_village(body: VillageIn, db: Session = Depends(get_db), actor: Actor 
 def village(vid: int, db: Session = Depends(get_db)) -> VillageDetailOut:
     v = places.get_village(db, vid)
     t = places.get_township(db, v.township_id)
-    f = places.facts(db, v.id, date.today())
+    f = places.facts(db, v.id)
     return VillageDetailOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id, township_name=t.name,
                             facts=VillageFactsOut(**f.__dict__))
 

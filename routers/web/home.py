@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
@@ -40,7 +39,7 @@ def village_home(
 ):
     village = places.get_village_by_slug(db, slug)
     township = places.get_township(db, village.township_id)
-    facts = places.facts(db, village.id, date.today())
+    facts = places.facts(db, village.id)
     is_member = actor is not None and actor.is_member(village.id)
     return render(request, "home/village.html", {
         "village": village,

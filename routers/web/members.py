@@ -105,7 +105,8 @@ def member_page(slug: str, uid: int, request: Request, db: Session = Depends(get
     member = members.get_member(db, actor, village, uid)
     return render(request, "members/detail.html", {"village": village, "member": member,
                                                     "roles": VILLAGE_ROLES,
-                                                    "can_manage": actor.has(village.id, COMMITTEE)})
+                                                    "can_manage": actor.has(village.id, COMMITTEE),
+                                                    "can_issue_code": members.may_issue_code(actor, village, member)})
 
 
 @router.post("/v/{slug}/members/{uid}")
