@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Depends
 
 from app.security import api_csrf
-from routers.api import audit, auth, members, places
+from routers.api import audit, auth, members, places, roster
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
-for module in (auth, places, members, audit):
+for module in (auth, places, members, audit, roster):
     api_router.include_router(module.router)
