@@ -104,3 +104,18 @@ def bearer(client, user: User, password: str = PASSWORD) -> dict[str, str]:
     r = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def proposal_in_deliberation(client, world: World, village: Village, committee_user: User, *,
+                             title: str = "修村口的路") -> int:
+    """A committee member's 一事一议 proposal, submitted straight into deliberation; returns its id."""
+    headers = bearer(client, committee_user)
+    r = client.post(f"/api/v1/villages/{village.id}/proposals", headers=headers,
+                    json={"title": title, "body": "村口的路坑洼不平，雨天难走，建议硬化。", "category": "facilities",
+                          "procedure": "yishiyiyi"})
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    r = client.post(f"/api/v1/proposals/{pid}/transitions", headers=headers, json={"action": "submit"})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "deliberation", r.json()["state"]
+    return pid

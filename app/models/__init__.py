@@ -5,8 +5,26 @@ from app.models.auth import ActivationCode, SecurityEvent, UserSession
 from app.models.base import utcnow
 from app.models.people import MemberRole, Membership, TownshipMonitor, User
 from app.models.places import County, Household, Township, Village, VillagerGroup
+from app.models.proposals import (
+    Attachment,
+    Comment,
+    CommentReport,
+    CommentVersion,
+    Cosignature,
+    Notification,
+    Proposal,
+    ProposalTransition,
+)
 
 __all__ = [
+    "Attachment",
+    "Comment",
+    "CommentReport",
+    "CommentVersion",
+    "Cosignature",
+    "Notification",
+    "Proposal",
+    "ProposalTransition",
     "PLATFORM_CHAIN",
     "ActivationCode",
     "AuditEvent",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -31,6 +31,8 @@ class Village(SQLModel, table=True):
     name: str = Field(max_length=50)
     slug: str = Field(max_length=40, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # The committee's settings (procedure durations, caps); absent keys take the national defaults.
+    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class VillagerGroup(SQLModel, table=True):

@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Depends
 
 from app.security import api_csrf
-from routers.api import audit, auth, members, places, roster
+from routers.api import attachments, audit, auth, comments, members, places, proposals, roster
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
-for module in (auth, places, members, audit, roster):
+for module in (auth, places, members, audit, roster, proposals, comments, attachments):
     api_router.include_router(module.router)

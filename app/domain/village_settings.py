@@ -1,0 +1,104 @@
+"""A village's own settings over the national defaults (stored as JSON on the village row).
+
+Keys:
+- "min_days": {"<procedure>.<stage>": days} — minimum time a stage lasts (0–90 days)
+- "per_capita_cap_fen": 一事一议 cap per person per year, in fen (province rule; default ¥15)
+- "labour_days_cap": 一事一议 labour days per person per year (default 10)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.procedures import PROCEDURES
+
+DEFAULT_PER_CAPITA_CAP_FEN = 1500
+DEFAULT_LABOUR_DAYS_CAP = 10
+MAX_MIN_DAYS = 90
+
+
+@dataclass(frozen=True)
+class VillageSettings:
+    min_days: dict[str, int] = field(default_factory=dict)
+    per_capita_cap_fen: int = DEFAULT_PER_CAPITA_CAP_FEN
+    labour_days_cap: int = DEFAULT_LABOUR_DAYS_CAP
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> VillageSettings:
+        data = data or {}
+        return cls(
+            min_days={k: int(v) for k, v in (data.get("min_days") or {}).items()},
+            per_capita_cap_fen=int(data.get("per_capita_cap_fen", DEFAULT_PER_CAPITA_CAP_FEN)),
+            labour_days_cap=int(data.get("labour_days_cap", DEFAULT_LABOUR_DAYS_CAP)),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "min_days": dict(sorted(self.min_days.items())),
+            "per_capita_cap_fen": self.per_capita_cap_fen,
+            "labour_days_cap": self.labour_days_cap,
+        }
+
+    def stage_days(self, procedure: str, stage: str) -> int:
+        key = f"{procedure}.{stage}"
+        if key in self.min_days:
+            return self.min_days[key]
+        return PROCEDURES[procedure].stage(stage).default_days
+
+
+def settable_stages() -> list[tuple[str, str, str, int]]:
+    """(key, procedure name, stage name, default days) for every stage whose minimum is settable."""
+    rows = []
+    for proc in PROCEDURES.values():
+        for stage in proc.stages:
+            if stage.movers and stage.kind.value in ("deliberation", "notice"):
+                rows.append((f"{proc.key}.{stage.key}", proc.name, stage.name, stage.default_days))
+    return rows
+
+
+def validate(min_days: dict[str, Any], per_capita_cap_fen: Any, labour_days_cap: Any) -> tuple[VillageSettings, dict]:
+    """Check the committee's form; returns (settings, {field: Chinese message})."""
+    errors: dict[str, str] = {}
+    known = {key for key, *_ in settable_stages()}
+    days: dict[str, int] = {}
+    for key, value in min_days.items():
+        if key not in known:
+            errors[key] = "没有这个阶段"
+            continue
+        try:
+            n = _whole(value)
+        except (TypeError, ValueError):
+            errors[key] = "天数应为整数"
+            continue
+        if not 0 <= n <= MAX_MIN_DAYS:
+            errors[key] = f"天数应在 0 到 {MAX_MIN_DAYS} 之间"
+            continue
+        days[key] = n
+    cap = _int(per_capita_cap_fen, "per_capita_cap_fen", 0, 100_000_00, errors, "人均筹资上限")
+    labour = _int(labour_days_cap, "labour_days_cap", 0, 365, errors, "人均筹劳上限")
+    return VillageSettings(days, cap if cap is not None else DEFAULT_PER_CAPITA_CAP_FEN,
+                           labour if labour is not None else DEFAULT_LABOUR_DAYS_CAP), errors
+
+
+def _whole(value: Any) -> int:
+    """A whole number from a form or JSON: 7, "7" or 7.0; never 7.5 (which int() would cut to 7) or True."""
+    if isinstance(value, bool):
+        raise TypeError(value)
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+    if not isinstance(value, int | float | str):
+        raise TypeError(value)
+    return int(value)
+
+
+def _int(value: Any, key: str, low: int, high: int, errors: dict, label: str) -> int | None:
+    try:
+        n = _whole(value)
+    except (TypeError, ValueError):
+        errors[key] = f"{label}应为整数"
+        return None
+    if not low <= n <= high:
+        errors[key] = f"{label}超出允许范围"
+        return None
+    return n

@@ -1,0 +1,130 @@
+"""Proposals (一事一议 and other matters), their history, co-signatures, comments, attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import utcnow
+
+
+class Proposal(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_proposal_village_state", "village_id", "state", "updated_at"),
+        Index("ix_proposal_village_category", "village_id", "category", "updated_at"),
+        Index("ix_proposal_village_updated", "village_id", "updated_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id")
+    author_id: int = Field(foreign_key="user.id", index=True)
+    title: str = Field(max_length=100)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    category: str = Field(max_length=20)
+    procedure: str = Field(max_length=20)
+    state: str = Field(default="draft", max_length=30)
+    stage_entered_at: datetime | None = None
+    submitted_at: datetime | None = None
+    budget_fen: int | None = None
+    per_capita_fen: int | None = None
+    labour_days: int | None = None
+    exemptions: str | None = Field(default=None, max_length=500)
+    cosign_count: int = 0
+    comment_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProposalTransition(SQLModel, table=True):
+    """One step of a proposal's history: who moved it, when, from where to where, and why."""
+
+    __tablename__ = "proposal_transition"
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id")
+    proposal_id: int = Field(foreign_key="proposal.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=20)
+    from_state: str = Field(max_length=30)
+    to_state: str = Field(max_length=30)
+    note: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Cosignature(SQLModel, table=True):
+    """联署: one per person per proposal (the unique constraint, not only code, enforces it)."""
+
+    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id")
+    proposal_id: int = Field(foreign_key="proposal.id")
+    user_id: int = Field(foreign_key="user.id", index=True)
+    as_representative: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Comment(SQLModel, table=True):
+    __table_args__ = (Index("ix_comment_proposal_created", "proposal_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id")
+    proposal_id: int = Field(foreign_key="proposal.id")
+    parent_id: int | None = Field(default=None, foreign_key="comment.id", index=True)
+    depth: int = 0
+    author_id: int = Field(foreign_key="user.id", index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    hidden_at: datetime | None = None
+    hidden_by: int | None = Field(default=None, foreign_key="user.id")
+    hidden_reason: str | None = Field(default=None, max_length=500)
+    report_count: int = 0
+
+
+class CommentVersion(SQLModel, table=True):
+    """An earlier text of an edited comment; every version is kept."""
+
+    __tablename__ = "comment_version"
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    written_at: datetime
+
+
+class CommentReport(SQLModel, table=True):
+    __tablename__ = "comment_report"
+    __table_args__ = (UniqueConstraint("comment_id", "reporter_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    comment_id: int = Field(foreign_key="comment.id")
+    reporter_id: int = Field(foreign_key="user.id")
+    reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    """A file on a proposal (later: notices, vouchers). Stored under the upload dir by content hash."""
+
+    __table_args__ = (Index("ix_attachment_owner", "owner_type", "owner_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    owner_type: str = Field(max_length=20)
+    owner_id: int
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    uploaded_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """A message to one person (e.g. "your comment was hidden, reason …")."""
+
+    __table_args__ = (Index("ix_notification_user_created", "user_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    village_id: int | None = Field(default=None, foreign_key="village.id")
+    text: str = Field(max_length=500)
+    link: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None

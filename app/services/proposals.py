@@ -1,0 +1,457 @@
+"""Proposals: drafting, co-signing (民主提事), moving through the procedure, the committee's queue.
+
+Every transition goes through `procedures.decide` (the rules) and `_move` (the one place that
+changes a proposal's state): a conditional UPDATE, so two people racing to move the same proposal
+cannot both succeed; the history row and the audit event are written in the same transaction.
+
+Vote and notice stages are completed by the voting and notice features: they register a function
+in `VOTE_OUTCOME` / `NOTICE_DONE` that answers for a proposal and stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.domain import procedures as P
+from app.domain.people import is_adult
+from app.domain.proposals import CATEGORIES, ProposalDraft, problems
+from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
+from app.domain.rulebook import CosignProgress, cosign_progress
+from app.domain.village_settings import VillageSettings, validate
+from app.models import Cosignature, Proposal, ProposalTransition, User, Village, utcnow
+from app.services import audit, places
+from app.services.access import Actor, require, require_login
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.pagination import Page, paginate
+
+# Hooks the voting and notice features fill in: (session, proposal, stage key) → answer.
+VOTE_OUTCOME: list[Callable[[Session, Proposal, str], str | None]] = []
+NOTICE_DONE: list[Callable[[Session, Proposal, str], bool]] = []
+
+
+def settings_of(village: Village) -> VillageSettings:
+    return VillageSettings.from_json(village.settings)
+
+
+def update_settings(session: Session, actor: Actor | None, village: Village, *, min_days: dict,
+                    per_capita_cap_fen, labour_days_cap) -> VillageSettings:
+    require(actor, village, COMMITTEE)
+    new, errors = validate(min_days, per_capita_cap_fen, labour_days_cap)
+    if errors:
+        raise Invalid("设置有误：" + "；".join(errors.values()),
+                      errors=[{"field": k, "message": v} for k, v in errors.items()])
+    old = settings_of(village).to_json()
+    village.settings = new.to_json()
+    session.add(village)
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="village.settings", entity="village",
+                 entity_id=village.id, data={"before": old, "after": village.settings})
+    session.commit()
+    return new
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _roles_here(actor: Actor, village: Village, proposal: Proposal | None = None) -> frozenset[str]:
+    roles = set(actor.roles) if actor.is_member(village.id) else set()
+    if actor.monitors(village):
+        roles.add(P.MONITOR)
+    if proposal is not None and proposal.author_id == actor.id:
+        roles.add(P.AUTHOR)
+    return frozenset(roles)
+
+
+def is_private(proposal: Proposal) -> bool:
+    """A draft never submitted is its author's alone; one returned for revision stays visible."""
+    return proposal.state == P.DRAFT and proposal.submitted_at is None
+
+
+def state_label(proposal: Proposal) -> str:
+    if proposal.state == P.DRAFT and proposal.submitted_at is not None:
+        return "退回修改"
+    return P.state_name(proposal.procedure, proposal.state)
+
+
+def get(session: Session, actor: Actor | None, proposal_id: int) -> tuple[Proposal, Village]:
+    """A proposal the actor may see: members and township monitors; drafts only by their author."""
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound("找不到这个事项")
+    village = places.get_village(session, proposal.village_id)
+    actor = require(actor, village, monitor=True)
+    if is_private(proposal) and proposal.author_id != actor.id and not actor.is_admin:
+        raise NotFound("找不到这个事项")
+    return proposal, village
+
+
+@dataclass
+class ProposalRow:
+    proposal: Proposal
+    author_name: str
+
+    @property
+    def state_name(self) -> str:
+        return state_label(self.proposal)
+
+    @property
+    def category_name(self) -> str:
+        return CATEGORIES.get(self.proposal.category, self.proposal.category)
+
+    @property
+    def procedure_name(self) -> str:
+        return P.PROCEDURES[self.proposal.procedure].name
+
+
+def list_proposals(
+    session: Session,
+    actor: Actor | None,
+    village: Village,
+    *,
+    state: str | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    mine: bool = False,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page[ProposalRow]:
+    """Two queries whatever the number of proposals (the count and the page, authors joined)."""
+    actor = require(actor, village, monitor=True)
+    stmt = (
+        select(Proposal, User.name)
+        .join(User, User.id == Proposal.author_id)
+        .where(Proposal.village_id == village.id)
+        .where(or_(Proposal.state != P.DRAFT, Proposal.submitted_at.is_not(None), Proposal.author_id == actor.id))
+    )
+    if state:
+        stmt = stmt.where(Proposal.state == state)
+    if category:
+        if category not in CATEGORIES:
+            raise Invalid("没有这个类别", field="category")
+        stmt = stmt.where(Proposal.category == category)
+    if q and q.strip():
+        stmt = stmt.where(Proposal.title.contains(q.strip(), autoescape=True))
+    if mine:
+        stmt = stmt.where(Proposal.author_id == actor.id)
+    raw = paginate(session, stmt.order_by(Proposal.updated_at.desc(), Proposal.id.desc()), page, per_page,
+                   scalars=False)
+    return Page([ProposalRow(p, name) for p, name in raw.items], raw.total, raw.page, raw.per_page)
+
+
+def queue(session: Session, actor: Actor | None, village: Village, page: int = 1, per_page: int = 50
+          ) -> Page[ProposalRow]:
+    """Proposals waiting for the committee (or the party committee) to act."""
+    actor = require(actor, village, COMMITTEE, PARTY_COMMITTEE)
+    roles = _roles_here(actor, village) | ({COMMITTEE, PARTY_COMMITTEE} if actor.is_admin else set())
+    clauses = []
+    for proc in P.PROCEDURES.values():
+        keys = [s.key for s in proc.stages if s.movers and roles.intersection(s.movers)]
+        if keys:
+            clauses.append(and_(Proposal.procedure == proc.key, Proposal.state.in_(keys)))
+    stmt = (
+        select(Proposal, User.name)
+        .join(User, User.id == Proposal.author_id)
+        .where(Proposal.village_id == village.id, or_(*clauses))
+        .order_by(Proposal.stage_entered_at, Proposal.id)
+    )
+    raw = paginate(session, stmt, page, per_page, scalars=False)
+    return Page([ProposalRow(p, name) for p, name in raw.items], raw.total, raw.page, raw.per_page)
+
+
+@dataclass
+class HistoryRow:
+    transition: ProposalTransition
+    actor_name: str | None
+
+    @property
+    def action_name(self) -> str:
+        names = {**{a.value: n for a, n in P.ACTION_NAMES.items()}, "cosigned": "联署人数达到要求"}
+        return names.get(self.transition.action, self.transition.action)
+
+
+def history(session: Session, proposal: Proposal) -> list[HistoryRow]:
+    rows = session.execute(
+        select(ProposalTransition, User.name)
+        .join(User, User.id == ProposalTransition.actor_id, isouter=True)
+        .where(ProposalTransition.proposal_id == proposal.id)
+        .order_by(ProposalTransition.id)
+    ).all()
+    return [HistoryRow(t, name) for t, name in rows]
+
+
+def cosign_status(session: Session, proposal: Proposal, village: Village) -> CosignProgress:
+    counts = session.execute(
+        select(func.count(Cosignature.id), func.count(Cosignature.id).filter(Cosignature.as_representative))
+        .where(Cosignature.proposal_id == proposal.id)
+    ).one()
+    facts = places.facts(session, village.id)
+    return cosign_progress(counts[0], counts[1], facts.adults, facts.representatives)
+
+
+def has_cosigned(session: Session, actor: Actor | None, proposal: Proposal) -> bool:
+    if actor is None:
+        return False
+    return session.execute(
+        select(Cosignature.id).where(Cosignature.proposal_id == proposal.id, Cosignature.user_id == actor.id)
+    ).first() is not None
+
+
+def stage_of(proposal: Proposal) -> P.Stage | None:
+    if proposal.state in (P.DRAFT, P.REJECTED, P.WITHDRAWN):
+        return None
+    return P.PROCEDURES[proposal.procedure].stage(proposal.state)
+
+
+def comments_open(proposal: Proposal) -> bool:
+    """Comments are open while the matter is being raised and discussed; they close after."""
+    stage = stage_of(proposal)
+    return stage is not None and stage.kind in (P.Kind.COSIGN, P.Kind.DELIBERATION)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def _check(draft: ProposalDraft, village: Village) -> None:
+    errors = problems(draft, settings_of(village))
+    if errors:
+        raise Invalid("；".join(errors.values()), errors=[{"field": k, "message": v} for k, v in errors.items()])
+
+
+def create(session: Session, actor: Actor | None, village: Village, draft: ProposalDraft) -> Proposal:
+    actor = require(actor, village, *P.AUTHORS.get(draft.procedure, (VILLAGER,)))
+    _check(draft, village)
+    now = utcnow()
+    proposal = Proposal(
+        village_id=village.id, author_id=actor.id, title=draft.title.strip(), body=draft.body,
+        category=draft.category, procedure=draft.procedure, state=P.DRAFT, budget_fen=draft.budget_fen,
+        per_capita_fen=draft.per_capita_fen, labour_days=draft.labour_days,
+        exemptions=(draft.exemptions or "").strip() or None, created_at=now, updated_at=now,
+    )
+    session.add(proposal)
+    session.flush()
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="proposal.create", entity="proposal",
+                 entity_id=proposal.id, data={"title": proposal.title, "procedure": draft.procedure,
+                                              "category": draft.category})
+    session.commit()
+    return proposal
+
+
+def edit(session: Session, actor: Actor | None, proposal_id: int, draft: ProposalDraft) -> Proposal:
+    """The author edits a draft (also one returned for revision)."""
+    proposal, village = get(session, actor, proposal_id)
+    actor = require_login(actor)
+    if proposal.author_id != actor.id:
+        raise Forbidden("只有提议人可以修改")
+    if proposal.state != P.DRAFT:
+        raise Conflict("事项已经提交，不能再修改；如需修改，请村委会退回")
+    if draft.procedure != proposal.procedure:
+        require(actor, village, *P.AUTHORS[draft.procedure])
+    _check(draft, village)
+    before = {"title": proposal.title, "body_length": len(proposal.body)}
+    proposal.title = draft.title.strip()
+    proposal.body = draft.body
+    proposal.category = draft.category
+    proposal.procedure = draft.procedure
+    proposal.budget_fen = draft.budget_fen
+    proposal.per_capita_fen = draft.per_capita_fen
+    proposal.labour_days = draft.labour_days
+    proposal.exemptions = (draft.exemptions or "").strip() or None
+    proposal.updated_at = utcnow()
+    session.add(proposal)
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="proposal.edit", entity="proposal",
+                 entity_id=proposal.id, data={"before": before, "title": proposal.title})
+    session.commit()
+    return proposal
+
+
+def _move(session: Session, proposal: Proposal, actor_id: int | None, action: str, to_state: str,
+          note: str | None, now: datetime, *, strict: bool = True) -> bool:
+    """Change the state if nobody else did first; write the history and the audit event.
+
+    When someone else moved it first: strict → 409 and nothing changes; otherwise a quiet no-op
+    (an automatic step that another request already took)."""
+    from_state = proposal.state
+    values = {"state": to_state, "stage_entered_at": now, "updated_at": now}
+    if action == P.Action.SUBMIT and proposal.submitted_at is None:
+        values["submitted_at"] = now
+    result = session.execute(
+        update(Proposal).where(Proposal.id == proposal.id, Proposal.state == from_state).values(**values)
+    )
+    if result.rowcount != 1:
+        if not strict:
+            return False
+        session.rollback()
+        raise Conflict("事项状态刚刚被别人改变了，请刷新后再试")
+    session.add(ProposalTransition(village_id=proposal.village_id, proposal_id=proposal.id, actor_id=actor_id,
+                                   action=action, from_state=from_state, to_state=to_state, note=note,
+                                   created_at=now))
+    audit.record(session, village_id=proposal.village_id, actor_id=actor_id, action=f"proposal.{action}",
+                 entity="proposal", entity_id=proposal.id,
+                 data={"from": from_state, "to": to_state, "note": note})
+    session.refresh(proposal)
+    return True
+
+
+def _outcome(session: Session, proposal: Proposal) -> tuple[str | None, bool]:
+    vote = next((r for r in (hook(session, proposal, proposal.state) for hook in VOTE_OUTCOME) if r), None)
+    notice = any(hook(session, proposal, proposal.state) for hook in NOTICE_DONE)
+    return vote, notice
+
+
+def transition(session: Session, actor: Actor | None, proposal_id: int, action: str, note: str | None = None
+               ) -> Proposal:
+    proposal, village = get(session, actor, proposal_id)
+    actor = require_login(actor)
+    note = (note or "").strip() or None
+    if note and len(note) > 1000:
+        raise Invalid("说明最多 1000 个字", field="note")
+    now = utcnow()
+    stage = stage_of(proposal)
+    vote, notice = _outcome(session, proposal) if stage else (None, False)
+    cosign_met = False
+    if stage is not None and stage.kind is P.Kind.COSIGN:
+        cosign_met = cosign_status(session, proposal, village).met
+    facts = P.Facts(
+        procedure=proposal.procedure,
+        state=proposal.state,
+        entered_at=proposal.stage_entered_at,
+        now=now,
+        roles=_roles_here(actor, village, proposal),
+        min_days=settings_of(village).stage_days(proposal.procedure, stage.key) if stage else 0,
+        cosign_met=cosign_met,
+        vote_outcome=vote,
+        notice_done=notice,
+        has_reason=bool(note),
+        is_admin=actor.is_admin,
+    )
+    decision = P.decide(action, facts)
+    if not decision.ok:
+        error = {403: Forbidden, 422: Invalid}.get(decision.status, Conflict)
+        raise error(decision.reason or "现在不能这样操作")
+    _move(session, proposal, actor.id, action, decision.to_state, note, now)
+    if action == P.Action.SUBMIT and proposal.state != P.DRAFT:
+        _after_submit(session, actor, proposal, village, now)
+    session.commit()
+    return proposal
+
+
+def _after_submit(session: Session, actor: Actor, proposal: Proposal, village: Village, now: datetime) -> None:
+    """The author is the first co-signer; a tiny village may already have enough support."""
+    stage = stage_of(proposal)
+    if stage is None or stage.kind is not P.Kind.COSIGN:
+        return
+    exists = session.execute(
+        select(Cosignature.id).where(Cosignature.proposal_id == proposal.id, Cosignature.user_id == actor.id)
+    ).first()
+    if exists is None:
+        session.add(Cosignature(village_id=village.id, proposal_id=proposal.id, user_id=actor.id,
+                                as_representative=REPRESENTATIVE in actor.roles, created_at=now))
+        session.execute(update(Proposal).where(Proposal.id == proposal.id)
+                        .values(cosign_count=Proposal.cosign_count + 1))
+        session.flush()
+    _advance_if_supported(session, proposal, village, actor.id, now)
+
+
+def _advance_if_supported(session: Session, proposal: Proposal, village: Village, actor_id: int,
+                          now: datetime) -> None:
+    """Leave the co-sign stage once support is enough. Only from a co-sign stage: a request that
+    arrives after another one already moved the proposal does nothing."""
+    stage = stage_of(proposal)
+    if stage is None or stage.kind is not P.Kind.COSIGN:
+        return
+    progress = cosign_status(session, proposal, village)
+    if progress.met:
+        proc = P.PROCEDURES[proposal.procedure]
+        _move(session, proposal, actor_id, "cosigned", proc.after(stage.key).key,
+              f"联署 {progress.villagers} 人（需 {progress.villagers_needed} 人）", now, strict=False)
+
+
+def cosign(session: Session, actor: Actor | None, proposal_id: int) -> Proposal:
+    """联署: an adult villager of the village supports the proposal, once."""
+    proposal, village = get(session, actor, proposal_id)
+    actor = require(actor, village, VILLAGER)
+    stage = stage_of(proposal)
+    if stage is None or stage.kind is not P.Kind.COSIGN:
+        raise Conflict("这个事项现在不在联署阶段")
+    if not is_adult(actor.user.birth_date, places.local_today()):
+        raise Forbidden("年满 18 周岁的本村村民才能联署")
+    now = utcnow()
+    session.add(Cosignature(village_id=village.id, proposal_id=proposal.id, user_id=actor.id,
+                            as_representative=REPRESENTATIVE in actor.roles, created_at=now))
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("你已经联署过了") from exc
+    # Counted only while the proposal is still in the stage we checked (this also locks its row).
+    counted = session.execute(
+        update(Proposal).where(Proposal.id == proposal.id, Proposal.state == stage.key)
+        .values(cosign_count=Proposal.cosign_count + 1, updated_at=now)
+    )
+    if counted.rowcount != 1:
+        session.rollback()
+        raise Conflict("这个事项现在不在联署阶段")
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="proposal.cosign", entity="proposal",
+                 entity_id=proposal.id)
+    session.refresh(proposal)
+    _advance_if_supported(session, proposal, village, actor.id, now)
+    session.commit()
+    return proposal
+
+
+def withdraw_cosign(session: Session, actor: Actor | None, proposal_id: int) -> Proposal:
+    proposal, village = get(session, actor, proposal_id)
+    actor = require(actor, village, VILLAGER)
+    stage = stage_of(proposal)
+    if stage is None or stage.kind is not P.Kind.COSIGN:
+        raise Conflict("联署阶段已经结束，不能再撤回联署")
+    if proposal.author_id == actor.id:
+        raise Conflict("提议人不能撤回自己的联署；可以撤回整个事项")
+    now = utcnow()
+    still_open = session.execute(
+        update(Proposal).where(Proposal.id == proposal.id, Proposal.state == stage.key)
+        .values(cosign_count=Proposal.cosign_count - 1, updated_at=now)
+    )
+    if still_open.rowcount != 1:
+        session.rollback()
+        raise Conflict("联署阶段已经结束，不能再撤回联署")
+    result = session.execute(
+        delete(Cosignature).where(Cosignature.proposal_id == proposal.id, Cosignature.user_id == actor.id)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict("你还没有联署这个事项")
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="proposal.uncosign", entity="proposal",
+                 entity_id=proposal.id)
+    session.commit()
+    session.refresh(proposal)
+    return proposal
+
+
+def actions_for(session: Session, actor: Actor | None, proposal: Proposal, village: Village) -> list[str]:
+    """The transitions this actor could ask for now (for showing buttons; the service re-checks)."""
+    if actor is None:
+        return []
+    stage = stage_of(proposal)
+    vote, notice = _outcome(session, proposal) if stage else (None, False)
+    facts = P.Facts(
+        procedure=proposal.procedure, state=proposal.state, entered_at=proposal.stage_entered_at, now=utcnow(),
+        roles=_roles_here(actor, village, proposal),
+        min_days=settings_of(village).stage_days(proposal.procedure, stage.key) if stage else 0,
+        cosign_met=False, vote_outcome=vote, notice_done=notice, has_reason=True, is_admin=actor.is_admin,
+    )
+    shown = []
+    for action in P.Action:
+        decision = P.decide(action.value, facts)
+        if decision.ok or (decision.status == 409 and action is P.Action.ADVANCE and stage is not None
+                           and stage.kind is not P.Kind.COSIGN and (facts.roles & set(stage.movers) or actor.is_admin)):
+            shown.append(action.value)
+    return shown
+
+
+def author_name(session: Session, proposal: Proposal) -> str:
+    user = session.get(User, proposal.author_id)
+    return user.name if user else ""

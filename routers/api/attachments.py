@@ -1,0 +1,112 @@
+"""Attachments (附件): upload to a proposal, list a proposal's files, download one.
+
+Downloads carry the type found in the content (never the client's claim), `nosniff` (global
+middleware) and a sandboxing CSP of their own. Images are shown inline (so pages can show them);
+PDFs and Office documents are always downloaded (`attachment`). A file over the limit answers 413.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message
+
+from app.config import Settings
+from app.models import Attachment
+from app.security import current_actor, get_db, get_settings_dep
+from app.services import attachments
+from app.services.access import Actor
+from schemas.attachments import AttachmentOut
+from schemas.common import PROBLEMS
+
+# the file plus the multipart envelope (boundaries, headers, a long filename)
+MAX_REQUEST_BYTES = attachments.MAX_BYTES + 64 * 1024
+# served files get their own CSP: nothing in them may run or load anything
+FILE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+class LimitedBody(APIRoute):
+    """Refuse a request body over MAX_REQUEST_BYTES before it is spooled to disk: at once when the
+    Content-Length says so, else as soon as the streamed bytes pass the limit."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def limited(request: Request) -> Response:
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+                raise attachments.TooLarge(attachments.too_large_message(), field="file")
+            receive = request.receive
+            seen = 0
+
+            async def counting() -> Message:
+                nonlocal seen
+                message = await receive()
+                if message["type"] == "http.request":
+                    seen += len(message.get("body", b""))
+                    if seen > MAX_REQUEST_BYTES:
+                        # an HTTPException passes through FastAPI's body parsing unchanged
+                        raise StarletteHTTPException(413, detail=attachments.too_large_message())
+                return message
+
+            return await handler(Request(request.scope, counting, request._send))
+
+        return limited
+
+
+router = APIRouter(tags=["附件"], responses={**PROBLEMS, 413: PROBLEMS[422]}, route_class=LimitedBody)
+
+
+def _out(a: Attachment) -> AttachmentOut:
+    return AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,
+                         created_at=a.created_at, url=f"/api/v1/attachments/{a.id}")
+
+
+@router.post("/proposals/{pid}/attachments", response_model=AttachmentOut, status_code=201)
+def upload(
+    pid: int,
+    file: UploadFile = File(..., description="图片、PDF 或 Office 文档，最大 10 MB"),
+    db: Session = Depends(get_db),
+    settings: Settings = Depends(get_settings_dep),
+    actor: Actor | None = Depends(current_actor),
+):
+    """The author (while drafting, co-signing or deliberating) or the committee (any time) adds a
+    file. Wrong type → 422; over 10 MB → 413; outside the village → 404."""
+    data = file.file.read(attachments.MAX_BYTES + 1)  # one byte over is enough to refuse
+    attachment = attachments.add(db, settings, actor, "proposal", pid, file.filename, data)
+    return _out(attachment)
+
+
+@router.get("/proposals/{pid}/attachments", response_model=list[AttachmentOut])
+def list_attachments(pid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    """Every file of the proposal, oldest first (at most 30, so not paginated)."""
+    return [_out(a) for a in attachments.list_visible(db, actor, "proposal", pid)]
+
+
+def content_disposition(attachment: Attachment) -> str:
+    kind = attachments.type_of(attachment)
+    disposition = "inline" if kind is not None and kind.is_image else "attachment"
+    name = attachment.filename
+    safe_ascii = name.isascii() and name.isprintable() and not any(c in name for c in '"\\;')
+    fallback = name if safe_ascii else f"attachment-{attachment.id}{kind.extension if kind else ''}"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@router.get("/attachments/{aid}", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {}}, "description": "文件内容"}})
+def download(aid: int, db: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep),
+             actor: Actor | None = Depends(current_actor)):
+    """The file itself, for those who may see its owner (404 otherwise)."""
+    attachment, path = attachments.get_for_download(db, settings, actor, aid)
+    return FileResponse(path, media_type=attachment.content_type, headers={
+        "Content-Disposition": content_disposition(attachment),
+        "Content-Security-Policy": FILE_CSP,
+        "X-Content-Type-Options": "nosniff",
+    })
