@@ -39,6 +39,7 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/members_list.py
+	$(BIN)/python bench/proposals.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -147,3 +147,6 @@ def load(session: Session, settings: Settings) -> None:
                 if serial >= size - len(known):
                     break
         session.commit()
+    from app.services import demo_proposals
+
+    demo_proposals.load_all(session)

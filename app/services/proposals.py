@@ -67,8 +67,9 @@ def _roles_here(actor: Actor, village: Village, proposal: Proposal | None = None
 
 
 def is_private(proposal: Proposal) -> bool:
-    """A draft never submitted is its author's alone; one returned for revision stays visible."""
-    return proposal.state == P.DRAFT and proposal.submitted_at is None
+    """A proposal never submitted (a draft, or a draft its author withdrew) is its author's alone;
+    one returned for revision stays visible with its history and discussion."""
+    return proposal.submitted_at is None
 
 
 def state_label(proposal: Proposal) -> str:
@@ -125,7 +126,7 @@ def list_proposals(
         select(Proposal, User.name)
         .join(User, User.id == Proposal.author_id)
         .where(Proposal.village_id == village.id)
-        .where(or_(Proposal.state != P.DRAFT, Proposal.submitted_at.is_not(None), Proposal.author_id == actor.id))
+        .where(or_(Proposal.submitted_at.is_not(None), Proposal.author_id == actor.id))
     )
     if state:
         stmt = stmt.where(Proposal.state == state)

@@ -8,3 +8,7 @@ from routers.web import admin, audit, auth, home, members, roster
 web_router = APIRouter(dependencies=[Depends(web_csrf)], include_in_schema=False)
 for module in (home, auth, members, audit, admin, roster):
     web_router.include_router(module.router)
+from routers.web import comments as _comments, proposals as _proposals  # noqa: E402, I001
+
+for module in (_proposals, _comments):
+    web_router.include_router(module.router)

@@ -250,3 +250,12 @@ def test_list_filters_and_constant_queries(client, world, app):
     assert found["total"] == 12  # 事项1 twice, 事项10..19
     staged = client.get(f"/api/v1/villages/{village.id}/proposals?state=deliberation&per_page=1", headers=h).json()
     assert staged["total"] == 30 and len(staged["items"]) == 1
+
+
+def test_a_withdrawn_draft_stays_private(client, world):
+    village, (author, other, *_), _ = village_with(world, 3)
+    pid = new_draft(client, village, author)["id"]
+    assert act(client, author, pid, "withdraw").json()["state"] == "withdrawn"
+    assert client.get(f"/api/v1/proposals/{pid}", headers=bearer(client, other)).status_code == 404
+    listed = client.get(f"/api/v1/villages/{village.id}/proposals", headers=bearer(client, other)).json()
+    assert listed["total"] == 0

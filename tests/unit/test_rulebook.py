@@ -136,7 +136,7 @@ def test_citation_articles_and_texts():
     assert COSIGN_VILLAGERS.text == "本村 18 周岁以上村民的十分之一以上"
     assert COSIGN_REPRESENTATIVES.text == "村民代表的五分之一以上"
     assert TWO_THIRDS.text == "村民代表的三分之二以上"
-    assert STRICT_HALF.text == "到会人员的二分之一（不含本数）以上"
+    assert STRICT_HALF.text == "到会人员的过半数"
 
 
 def test_thresholds_are_exact_fractions_and_inclusive_where_the_law_says_以上():
