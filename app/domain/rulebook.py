@@ -43,8 +43,12 @@ class Threshold:
 
     @property
     def text(self) -> str:
-        word = "以上" if self.inclusive else "（不含本数）以上"
-        return f"{self.counts}{_fraction_words(self.fraction)}{word}"
+        """The threshold in the law's words: "到会人员的过半数", "组成人员的三分之二以上"."""
+        if self.inclusive:
+            return f"{self.counts}{_fraction_words(self.fraction)}以上"
+        if self.fraction == Fraction(1, 2):
+            return f"{self.counts}过半数"
+        return f"超过{self.counts}{_fraction_words(self.fraction)}"
 
     @property
     def cite(self) -> str:
@@ -88,3 +92,178 @@ def cosign_progress(cosigners: int, rep_cosigners: int, adults: int, representat
         representatives=rep_cosigners,
         representatives_needed=COSIGN_REPRESENTATIVES.needed(representatives),
     )
+
+
+# --- councils: who meets, when they may decide, and what carries a decision -----------------
+
+ASSEMBLY = "assembly"  # 村民会议: all adult villagers
+REPRESENTATIVES = "representatives"  # 村民代表会议
+GROUP = "group"  # 村民小组会议: the adults of one villager group
+PARTY = "party"  # 党员大会
+JOINT = "joint"  # 两委联席会议: the committee and the party committee
+CUSTOM = "custom"  # 议事会、理事会、监事会 … with named members
+
+COUNCIL_KINDS: dict[str, str] = {
+    ASSEMBLY: "村民会议",
+    REPRESENTATIVES: "村民代表会议",
+    GROUP: "村民小组会议",
+    PARTY: "党员大会",
+    JOINT: "两委联席会议",
+    CUSTOM: "自定议事机构",
+}
+
+# What a threshold is measured against.
+MEMBERS = "members"  # everyone in the electorate
+HOUSEHOLDS = "households"  # households of the electorate
+PRESENT = "present"  # those who took part (abstentions count as present)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One comparison: `threshold` of `basis`, e.g. more than 1/2 of members present."""
+
+    basis: str  # MEMBERS, HOUSEHOLDS or PRESENT — what the denominator is
+    threshold: Threshold
+
+
+@dataclass(frozen=True)
+class CouncilRule:
+    key: str
+    name: str
+    quorum: tuple[Measure, ...]  # any one suffices ("或")
+    passing: Measure  # the yes count against its basis
+
+    @property
+    def quorum_text(self) -> str:
+        return "，或".join(m.threshold.text for m in self.quorum)
+
+    @property
+    def passing_text(self) -> str:
+        return self.passing.threshold.text
+
+    @property
+    def citation(self) -> str:
+        return self.passing.threshold.cite
+
+
+def _t(key: str, name: str, counts: str, num: int, den: int, inclusive: bool, article: str, **kw) -> Threshold:
+    return Threshold(key, name, counts, Fraction(num, den), inclusive, article, **kw)
+
+
+RULES: dict[str, CouncilRule] = {
+    ASSEMBLY: CouncilRule(
+        ASSEMBLY, "村民会议",
+        (Measure(MEMBERS, _t("assembly_quorum", "到会人数", "本村 18 周岁以上村民的", 1, 2, False, "第二十二条")),
+         Measure(HOUSEHOLDS, _t("assembly_quorum_households", "到会户数", "本村户数的", 2, 3, True, "第二十二条"))),
+        Measure(PRESENT, _t("assembly_pass", "同意人数", "到会人员的", 1, 2, False, "第二十二条")),
+    ),
+    REPRESENTATIVES: CouncilRule(
+        REPRESENTATIVES, "村民代表会议",
+        (Measure(MEMBERS, _t("reps_quorum", "到会人数", "村民代表会议组成人员的", 2, 3, True, "第二十六条")),),
+        Measure(PRESENT, _t("reps_pass", "同意人数", "到会人员的", 1, 2, False, "第二十六条")),
+    ),
+    GROUP: CouncilRule(
+        GROUP, "村民小组会议",
+        (Measure(MEMBERS, _t("group_quorum", "到会人数", "本组 18 周岁以上村民的", 2, 3, True, "第二十八条")),
+         Measure(HOUSEHOLDS, _t("group_quorum_households", "到会户数", "本组户数的", 2, 3, True, "第二十八条"))),
+        Measure(PRESENT, _t("group_pass", "同意人数", "到会人员的", 1, 2, False, "第二十八条")),
+    ),
+    PARTY: CouncilRule(
+        PARTY, "党员大会",
+        (Measure(MEMBERS, _t("party_quorum", "到会人数", "党员的", 2, 3, True, "（本地惯例）",
+                             law="党员大会议事规则", law_version="本地惯例")),),
+        Measure(MEMBERS, _t("party_pass", "同意人数", "全体党员的", 1, 2, False, "（本地惯例）",
+                            law="党员大会议事规则", law_version="本地惯例")),
+    ),
+    JOINT: CouncilRule(
+        JOINT, "两委联席会议",
+        (Measure(MEMBERS, _t("joint_quorum", "到会人数", "两委成员的", 2, 3, True, "（本村议事规则）",
+                             law="村议事规则", law_version="本村")),),
+        Measure(PRESENT, _t("joint_pass", "同意人数", "到会人员的", 1, 2, False, "（本村议事规则）",
+                            law="村议事规则", law_version="本村")),
+    ),
+}
+
+# Matters that need more than the council's ordinary majority.
+LAND_TO_OUTSIDERS = "land_to_outsiders"
+SPECIAL_RULES: dict[str, tuple[str, Measure]] = {
+    # 农村土地承包法 第五十二条: 发包给本集体经济组织以外的单位或者个人承包 … 应当事先经本集体经济组织成员的
+    # 村民会议三分之二以上成员或者三分之二以上村民代表的同意.
+    LAND_TO_OUTSIDERS: (
+        "土地发包给本集体经济组织以外的单位或个人",
+        Measure(MEMBERS, _t("land_outsiders_pass", "同意人数", "全体成员的", 2, 3, True, "第五十二条",
+                            law="农村土地承包法", law_version="2018年修正")),
+    ),
+}
+
+
+def custom_rule(name: str, quorum: Fraction, quorum_inclusive: bool, passing: Fraction, pass_inclusive: bool,
+                pass_basis: str = PRESENT) -> CouncilRule:
+    """A village's own body (议事会、理事会、监事会 …) with thresholds its charter sets."""
+    return CouncilRule(
+        CUSTOM, name,
+        (Measure(MEMBERS, Threshold("custom_quorum", "到会人数", "组成人员的", quorum, quorum_inclusive,
+                                    "（本机构章程）", law=f"{name}章程", law_version="本村")),),
+        Measure(pass_basis, Threshold("custom_pass", "同意人数",
+                                      "到会人员的" if pass_basis == PRESENT else "全体成员的",
+                                      passing, pass_inclusive, "（本机构章程）", law=f"{name}章程",
+                                      law_version="本村")),
+    )
+
+
+def with_special(rule: CouncilRule, special: str | None) -> CouncilRule:
+    if not special:
+        return rule
+    _, measure = SPECIAL_RULES[special]
+    return CouncilRule(rule.key, rule.name, rule.quorum, measure)
+
+
+@dataclass(frozen=True)
+class Turnout:
+    members: int  # the frozen electorate
+    households: int  # households of the electorate
+    present: int  # distinct people who took part (online, proxy or signed in)
+    households_present: int
+
+
+@dataclass(frozen=True)
+class QuorumResult:
+    required: int  # the smallest number present that meets the first measure
+    present: int
+    met: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    quorum: QuorumResult
+    yes: int
+    yes_needed: int
+    passed: bool
+    rule: str  # "到会人员的二分之一（不含本数）以上同意"
+    citation: str
+
+
+def _basis_value(basis: str, turnout: Turnout) -> int:
+    return {MEMBERS: turnout.members, HOUSEHOLDS: turnout.households, PRESENT: turnout.present}[basis]
+
+
+def _count_for(basis: str, turnout: Turnout) -> int:
+    """For quorum: people present against members, households present against households."""
+    return turnout.households_present if basis == HOUSEHOLDS else turnout.present
+
+
+def decide(rule: CouncilRule, turnout: Turnout, yes: int) -> Outcome:
+    """Quorum (any one measure) and passing (yes against its basis), exact arithmetic."""
+    met = any(m.threshold.met(_count_for(m.basis, turnout), _basis_value(m.basis, turnout)) for m in rule.quorum)
+    first = rule.quorum[0]
+    quorum = QuorumResult(
+        required=first.threshold.needed(_basis_value(first.basis, turnout)),
+        present=turnout.present,
+        met=met,
+        text=rule.quorum_text,
+    )
+    base = _basis_value(rule.passing.basis, turnout)
+    passed = met and rule.passing.threshold.met(yes, base)
+    return Outcome(quorum, yes, rule.passing.threshold.needed(base), passed,
+                   f"{rule.passing_text}同意", rule.citation)
