@@ -15,8 +15,30 @@ from app.models.proposals import (
     Proposal,
     ProposalTransition,
 )
+from app.models.votes import (
+    Ballot,
+    BallotBox,
+    BallotRegister,
+    Council,
+    CouncilMember,
+    Elector,
+    PaperAttendance,
+    PaperTally,
+    Proxy,
+    VoteSession,
+)
 
 __all__ = [
+    "Ballot",
+    "BallotBox",
+    "BallotRegister",
+    "Council",
+    "CouncilMember",
+    "Elector",
+    "PaperAttendance",
+    "PaperTally",
+    "Proxy",
+    "VoteSession",
     "Attachment",
     "Comment",
     "CommentReport",
