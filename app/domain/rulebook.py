@@ -52,21 +52,36 @@ class Threshold:
 
     @property
     def cite(self) -> str:
-        return f"依据《{self.law}》（{self.law_version}）{self.citation}"
+        version = f"（{self.law_version}）" if self.law_version else ""
+        return f"依据《{self.law}》{version}{self.citation}"
 
 
 def _fraction_words(f: Fraction) -> str:
-    words = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 10: "十"}
+    words = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九", 10: "十"}
     return f"{words.get(f.denominator, f.denominator)}分之{words.get(f.numerator, f.numerator)}"
 
 
-# 提议召开村民会议 / 联署提事: 本村十分之一以上的村民或者三分之一以上的村民代表提议 (第二十一条).
-# In 一事一议, a villagers' proposal enters deliberation with the same support.
+# 联署提事 (一事一议): a villagers' proposal enters deliberation with the support of one tenth of
+# the adult villagers (as for convening a 村民会议, 第二十一条) or one fifth of the representatives
+# (as for convening a 村民代表会议, 第二十六条).
 COSIGN_VILLAGERS = Threshold(
     "cosign_villagers", "村民联署", "本村 18 周岁以上村民的", Fraction(1, 10), True, "第二十一条"
 )
 COSIGN_REPRESENTATIVES = Threshold(
     "cosign_representatives", "村民代表联署", "村民代表的", Fraction(1, 5), True, "第二十六条"
+)
+
+
+# Convening on request (召集): a 村民会议 must be called when 1/10 of villagers or 1/3 of the
+# representatives ask (第二十一条); a 村民代表会议 when 1/5 of the representatives ask (第二十六条).
+CONVENE_ASSEMBLY_VILLAGERS = Threshold(
+    "convene_assembly_villagers", "提议召开村民会议", "本村 18 周岁以上村民的", Fraction(1, 10), True, "第二十一条"
+)
+CONVENE_ASSEMBLY_REPRESENTATIVES = Threshold(
+    "convene_assembly_representatives", "提议召开村民会议", "村民代表的", Fraction(1, 3), True, "第二十一条"
+)
+CONVENE_REPRESENTATIVES = Threshold(
+    "convene_representatives", "提议召开村民代表会议", "村民代表的", Fraction(1, 5), True, "第二十六条"
 )
 
 
@@ -170,17 +185,18 @@ RULES: dict[str, CouncilRule] = {
     ),
     PARTY: CouncilRule(
         PARTY, "党员大会",
-        (Measure(MEMBERS, _t("party_quorum", "到会人数", "党员的", 2, 3, True, "（本地惯例）",
-                             law="党员大会议事规则", law_version="本地惯例")),),
-        Measure(MEMBERS, _t("party_pass", "同意人数", "全体党员的", 1, 2, False, "（本地惯例）",
-                            law="党员大会议事规则", law_version="本地惯例")),
+        # Quorum: the stricter local practice of two thirds; passing: 超过应到会有表决权的党员的半数.
+        (Measure(MEMBERS, _t("party_quorum", "到会人数", "党员的", 2, 3, True, "",
+                             law="本村议事规则（党员大会）", law_version="")),),
+        Measure(MEMBERS, _t("party_pass", "同意人数", "全体党员的", 1, 2, False, "第十一条",
+                            law="中国共产党支部工作条例（试行）", law_version="")),
     ),
     JOINT: CouncilRule(
         JOINT, "两委联席会议",
-        (Measure(MEMBERS, _t("joint_quorum", "到会人数", "两委成员的", 2, 3, True, "（本村议事规则）",
-                             law="村议事规则", law_version="本村")),),
-        Measure(PRESENT, _t("joint_pass", "同意人数", "到会人员的", 1, 2, False, "（本村议事规则）",
-                            law="村议事规则", law_version="本村")),
+        (Measure(MEMBERS, _t("joint_quorum", "到会人数", "两委成员的", 2, 3, True, "",
+                             law="本村议事规则", law_version="")),),
+        Measure(PRESENT, _t("joint_pass", "同意人数", "到会人员的", 1, 2, False, "",
+                            law="本村议事规则", law_version="")),
     ),
 }
 
@@ -203,11 +219,11 @@ def custom_rule(name: str, quorum: Fraction, quorum_inclusive: bool, passing: Fr
     return CouncilRule(
         CUSTOM, name,
         (Measure(MEMBERS, Threshold("custom_quorum", "到会人数", "组成人员的", quorum, quorum_inclusive,
-                                    "（本机构章程）", law=f"{name}章程", law_version="本村")),),
+                                    "", law=f"{name}章程", law_version="")),),
         Measure(pass_basis, Threshold("custom_pass", "同意人数",
                                       "到会人员的" if pass_basis == PRESENT else "全体成员的",
-                                      passing, pass_inclusive, "（本机构章程）", law=f"{name}章程",
-                                      law_version="本村")),
+                                      passing, pass_inclusive, "", law=f"{name}章程",
+                                      law_version="")),
     )
 
 

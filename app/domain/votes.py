@@ -96,12 +96,16 @@ def result(rule: rulebook.CouncilRule, tally: Tally) -> dict:
     outcome = rulebook.decide(rule, rulebook.Turnout(tally.members, tally.households, tally.present,
                                                       tally.households_present), yes)
     passed = outcome.passed and winner is not None
+    by_households = next((m for m in rule.quorum if m.basis == rulebook.HOUSEHOLDS), None)
     return {
         "quorum": {
             "required": outcome.quorum.required,
             "present": outcome.quorum.present,
             "met": outcome.quorum.met,
             "rule": outcome.quorum.text,
+            # the alternative measure (户数), where the rule has one
+            "households_required": by_households.threshold.needed(tally.households) if by_households else None,
+            "households_present": tally.households_present,
         },
         "counts": [{"option": o, "count": c} for o, c in zip(tally.options, tally.counts, strict=True)],
         "invalid": tally.invalid,

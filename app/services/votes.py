@@ -230,6 +230,8 @@ def create_session(
         raise Invalid(f"{stage.name}须由{names}表决", field="council_id")
     if special_rule and special_rule not in R.SPECIAL_RULES:
         raise Invalid("没有这条特别规则", field="special_rule")
+    if special_rule == R.LAND_TO_OUTSIDERS and council.kind not in (R.ASSEMBLY, R.REPRESENTATIVES):
+        raise Invalid("土地发包给本集体经济组织以外的，须由村民会议或村民代表会议表决", field="special_rule")
     options = [o.strip() for o in (options or V.APPROVE_OPTIONS)]
     _errors(V.check_definition(question, options, opens_at, closes_at, secret, allow_change))
     pending = session.execute(select(VoteSession.id).where(
