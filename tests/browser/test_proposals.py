@@ -17,7 +17,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, expect
 
