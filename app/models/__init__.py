@@ -3,6 +3,7 @@
 from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead
 from app.models.auth import ActivationCode, SecurityEvent, UserSession
 from app.models.base import utcnow
+from app.models.notices import Notice, Objection
 from app.models.people import MemberRole, Membership, TownshipMonitor, User
 from app.models.places import County, Household, Township, Village, VillagerGroup
 from app.models.proposals import (
@@ -29,6 +30,8 @@ from app.models.votes import (
 )
 
 __all__ = [
+    "Notice",
+    "Objection",
     "Ballot",
     "BallotBox",
     "BallotRegister",

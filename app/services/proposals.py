@@ -33,6 +33,8 @@ from app.services.pagination import Page, paginate
 # Hooks the voting and notice features fill in: (session, proposal, stage key) → answer.
 VOTE_OUTCOME: list[Callable[[Session, Proposal, str], str | None]] = []
 NOTICE_DONE: list[Callable[[Session, Proposal, str], bool]] = []
+# Called after every state change, in the same transaction: (session, proposal, from, to, actor_id).
+AFTER_MOVE: list[Callable[[Session, Proposal, str, str, int | None], None]] = []
 
 
 def settings_of(village: Village) -> VillageSettings:
@@ -47,7 +49,8 @@ def update_settings(session: Session, actor: Actor | None, village: Village, *, 
         raise Invalid("设置有误：" + "；".join(errors.values()),
                       errors=[{"field": k, "message": v} for k, v in errors.items()])
     old = settings_of(village).to_json()
-    village.settings = new.to_json()
+    # keep the keys other features store there (proxy cap, objection reply days, calendar)
+    village.settings = {**(village.settings or {}), **new.to_json()}
     session.add(village)
     audit.record(session, village_id=village.id, actor_id=actor.id, action="village.settings", entity="village",
                  entity_id=village.id, data={"before": old, "after": village.settings})
@@ -293,6 +296,8 @@ def _move(session: Session, proposal: Proposal, actor_id: int | None, action: st
                  entity="proposal", entity_id=proposal.id,
                  data={"from": from_state, "to": to_state, "note": note})
     session.refresh(proposal)
+    for hook in AFTER_MOVE:
+        hook(session, proposal, from_state, to_state, actor_id)
     return True
 
 

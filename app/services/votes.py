@@ -3,9 +3,13 @@ results — and the hook that lets a closed vote complete its proposal's vote st
 
 Concurrency. One ballot per voter is the database's job: unique (session, voter) on `ballot` and
 `ballot_register`; the loser of a race gets 409. A ballot racing the close: a cast first writes its
-rows, then re-reads the session's state under a shared lock (`FOR SHARE` on PostgreSQL; on SQLite
-the write lock it already holds); closing takes the row's exclusive lock by updating it before
-tallying. So every acknowledged ballot is in the tally, and none after it.
+rows, then re-reads the session's state under the row's lock (`FOR NO KEY UPDATE` on PostgreSQL; on
+SQLite the write lock it already holds); closing takes the same lock by updating the row before
+tallying. So every acknowledged ballot is in the tally, and none after it. The lock is exclusive,
+not shared: with `FOR SHARE` a steady stream of ballots kept the close waiting until voting stopped
+(share lockers join each other ahead of a waiting writer). Casts in one village are serialized by
+the audit chain's head row anyway, so this costs no parallelism; `NO KEY` keeps it from conflicting
+with the key-share locks the ballots' foreign keys take.
 
 Secrecy. For a secret vote the register (who) and the box (what) are written in one transaction
 and share no key, no time and no order; the receipt is returned once and never stored with the
@@ -46,7 +50,7 @@ from app.models import (
     VoteSession,
     utcnow,
 )
-from app.services import audit, places, proposals
+from app.services import audit, notices, places, proposals
 from app.services.access import Actor, require, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -205,6 +209,60 @@ def get_session(session: Session, actor: Actor | None, sid: int) -> tuple[VoteSe
     return vs, proposal, village
 
 
+def get_session_public(session: Session, sid: int) -> tuple[VoteSession, Village]:
+    """A closed vote for anyone, no login (result, ballot box, receipts); a vote past its close is
+    closed first. Votes not yet closed do not exist on this path."""
+    vs = session.get(VoteSession, sid)
+    if vs is None:
+        raise NotFound("找不到这次表决")
+    if _due(vs, utcnow()):
+        _close(session, vs, None, automatic=True)
+        session.commit()
+    if vs.state != "closed":
+        raise NotFound("找不到这次表决，或表决还没有结束")
+    return vs, places.get_village(session, vs.village_id)
+
+
+def read_session(session: Session, actor: Actor | None, sid: int) -> tuple[VoteSession, Village, bool]:
+    """For reading: members, monitors and admins see any vote of their village (third value True);
+    anyone else sees closed votes only (False), as `get_session_public`."""
+    vs = session.get(VoteSession, sid)
+    if vs is None:
+        raise NotFound("找不到这次表决")
+    village = places.get_village(session, vs.village_id)
+    insider = actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
+    if not insider:
+        try:
+            vs, village = get_session_public(session, sid)
+            return vs, village, False
+        except NotFound:
+            pass  # not closed: the member path answers (401 to the anonymous, 404 to other villages)
+    vs, _, village = get_session(session, actor, sid)
+    return vs, village, True
+
+
+def rule_of(session: Session, vs: VoteSession) -> tuple[Council, R.CouncilRule]:
+    """The council of a vote and the rule that decides it (the council's, or a stricter special rule)."""
+    council = session.get(Council, vs.council_id)
+    return council, R.with_special(council_rule(council), vs.special_rule)
+
+
+def result_for(vs: VoteSession, insider: bool) -> dict | None:
+    """The published result (None before close). The names of people counted once although they
+    both signed in and voted online are for the village and its monitors, not the public."""
+    if vs.state != "closed" or not vs.result:
+        return None
+    return vs.result if insider else {**vs.result, "duplicates": None}
+
+
+def published_result(session: Session, actor: Actor | None, sid: int) -> dict:
+    vs, village, insider = read_session(session, actor, sid)
+    result = result_for(vs, insider)
+    if result is None:
+        raise Conflict("表决结束后才公布结果")
+    return result
+
+
 def sessions_for(session: Session, proposal: Proposal) -> list[VoteSession]:
     return list(session.execute(
         select(VoteSession).where(VoteSession.proposal_id == proposal.id).order_by(VoteSession.id)
@@ -337,6 +395,7 @@ def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: b
                                         "counts": [c["count"] for c in result["counts"]],
                                         "present": result["quorum"]["present"]})
     session.refresh(vs)
+    notices.draft_resolution(session, vs)  # the 决议公开 is drafted with the result
 
 
 def _confirmed_paper(session: Session, vs: VoteSession) -> PaperTally | None:
@@ -417,6 +476,10 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int, on_behalf
         Elector.vote_session_id == vs.id, Elector.user_id == voter)).first()
     if elector is None:
         raise Forbidden("不在本次表决的名单中（名单在表决开始时确定）")
+    at_meeting = session.execute(select(PaperAttendance.user_id).where(
+        PaperAttendance.vote_session_id == vs.id, PaperAttendance.user_id == voter)).first()
+    if at_meeting is not None:
+        raise Conflict("已在现场会议签到投票，以现场选票为准")
     receipt = V.new_receipt()
     changed = False
     if vs.secret:
@@ -446,9 +509,10 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int, on_behalf
                 if vs.allow_change:
                     return cast(session, actor, sid, choice, on_behalf_of)
                 raise Conflict("已经投过票了，这次表决不能改票") from exc
-    # Re-read the state under a shared lock after writing: a close in flight waits for us, or we see it.
+    # Re-read the state under the row's lock after writing: a close in flight waits for us, or we see it.
     state, closes_at = session.execute(
-        select(VoteSession.state, VoteSession.closes_at).where(VoteSession.id == vs.id).with_for_update(read=True)
+        select(VoteSession.state, VoteSession.closes_at).where(VoteSession.id == vs.id)
+        .with_for_update(key_share=True)
     ).one()
     if state != "open" or utcnow() >= closes_at:
         session.rollback()
@@ -482,14 +546,14 @@ def my_ballot(session: Session, actor: Actor | None, sid: int) -> dict:
 def ballot_box(session: Session, actor: Actor | None, sid: int) -> list[dict]:
     """After close: every ballot as (receipt, choice) so anyone can recount; roll-call ballots also
     name the voter for the village's members."""
-    vs, proposal, village = get_session(session, actor, sid)
+    vs, village, insider = read_session(session, actor, sid)
     if vs.state != "closed":
         raise Conflict("表决结束后才公开票箱")
     if vs.secret:
         rows = session.execute(select(BallotBox.receipt, BallotBox.choice).where(
             BallotBox.vote_session_id == vs.id).order_by(BallotBox.receipt)).all()
         return [{"receipt": r, "choice": vs.options[c]} for r, c in rows]
-    names = actor is not None and (actor.is_member(village.id) or actor.is_admin or actor.monitors(village))
+    names = insider
     rows = session.execute(select(Ballot.receipt, Ballot.choice, User.name).join(User, User.id == Ballot.voter_id)
                            .where(Ballot.vote_session_id == vs.id).order_by(Ballot.receipt)).all()
     return [{"receipt": r, "choice": vs.options[c], **({"voter": n} if names else {})} for r, c, n in rows]
@@ -497,8 +561,9 @@ def ballot_box(session: Session, actor: Actor | None, sid: int) -> list[dict]:
 
 def find_receipt(session: Session, sid: int, receipt: str) -> str | None:
     """The choice recorded under a receipt, once the vote is closed (public)."""
-    vs = session.get(VoteSession, sid)
-    if vs is None or vs.state != "closed":
+    try:
+        vs, _ = get_session_public(session, sid)
+    except NotFound:
         return None
     code = (receipt or "").strip().upper().replace("-", "")
     box = BallotBox if vs.secret else Ballot
@@ -545,7 +610,7 @@ def record_proxy(session: Session, actor: Actor | None, sid: int, voter_id: int,
 
 
 def proxies(session: Session, vs: VoteSession) -> list[dict]:
-    voter, proxy = User.__table__.alias("voter"), User.__table__.alias("proxy")
+    voter, proxy = User.__table__.alias("voter_user"), User.__table__.alias("proxy_user")  # not "proxy": a table
     rows = session.execute(
         select(Proxy.voter_id, voter.c.name, Proxy.proxy_id, proxy.c.name, Proxy.attachment_id)
         .join(voter, voter.c.id == Proxy.voter_id).join(proxy, proxy.c.id == Proxy.proxy_id)
@@ -568,8 +633,13 @@ def record_paper(session: Session, actor: Actor | None, sid: int, *, present_use
     outsiders = [u for u in present if u not in electors]
     if outsiders:
         raise Invalid(f"有 {len(outsiders)} 人不在本次表决的名单中", field="present_user_ids")
-    problem = V.check_paper(counts, invalid, len(present), len(vs.options))
+    # Someone who already voted online gets no paper ballot: paper ballots come only from the others.
+    online = _online_voters(vs).subquery()
+    voted_online = set(session.execute(select(online.c.user_id).where(online.c.user_id.in_(present))).scalars())
+    problem = V.check_paper(counts, invalid, len(present) - len(voted_online), len(vs.options))
     if problem:
+        if voted_online:
+            problem += f"（签到 {len(present)} 人中有 {len(voted_online)} 人已在网上投票，不发纸质票）"
         raise Invalid(problem, field="counts")
     existing = session.execute(select(PaperTally).where(PaperTally.vote_session_id == vs.id)).scalar_one_or_none()
     if existing is not None and existing.confirmed_at is not None:
@@ -605,6 +675,13 @@ def confirm_paper(session: Session, actor: Actor | None, sid: int) -> PaperTally
                  entity_id=vs.id, data={"recorded_by": tally.recorded_by})
     session.commit()
     return tally
+
+
+def paper_attendance(session: Session, vs: VoteSession) -> list[tuple[int, str]]:
+    """The sign-in sheet of the in-person meeting."""
+    return [(r[0], r[1]) for r in session.execute(
+        select(User.id, User.name).join(PaperAttendance, PaperAttendance.user_id == User.id)
+        .where(PaperAttendance.vote_session_id == vs.id).order_by(User.name)).all()]
 
 
 def paper_tally(session: Session, vs: VoteSession) -> PaperTally | None:

@@ -12,3 +12,6 @@ from routers.web import comments as _comments, proposals as _proposals  # noqa: 
 
 for module in (_proposals, _comments):
     web_router.include_router(module.router)
+from routers.web import votes as _votes  # noqa: E402
+
+web_router.include_router(_votes.router)

@@ -28,6 +28,7 @@ from app.services import attachments, comments, notifications, places, proposals
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.templating import render
+from routers.web import votes as vote_pages
 from routers.web.common import login_redirect, redirect
 
 router = APIRouter()
@@ -339,6 +340,7 @@ def show(request: Request, db: Session, actor: Actor, proposal: Proposal, villag
         "can_comment": comments.may_comment(actor, village),
         "error": error,
         "values": values or {},
+        "vote_panel": vote_pages.vote_panel(db, actor, proposal, village),
     }, status_code=status)
 
 
