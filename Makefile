@@ -40,6 +40,7 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/members_list.py
 	$(BIN)/python bench/proposals.py
+	$(BIN)/python bench/votes.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,160 @@
+"""The demo county as a visitor meets it: a smoke test on a fresh SQLite database.
+
+Loads the demo once (through the service, as `cunyi demo` does) and checks what the README
+promises: both villages, every published login, 杏花村's matters in every stage of 一事一议, an open
+secret vote 张大爷 can still vote in, a closed roll-call vote with its rule and citation, and an
+unbroken audit chain everywhere.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from app.cli import app as cli_app
+from app.cli import upgrade_database
+from app.config import get_settings
+from app.db import make_engine
+from app.domain import procedures as P
+from app.domain import rulebook as R
+from app.models import (
+    PLATFORM_CHAIN,
+    AuditHead,
+    Council,
+    CouncilMember,
+    PaperTally,
+    Proposal,
+    User,
+    Village,
+    VoteSession,
+)
+from app.services import audit, demo
+from tests.conftest import make_settings
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo")
+    settings = make_settings(f"sqlite:///{tmp / 'demo.db'}", tmp)
+    upgrade_database(settings)
+    engine = make_engine(settings)
+    started = time.perf_counter()
+    with Session(engine) as session:
+        demo.load(session, settings)
+    took = time.perf_counter() - started
+    assert took < 30, f"loading the demo took {took:.1f} s"
+    yield settings, engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(loaded):
+    from app.main import create_app
+
+    app = create_app(loaded[0])
+    with TestClient(app) as c:
+        yield c
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def db(loaded):
+    with Session(loaded[1], expire_on_commit=False) as session:
+        yield session
+
+
+def login(client, phone: str) -> dict:
+    r = client.post("/api/v1/auth/token", json={"phone": phone, "password": demo.DEMO_PASSWORD})
+    assert r.status_code == 200, (phone, r.text)
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def xinghua(db) -> Village:
+    return db.execute(select(Village).where(Village.slug == "xinghua")).scalar_one()
+
+
+def session_for(db, title: str) -> VoteSession:
+    return db.execute(select(VoteSession).join(Proposal, Proposal.id == VoteSession.proposal_id)
+                      .where(Proposal.title == title)).scalar_one()
+
+
+def test_both_villages_exist(db):
+    assert list(db.execute(select(Village.name).order_by(Village.slug)).scalars()) == ["柳溪村", "杏花村"]
+
+
+def test_every_published_login_logs_in(client):
+    for known in demo.DEMO_LOGINS:
+        login(client, known.phone)
+
+
+def test_xinghua_has_a_matter_in_every_stage_of_yishiyiyi(db):
+    states = set(db.execute(select(Proposal.state).where(
+        Proposal.village_id == xinghua(db).id, Proposal.procedure == "yishiyiyi")).scalars())
+    stages = {stage.key for stage in P.PROCEDURES["yishiyiyi"].stages}
+    assert stages <= states, stages - states
+
+
+def test_xinghua_has_its_councils(db):
+    councils = {c.name: c for c in db.execute(select(Council).where(Council.village_id == xinghua(db).id)).scalars()}
+    assert {"村民会议", "村民代表会议", "党员大会", "两委联席会议", "村民理事会"} <= set(councils)
+    custom = councils["村民理事会"]
+    assert custom.kind == R.CUSTOM
+    assert (custom.quorum_num, custom.quorum_den, custom.quorum_inclusive) == (2, 3, True)
+    assert (custom.pass_num, custom.pass_den, custom.pass_inclusive) == (1, 2, False)
+    members = db.execute(select(CouncilMember.user_id).where(CouncilMember.council_id == custom.id)).all()
+    assert len(members) == 7
+
+
+def test_the_open_vote_takes_zhang_dayes_ballot_once(client, db):
+    vs = session_for(db, "安装村道路灯 40 盏")
+    assert vs.state == "open" and vs.secret and vs.fingerprint
+    headers = login(client, "13800000007")  # 张大爷
+    r = client.post(f"/api/v1/votes/{vs.id}/ballots", json={"choice": 0}, headers=headers)
+    assert r.status_code == 201, r.text
+    assert r.json()["receipt"]
+    again = client.post(f"/api/v1/votes/{vs.id}/ballots", json={"choice": 1}, headers=headers)
+    assert again.status_code == 409, again.text
+
+
+def test_the_closed_vote_has_a_result_with_rule_and_citation(client, db):
+    vs = session_for(db, "土地流转给合作社种植茶叶")
+    assert vs.state == "closed" and not vs.secret and vs.special_rule == R.LAND_TO_OUTSIDERS
+    result = vs.result
+    assert result["passed"] is True and result["quorum"]["met"] is True
+    assert "第五十二条" in result["citation"] and "农村土地承包法" in result["citation"]
+    assert result["rule"] == "全体成员的三分之二以上同意"
+    assert result["yes"] >= result["yes_needed"]
+    tally = db.execute(select(PaperTally).where(PaperTally.vote_session_id == vs.id)).scalar_one()
+    names = {u.id: u.phone for u in db.execute(select(User).where(
+        User.id.in_([tally.recorded_by, tally.confirmed_by]))).scalars()}
+    assert names[tally.recorded_by] == "13800000002" and names[tally.confirmed_by] == "13800000001"
+    assert tally.confirmed_at is not None
+    public = client.get(f"/api/v1/votes/{vs.id}/result")  # anyone may read a closed vote's result
+    assert public.status_code == 200, public.text
+    assert public.json()["passed"] is True
+    assert public.json()["summary"] == "依据《农村土地承包法》（2018年修正）第五十二条：全体成员的三分之二以上同意"
+    assert sum(c["count"] for c in result["counts"]) + result["invalid"] == result["quorum"]["present"]
+
+
+def test_every_audit_chain_verifies(db, loaded, client, monkeypatch):
+    chains = list(db.execute(select(AuditHead.village_id).order_by(AuditHead.village_id)).scalars())
+    assert PLATFORM_CHAIN in chains and len(chains) >= 3
+    for village_id in chains:
+        result = audit.verify_chain(db, village_id)
+        assert result.ok, (village_id, result.reason)
+    settings = loaded[0]
+    for key, value in {"CUNYI_DATABASE_URL": settings.database_url, "CUNYI_SECRET_KEY": settings.secret_key,
+                       "CUNYI_UPLOAD_DIR": str(settings.upload_dir)}.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    try:
+        verified = CliRunner().invoke(cli_app, ["audit", "verify"])
+    finally:
+        get_settings.cache_clear()
+    assert verified.exit_code == 0, verified.output
+    assert "完整" in verified.output and "断裂" not in verified.output
