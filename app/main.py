@@ -67,6 +67,11 @@ _FIELD_NAMES = {
     "phone": "手机号", "password": "密码", "name": "姓名", "code": "激活码", "slug": "网址名",
     "county_id": "县", "township_id": "乡镇", "roles": "身份", "body": "请求内容", "file": "文件",
     "new_password": "新密码", "current_password": "原密码", "page": "页码", "per_page": "每页条数",
+    "title": "标题", "category": "类别", "procedure": "议事程序", "budget_fen": "预算", "per_capita_fen": "人均筹资",
+    "labour_days": "人均筹劳", "note": "说明", "question": "表决事项", "options": "选项", "choice": "选项",
+    "council_id": "议事机构", "opens_at": "开始时间", "closes_at": "结束时间", "secret": "投票方式",
+    "voter_id": "委托人", "proxy_id": "受托人", "counts": "票数", "invalid": "废票", "present_user_ids": "签到名单",
+    "days": "公示天数", "reason": "理由", "action": "操作", "kind": "类别", "member_ids": "组成人员",
 }
 
 

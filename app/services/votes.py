@@ -18,6 +18,7 @@ voter. Before close only turnout is shown, to everyone, the committee included.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -385,6 +386,8 @@ def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: b
         session.rollback()
         session.refresh(vs)
         return
+    if vs.secret:
+        _reshuffle_box(session, vs)
     council = session.get(Council, vs.council_id)
     rule = R.with_special(council_rule(council), vs.special_rule)
     result = V.result(rule, _tally(session, vs))
@@ -396,6 +399,27 @@ def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: b
                                         "present": result["quorum"]["present"]})
     session.refresh(vs)
     notices.draft_resolution(session, vs)  # the 决议公开 is drafted with the result
+
+
+def _reshuffle_box(session: Session, vs: VoteSession) -> None:
+    """Rewrite a secret vote's ballot box at close, in random order under new random ids.
+
+    Each ballot was written in the same transaction as its register row, and PostgreSQL stamps both
+    with that transaction's id and puts them near each other on disk. Rewritten here, every box row
+    carries the closing transaction's id and a random position, so after close (and the next vacuum
+    of the old row versions) the box can no longer be paired with the register through the database.
+    """
+    rows = [{"vote_session_id": vs.id, "choice": c, "receipt": r} for r, c in session.execute(
+        select(BallotBox.receipt, BallotBox.choice).where(BallotBox.vote_session_id == vs.id))]
+    if not rows:
+        return
+    secrets.SystemRandom().shuffle(rows)
+    session.execute(BallotBox.__table__.delete().where(BallotBox.vote_session_id == vs.id))
+    for start in range(0, len(rows), 10_000):
+        chunk = rows[start:start + 10_000]
+        for row in chunk:
+            row["id"] = V.new_box_id()
+        session.execute(insert(BallotBox), chunk)
 
 
 def _confirmed_paper(session: Session, vs: VoteSession) -> PaperTally | None:

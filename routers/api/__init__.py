@@ -3,8 +3,8 @@
 from fastapi import APIRouter, Depends
 
 from app.security import api_csrf
-from routers.api import attachments, audit, auth, comments, members, places, proposals, roster
+from routers.api import attachments, audit, auth, comments, members, places, proposals, roster, votes
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
-for module in (auth, places, members, audit, roster, proposals, comments, attachments):
+for module in (auth, places, members, audit, roster, proposals, comments, attachments, votes):
     api_router.include_router(module.router)
