@@ -90,6 +90,8 @@ class VillageSettingsIn(BaseModel):
     min_days: dict[str, int] = Field(default_factory=dict)
     per_capita_cap_fen: int = Field(ge=0)
     labour_days_cap: int = Field(ge=0)
+    proxy_cap: int | None = Field(default=None, ge=1, le=10)
+    objection_reply_days: int | None = Field(default=None, ge=1, le=60)
 
 
 class VillageSettingsOut(VillageSettingsIn):

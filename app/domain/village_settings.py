@@ -4,6 +4,8 @@ Keys:
 - "min_days": {"<procedure>.<stage>": days} — minimum time a stage lasts (0–90 days)
 - "per_capita_cap_fen": 一事一议 cap per person per year, in fen (province rule; default ¥15)
 - "labour_days_cap": 一事一议 labour days per person per year (default 10)
+- "proxy_cap": how many written authorizations (委托) one person may hold in a vote (default 3)
+- "objection_reply_days": days the committee has to answer an objection (质询) (default 10)
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from app.domain.procedures import PROCEDURES
 
 DEFAULT_PER_CAPITA_CAP_FEN = 1500
 DEFAULT_LABOUR_DAYS_CAP = 10
+DEFAULT_PROXY_CAP = 3
+DEFAULT_OBJECTION_REPLY_DAYS = 10
 MAX_MIN_DAYS = 90
 
 
@@ -23,6 +27,8 @@ class VillageSettings:
     min_days: dict[str, int] = field(default_factory=dict)
     per_capita_cap_fen: int = DEFAULT_PER_CAPITA_CAP_FEN
     labour_days_cap: int = DEFAULT_LABOUR_DAYS_CAP
+    proxy_cap: int = DEFAULT_PROXY_CAP
+    objection_reply_days: int = DEFAULT_OBJECTION_REPLY_DAYS
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> VillageSettings:
@@ -31,6 +37,8 @@ class VillageSettings:
             min_days={k: int(v) for k, v in (data.get("min_days") or {}).items()},
             per_capita_cap_fen=int(data.get("per_capita_cap_fen", DEFAULT_PER_CAPITA_CAP_FEN)),
             labour_days_cap=int(data.get("labour_days_cap", DEFAULT_LABOUR_DAYS_CAP)),
+            proxy_cap=int(data.get("proxy_cap", DEFAULT_PROXY_CAP)),
+            objection_reply_days=int(data.get("objection_reply_days", DEFAULT_OBJECTION_REPLY_DAYS)),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -38,6 +46,8 @@ class VillageSettings:
             "min_days": dict(sorted(self.min_days.items())),
             "per_capita_cap_fen": self.per_capita_cap_fen,
             "labour_days_cap": self.labour_days_cap,
+            "proxy_cap": self.proxy_cap,
+            "objection_reply_days": self.objection_reply_days,
         }
 
     def stage_days(self, procedure: str, stage: str) -> int:
@@ -57,7 +67,9 @@ def settable_stages() -> list[tuple[str, str, str, int]]:
     return rows
 
 
-def validate(min_days: dict[str, Any], per_capita_cap_fen: Any, labour_days_cap: Any) -> tuple[VillageSettings, dict]:
+def validate(min_days: dict[str, Any], per_capita_cap_fen: Any, labour_days_cap: Any,
+             proxy_cap: Any = DEFAULT_PROXY_CAP, objection_reply_days: Any = DEFAULT_OBJECTION_REPLY_DAYS,
+             ) -> tuple[VillageSettings, dict]:
     """Check the committee's form; returns (settings, {field: Chinese message})."""
     errors: dict[str, str] = {}
     known = {key for key, *_ in settable_stages()}
@@ -77,8 +89,12 @@ def validate(min_days: dict[str, Any], per_capita_cap_fen: Any, labour_days_cap:
         days[key] = n
     cap = _int(per_capita_cap_fen, "per_capita_cap_fen", 0, 100_000_00, errors, "人均筹资上限")
     labour = _int(labour_days_cap, "labour_days_cap", 0, 365, errors, "人均筹劳上限")
+    proxies = _int(proxy_cap, "proxy_cap", 1, 10, errors, "每人可受委托数")
+    reply = _int(objection_reply_days, "objection_reply_days", 1, 60, errors, "质询答复期限")
     return VillageSettings(days, cap if cap is not None else DEFAULT_PER_CAPITA_CAP_FEN,
-                           labour if labour is not None else DEFAULT_LABOUR_DAYS_CAP), errors
+                           labour if labour is not None else DEFAULT_LABOUR_DAYS_CAP,
+                           proxies if proxies is not None else DEFAULT_PROXY_CAP,
+                           reply if reply is not None else DEFAULT_OBJECTION_REPLY_DAYS), errors
 
 
 def _whole(value: Any) -> int:

@@ -41,7 +41,7 @@ def _errors(errors: dict[str, str]) -> None:
 
 
 def reply_days(village: Village) -> int:
-    return int((village.settings or {}).get("objection_reply_days", N.DEFAULT_REPLY_DAYS))
+    return proposals.settings_of(village).objection_reply_days
 
 
 def _staff_roles(category: str) -> tuple[str, ...]:
@@ -328,9 +328,14 @@ class ObjectionView:
         return self.objection.replied_at is None and utcnow() > self.objection.due_at
 
 
+def sees_objections(actor: Actor | None, village: Village) -> bool:
+    """Objections and replies are for the village's members, its monitors and admins: never public."""
+    return actor is not None and (actor.is_member(village.id) or actor.is_admin or actor.monitors(village))
+
+
 def objections_for(session: Session, actor: Actor | None, notice: Notice, village: Village) -> list[ObjectionView]:
     """Objections and replies, for the village's members and monitors (never on the public board)."""
-    if actor is None or not (actor.is_member(village.id) or actor.is_admin or actor.monitors(village)):
+    if not sees_objections(actor, village):
         return []
     author, replier = User.__table__.alias("author"), User.__table__.alias("replier")
     rows = session.execute(
@@ -399,6 +404,34 @@ def board(session: Session, village: Village, category: str | None, page: int = 
 def feed(session: Session, village: Village, limit: int = 50) -> list[Notice]:
     return list(session.execute(select(Notice).where(Notice.village_id == village.id, Notice.state.in_(VISIBLE))
                                 .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)).scalars())
+
+
+WORKING = (N.DRAFT, N.SUBMITTED, N.APPROVED)
+
+
+def list_notices(session: Session, actor: Actor | None, village: Village, *, category: str | None = None,
+                 state: str | None = None, page: int = 1, per_page: int = 20) -> Page[Notice]:
+    """One page of a village's notices (two queries). Published and closed ones are public, newest
+    first; drafts and those in review (`state` draft / submitted / approved) only for the people who
+    handle their category, the township's monitors and admins, most recently changed first."""
+    if category is not None and category not in N.CATEGORIES:
+        raise Invalid("没有这个公开类别", field="category")
+    if state is not None and state not in N.STATE_NAMES:
+        raise Invalid("没有这个状态", field="state")
+    stmt = select(Notice).where(Notice.village_id == village.id)
+    if category:
+        stmt = stmt.where(Notice.category == category)
+    if state in WORKING:
+        staff = sorted({r for cat in N.CATEGORIES for r in _staff_roles(cat)})
+        actor = require(actor, village, *staff, monitor=True)
+        if not actor.is_admin and not actor.monitors(village):
+            mine = [cat for cat in N.CATEGORIES if actor.roles.intersection(_staff_roles(cat))]
+            stmt = stmt.where(Notice.category.in_(mine))
+        stmt = stmt.where(Notice.state == state).order_by(Notice.updated_at.desc(), Notice.id.desc())
+    else:
+        stmt = stmt.where(Notice.state == state if state else Notice.state.in_(VISIBLE))
+        stmt = stmt.order_by(Notice.published_at.desc(), Notice.id.desc())
+    return paginate(session, stmt, page, per_page)
 
 
 def work_queue(session: Session, actor: Actor | None, village: Village) -> dict[str, list[Notice]]:

@@ -42,9 +42,13 @@ def settings_of(village: Village) -> VillageSettings:
 
 
 def update_settings(session: Session, actor: Actor | None, village: Village, *, min_days: dict,
-                    per_capita_cap_fen, labour_days_cap) -> VillageSettings:
+                    per_capita_cap_fen, labour_days_cap, proxy_cap=None, objection_reply_days=None
+                    ) -> VillageSettings:
     require(actor, village, COMMITTEE)
-    new, errors = validate(min_days, per_capita_cap_fen, labour_days_cap)
+    current = settings_of(village)
+    new, errors = validate(min_days, per_capita_cap_fen, labour_days_cap,
+                           current.proxy_cap if proxy_cap is None else proxy_cap,
+                           current.objection_reply_days if objection_reply_days is None else objection_reply_days)
     if errors:
         raise Invalid("设置有误：" + "；".join(errors.values()),
                       errors=[{"field": k, "message": v} for k, v in errors.items()])

@@ -55,8 +55,6 @@ from app.services import audit, notices, places, proposals
 from app.services.access import Actor, require, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-DEFAULT_PROXY_CAP = 3
-
 # Which councils may decide which vote stage.
 STAGE_COUNCILS: dict[tuple[str, str], tuple[str, ...]] = {
     ("yishiyiyi", "vote"): (R.ASSEMBLY, R.REPRESENTATIVES),
@@ -610,7 +608,7 @@ def record_proxy(session: Session, actor: Actor | None, sid: int, voter_id: int,
         Membership.village_id == village.id, Membership.user_id.in_([voter_id, proxy_id]))).scalars())
     if members != {voter_id, proxy_id}:
         raise Invalid("委托人和受托人都必须是本村村民", field="voter_id")
-    cap = int(village.settings.get("proxy_cap", DEFAULT_PROXY_CAP)) if village.settings else DEFAULT_PROXY_CAP
+    cap = proposals.settings_of(village).proxy_cap
     held = session.execute(select(func.count()).select_from(Proxy).where(
         Proxy.vote_session_id == vs.id, Proxy.proxy_id == proxy_id)).scalar_one()
     if held >= cap:

@@ -166,5 +166,6 @@ def put_settings(vid: int, body: VillageSettingsIn, db: Session = Depends(get_db
     """The committee sets the minimum days of each procedure's stages and the 一事一议 caps."""
     village = places.get_village(db, vid)
     new = proposals.update_settings(db, actor, village, min_days=body.min_days,
-                                    per_capita_cap_fen=body.per_capita_cap_fen, labour_days_cap=body.labour_days_cap)
+                                    per_capita_cap_fen=body.per_capita_cap_fen, labour_days_cap=body.labour_days_cap,
+                                    proxy_cap=body.proxy_cap, objection_reply_days=body.objection_reply_days)
     return VillageSettingsOut(**new.to_json())

@@ -520,6 +520,8 @@ def settings_page(slug: str, request: Request, db: Session = Depends(get_db),
     values = {f"days.{key}": str(current.stage_days(*key.split(".", 1))) for key, *_ in settable_stages()}
     values["per_capita_cap"] = yuan(current.per_capita_cap_fen).replace(",", "")
     values["labour_days_cap"] = str(current.labour_days_cap)
+    values["proxy_cap"] = str(current.proxy_cap)
+    values["objection_reply_days"] = str(current.objection_reply_days)
     return _settings_form(request, village, values)
 
 
@@ -534,6 +536,8 @@ async def save_settings(slug: str, request: Request, db: Session = Depends(get_d
     values = {f"days.{key}": str(form.get(f"days.{key}") or "").strip()[:10] for key, *_ in settable_stages()}
     values["per_capita_cap"] = str(form.get("per_capita_cap") or "").strip()[:30]
     values["labour_days_cap"] = str(form.get("labour_days_cap") or "").strip()[:10]
+    values["proxy_cap"] = str(form.get("proxy_cap") or "").strip()[:10]
+    values["objection_reply_days"] = str(form.get("objection_reply_days") or "").strip()[:10]
     try:
         try:
             cap = parse_yuan(values["per_capita_cap"])
@@ -543,7 +547,9 @@ async def save_settings(slug: str, request: Request, db: Session = Depends(get_d
             raise Invalid("请填写人均筹资上限", field="per_capita_cap")
         min_days = {key: values[f"days.{key}"] for key, *_ in settable_stages()}
         await run_in_threadpool(proposals.update_settings, db, actor, village, min_days=min_days,
-                                per_capita_cap_fen=cap, labour_days_cap=values["labour_days_cap"])
+                                per_capita_cap_fen=cap, labour_days_cap=values["labour_days_cap"],
+                                proxy_cap=values["proxy_cap"] or None,
+                                objection_reply_days=values["objection_reply_days"] or None)
     except ServiceError as exc:
         if exc.status in (401, 403, 404):
             raise
