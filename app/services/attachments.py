@@ -1,4 +1,4 @@
-"""Attachments (附件): files on proposals (later: notices and vouchers).
+"""Attachments (附件): files on proposals and notices (later: vouchers).
 
 A file is accepted by what it *is* (its magic bytes), never by its name or the content type the
 client claims: images (JPEG, PNG, GIF, WebP), PDF and Office documents (OOXML docx/xlsx/pptx, legacy
@@ -31,15 +31,16 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.config import Settings
+from app.domain import notices as N
 from app.domain import procedures as P
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE
 from app.models import Attachment
-from app.services import audit, proposals
-from app.services.access import Actor, require_login
+from app.services import audit, notices, proposals
+from app.services.access import Actor, require, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 MAX_BYTES = 10 * 1024 * 1024  # 10 MB per file
-MAX_PER_OWNER = 30  # files on one proposal: bounds the disk a single author can fill
+MAX_PER_OWNER = 30  # files on one proposal or notice: bounds the disk a single author can fill
 FILENAME_MAX = 200
 DEFAULT_NAME = "附件"
 WRONG_TYPE = "只能上传图片、PDF 或 Office 文档"
@@ -245,8 +246,25 @@ def _proposal_attach(session: Session, actor: Actor | None, proposal_id: int) ->
     raise Forbidden("只有提议人或村委会可以给这个事项添加附件")
 
 
+def _notice_see(session: Session, actor: Actor | None, notice_id: int) -> int:
+    """A notice's files are seen by whoever may see the notice: everyone once it is published."""
+    notice, village = notices.get(session, actor, notice_id)
+    return village.id
+
+
+def _notice_attach(session: Session, actor: Actor | None, notice_id: int) -> int:
+    """The category's drafters attach files while the notice is a draft; once submitted for review
+    the files are what the reviewer checks, and once published they are part of its content hash."""
+    notice, village = notices.get(session, actor, notice_id)
+    require(actor, village, *N.DRAFTERS[notice.category])
+    if notice.state != N.DRAFT:
+        raise Conflict("只有草稿可以添加附件；已提交或已发布的公开不能再改，如需补充请发更正")
+    return village.id
+
+
 OWNERS: dict[str, OwnerRules] = {
     "proposal": OwnerRules("事项", _proposal_see, _proposal_attach),
+    "notice": OwnerRules("公开", _notice_see, _notice_attach),
 }
 
 

@@ -8,7 +8,7 @@ A published notice never changes: the service refuses it and a database trigger 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
@@ -29,7 +29,7 @@ from app.models import (
 )
 from app.services import audit, notifications, places, proposals
 from app.services.access import Actor, require, require_login
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.pagination import Page, paginate
 
 VISIBLE = (N.PUBLISHED, N.CLOSED)
@@ -85,7 +85,10 @@ def create(session: Session, actor: Actor | None, village: Village, *, category:
     _errors(N.check(category, title, body, days))
     stage = None
     if proposal_id is not None:
-        proposal, pvillage = proposals.get(session, actor, proposal_id)
+        try:
+            proposal, pvillage = proposals.get(session, actor, proposal_id)
+        except NotFound:  # another village's matter (or none): not "no such village" for the notice
+            raise Invalid("只能关联本村的事项", field="proposal_id") from None
         if pvillage.id != village.id:
             raise Invalid("只能关联本村的事项", field="proposal_id")
         current = proposals.stage_of(proposal)
@@ -158,6 +161,8 @@ def review(session: Session, actor: Actor | None, notice_id: int, *, approve: bo
     """The supervisory committee approves, or returns the draft with its comment."""
     notice, village = get(session, actor, notice_id)
     actor = require(actor, village, SUPERVISOR)
+    if notice.author_id == actor.id and not actor.is_admin:
+        raise Forbidden("不能审核自己起草的公开，请由村务监督委员会的其他成员审核")
     if notice.state != N.SUBMITTED:
         raise Conflict("这份公开不在待审核状态")
     note = (note or "").strip() or None
@@ -188,6 +193,10 @@ def publish(session: Session, actor: Actor | None, notice_id: int) -> Notice:
         if notice.category in N.NEEDS_REVIEW and notice.state in (N.DRAFT, N.SUBMITTED):
             raise Conflict("村务、财务公开须经村务监督委员会审核通过后才能发布")
         raise Conflict("这份公开现在不能发布")
+    if notice.supersedes_id is not None and session.execute(select(Notice.id).where(
+            Notice.supersedes_id == notice.supersedes_id, Notice.id != notice.id,
+            Notice.state.in_(VISIBLE))).first() is not None:
+        raise Conflict("原公开已经有另一份更正发布了；请在最新版本上重新发更正")
     now = utcnow()
     hashes = [a.sha256 for a in attachments_of(session, notice)]
     start, until = N.window(now, notice.days)
@@ -211,7 +220,8 @@ def correct(session: Session, actor: Actor | None, notice_id: int, *, title: str
     newer = session.execute(select(Notice.id).where(Notice.supersedes_id == old.id, Notice.state != N.DRAFT)).first()
     if newer is not None:
         raise Conflict("这份公开已经有更正版本了，请更正最新的版本")
-    return create(session, actor, village, category=old.category, title=title, body=body, days=days or old.days,
+    return create(session, actor, village, category=old.category, title=title, body=body,
+                  days=old.days if days is None else days,
                   proposal_id=old.proposal_id, vote_session_id=old.vote_session_id, period=old.period,
                   kind="correction", supersedes=old)
 
@@ -457,19 +467,27 @@ def work_queue(session: Session, actor: Actor | None, village: Village) -> dict[
     return out
 
 
-def calendar(session: Session, village: Village) -> list[N.Compliance]:
-    """Village affairs at least quarterly, finance at least monthly: the last publication of each, in SQL."""
+def _compliance(village: Village, last: dict[str, datetime | None]) -> list[N.Compliance]:
     limits = {**N.DEFAULT_CALENDAR_MONTHS, **((village.settings or {}).get("notice_calendar") or {})}
-    last = dict(session.execute(
-        select(Notice.category, func.max(Notice.published_at))
-        .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE)).group_by(Notice.category)).all())
     today = places.local_today()
-    joined = village.created_at.date() if village.created_at else None
-    return [N.compliance(cat, last[cat].date() if last.get(cat) else None, today, int(months), joined)
+
+    def local(moment):  # dates on the Beijing calendar, like `today` (the columns hold UTC)
+        return moment.astimezone(places.LOCAL_TZ).date() if moment else None
+
+    return [N.compliance(cat, local(last.get(cat)), today, int(months), local(village.created_at))
             for cat, months in limits.items()]
 
 
+def calendar(session: Session, village: Village) -> list[N.Compliance]:
+    """Village affairs at least quarterly, finance at least monthly: the last publication of each, in SQL."""
+    last = dict(session.execute(
+        select(Notice.category, func.max(Notice.published_at))
+        .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE)).group_by(Notice.category)).all())
+    return _compliance(village, last)
+
+
 def township_calendar(session: Session, actor: Actor | None, township_id: int) -> list[tuple[Village, list]]:
+    """Every village of a township with its calendar compliance: two queries, however many villages."""
     actor = require_login(actor)
     if not actor.is_admin and township_id not in actor.monitor_of:
         raise NotFound("找不到这个乡镇")
@@ -477,7 +495,15 @@ def township_calendar(session: Session, actor: Actor | None, township_id: int) -
         raise NotFound("找不到这个乡镇")
     villages = list(session.execute(select(Village).where(Village.township_id == township_id)
                                     .order_by(Village.name)).scalars())
-    return [(v, calendar(session, v)) for v in villages]
+    last: dict[int, dict[str, datetime | None]] = {v.id: {} for v in villages}
+    for village_id, category, when in session.execute(
+        select(Notice.village_id, Notice.category, func.max(Notice.published_at))
+        .join(Village, Village.id == Notice.village_id)
+        .where(Village.township_id == township_id, Notice.state.in_(VISIBLE))
+        .group_by(Notice.village_id, Notice.category)
+    ).all():
+        last[village_id][category] = when
+    return [(v, _compliance(v, last[v.id])) for v in villages]
 
 
 # --- hooks: votes and proposals -----------------------------------------------------------------
