@@ -15,3 +15,6 @@ for module in (_proposals, _comments):
 from routers.web import votes as _votes  # noqa: E402
 
 web_router.include_router(_votes.router)
+from routers.web import notices as _notices  # noqa: E402
+
+web_router.include_router(_notices.router)

@@ -1,4 +1,5 @@
-"""The directory of townships and villages, and each village's home page."""
+"""The directory of townships and villages. (Each village's home, `/v/{slug}/`, is its public
+notice board: see routers/web/notices.py.)"""
 
 from __future__ import annotations
 
@@ -31,20 +32,3 @@ def directory(request: Request, db: Session = Depends(get_db), actor: Actor | No
     if actor is not None and actor.village_id is not None:
         my_village = places.get_village(db, actor.village_id)
     return render(request, "home/directory.html", {"groups": groups, "my_village": my_village})
-
-
-@router.get("/v/{slug}/")
-def village_home(
-    slug: str, request: Request, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)
-):
-    village = places.get_village_by_slug(db, slug)
-    township = places.get_township(db, village.township_id)
-    facts = places.facts(db, village.id)
-    is_member = actor is not None and actor.is_member(village.id)
-    return render(request, "home/village.html", {
-        "village": village,
-        "township": township,
-        "facts": facts,
-        "is_member": is_member,
-        "my_roles": sorted(actor.roles) if is_member and actor else [],
-    })
