@@ -158,3 +158,20 @@ def test_every_audit_chain_verifies(db, loaded, client, monkeypatch):
         get_settings.cache_clear()
     assert verified.exit_code == 0, verified.output
     assert "完整" in verified.output and "断裂" not in verified.output
+
+
+def test_a_year_of_notices_with_a_correction_and_objections(client, db):
+    from app.models import Notice, Objection, utcnow
+
+    village = xinghua(db)
+    board = client.get("/v/xinghua/").text
+    assert "村集体鱼塘承包费收缴情况" in board
+    published = db.execute(select(Notice).where(Notice.village_id == village.id,
+                                                Notice.published_at.is_not(None))).scalars().all()
+    assert {n.category for n in published} == {"party", "village", "finance"}
+    assert len([n for n in published if n.category == "finance"]) == 12
+    correction = next(n for n in published if n.supersedes_id is not None)
+    assert client.get(f"/api/v1/notices/{correction.supersedes_id}").json()["superseded_by"] == correction.id
+    objections = db.execute(select(Objection).where(Objection.village_id == village.id)).scalars().all()
+    assert any(o.replied_at is not None for o in objections)
+    assert any(o.replied_at is None and o.due_at < utcnow() for o in objections)  # one overdue

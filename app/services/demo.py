@@ -147,7 +147,8 @@ def load(session: Session, settings: Settings) -> None:
                 if serial >= size - len(known):
                     break
         session.commit()
-    from app.services import demo_proposals, demo_votes
+    from app.services import demo_notices, demo_proposals, demo_votes
 
     demo_proposals.load_all(session)
     demo_votes.load(session)
+    demo_notices.load(session)
