@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/members_list.py
 	$(BIN)/python bench/proposals.py
 	$(BIN)/python bench/votes.py
+	$(BIN)/python bench/notices.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,108 @@
+"""Fill one village's public board with 5,000 notices; time the board, a notice, print and the feed.
+
+    .venv/bin/python bench/notices.py [--notices 5000] [--url postgresql+psycopg://...]
+
+No login: these are the public pages. Prints the median and worst of repeated requests and the SQL
+statements each ran. A benchmark that prints figures, not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import event, insert, select
+from sqlmodel import Session
+
+from app.cli import upgrade_database
+from app.config import Settings
+from app.domain import notices as N
+from app.main import create_app
+from app.models import Notice, User, utcnow
+from app.services import auth, places
+from app.services.access import Actor
+
+
+def fill(settings: Settings, n: int) -> None:
+    app = create_app(settings)
+    rng = random.Random(5)
+    with Session(app.state.engine) as s:
+        admin = User(name="管理员", phone="19900000000", is_admin=True, status="active",
+                     password_hash=auth.hash_password(settings, "Bench-pass-2026"))
+        s.add(admin)
+        s.commit()
+        actor = Actor(user=admin)
+        county = places.create_county(s, actor, "基准县")
+        township = places.create_township(s, actor, "基准镇", county.id)
+        village = places.create_village(s, actor, "基准村", "bench", township.id)
+        now = utcnow()
+        rows = []
+        for i in range(n):
+            at = now - timedelta(hours=6 * i)
+            category = rng.choice(list(N.CATEGORIES))
+            title, body = f"第{i}号公开：村务收支", "## 内容\n\n" + "本月收支情况如下。" * 30
+            rows.append({"village_id": village.id, "category": category, "kind": "general", "title": title,
+                         "body": body, "days": 7, "state": N.PUBLISHED if i < 20 else N.CLOSED,
+                         "published_at": at, "window_from": at, "window_until": at + timedelta(days=7),
+                         "content_hash": N.content_hash(title, body, []), "created_at": at, "updated_at": at,
+                         "closed_at": None if i < 20 else at + timedelta(days=8)})
+        s.execute(insert(Notice), rows)
+        s.commit()
+    app.state.engine.dispose()
+
+
+def measure(settings: Settings, rounds: int) -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(settings)
+    statements: list[int] = []
+    event.listen(app.state.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
+    with Session(app.state.engine) as s:
+        some = s.execute(select(Notice.id).order_by(Notice.id).limit(1)).scalar_one()
+    with TestClient(app) as client:
+        cases = [
+            ("公开栏 第 1 页", "/v/bench/"),
+            ("公开栏 财务 第 50 页", "/v/bench/?category=finance&page=50"),
+            ("公开 详情", f"/v/bench/notices/{some}"),
+            ("公开 打印页（含二维码）", f"/v/bench/notices/{some}/print"),
+            ("Atom 订阅", "/v/bench/feed.atom"),
+        ]
+        print(f"{'请求':<24}{'中位数 ms':>10}{'最慢 ms':>10}{'SQL 条数':>10}{'字节':>10}")
+        for label, url in cases:
+            times, size = [], 0
+            for _ in range(rounds):
+                statements.clear()
+                t = time.perf_counter()
+                r = client.get(url)
+                times.append((time.perf_counter() - t) * 1000)
+                size = len(r.content)
+                if r.status_code != 200:
+                    print(f"{label}: {r.status_code}")
+                    break
+            print(f"{label:<24}{statistics.median(times):>10.1f}{max(times):>10.1f}{len(statements):>10}{size:>10}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--notices", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--url", default=None, help="database URL (default: a temp SQLite file)")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    url = args.url or f"sqlite:///{tmp / 'bench.db'}"
+    settings = Settings(database_url=url, secret_key="bench", upload_dir=tmp / "uploads",
+                        argon2_time_cost=1, argon2_memory_kib=1024)
+    upgrade_database(settings)
+    t = time.perf_counter()
+    fill(settings, args.notices)
+    print(f"{url.split(':')[0]}: 填入 {args.notices} 份公开用时 {time.perf_counter() - t:.1f} s")
+    measure(settings, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
