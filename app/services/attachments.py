@@ -33,7 +33,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.domain import notices as N
 from app.domain import procedures as P
-from app.domain.roles import COMMITTEE, PARTY_COMMITTEE
+from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 from app.models import Attachment
 from app.services import audit, notices, proposals
 from app.services.access import Actor, require, require_login
@@ -262,9 +262,30 @@ def _notice_attach(session: Session, actor: Actor | None, notice_id: int) -> int
     return village.id
 
 
+def _vote_see(session: Session, actor: Actor | None, vote_session_id: int) -> int:
+    """A vote's papers (written proxy authorizations, the photo of the paper count) carry personal
+    data: the committee, the supervisory committee, the township's monitors and admins see them."""
+    from app.services import votes
+
+    vs, proposal, village = votes.get_session(session, actor, vote_session_id)
+    require(actor, village, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, monitor=True)
+    return village.id
+
+
+def _vote_attach(session: Session, actor: Actor | None, vote_session_id: int) -> int:
+    from app.services import votes
+
+    vs, proposal, village = votes.get_session(session, actor, vote_session_id)
+    require(actor, village, COMMITTEE, PARTY_COMMITTEE)
+    if vs.state == "closed":
+        raise Conflict("表决已经结束，不能再添加材料")
+    return village.id
+
+
 OWNERS: dict[str, OwnerRules] = {
     "proposal": OwnerRules("事项", _proposal_see, _proposal_attach),
     "notice": OwnerRules("公开", _notice_see, _notice_attach),
+    "vote": OwnerRules("表决", _vote_see, _vote_attach),
 }
 
 

@@ -233,9 +233,12 @@ def list_members(
         .join(VillagerGroup, VillagerGroup.id == Membership.group_id, isouter=True)
         .where(Membership.village_id == village.id)
     )
+    full_phone = actor.has(village.id, *MANAGERS)
     if q:
         text = q.strip()
-        stmt = stmt.where(or_(User.name.contains(text, autoescape=True), User.phone.contains(text, autoescape=True),
+        # Only those who see full phones may search by phone: else the search reveals the masked digits.
+        by_phone = [User.phone.contains(text, autoescape=True)] if full_phone else []
+        stmt = stmt.where(or_(User.name.contains(text, autoescape=True), *by_phone,
                               Household.number.contains(text, autoescape=True)))
     if role:
         if role not in VILLAGE_ROLES:
@@ -255,7 +258,6 @@ def list_members(
             select(MemberRole.membership_id, MemberRole.role).where(MemberRole.membership_id.in_(ids))
         ).all():
             roles[mid].append(r)
-    full_phone = actor.has(village.id, *MANAGERS)
     items = [
         MemberView(
             user_id=user.id,

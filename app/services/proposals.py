@@ -241,8 +241,7 @@ def create(session: Session, actor: Actor | None, village: Village, draft: Propo
     session.add(proposal)
     session.flush()
     audit.record(session, village_id=village.id, actor_id=actor.id, action="proposal.create", entity="proposal",
-                 entity_id=proposal.id, data={"title": proposal.title, "procedure": draft.procedure,
-                                              "category": draft.category})
+                 entity_id=proposal.id, data={"procedure": draft.procedure, "category": draft.category})
     session.commit()
     return proposal
 
@@ -258,7 +257,8 @@ def edit(session: Session, actor: Actor | None, proposal_id: int, draft: Proposa
     if draft.procedure != proposal.procedure:
         require(actor, village, *P.AUTHORS[draft.procedure])
     _check(draft, village)
-    before = {"title": proposal.title, "body_length": len(proposal.body)}
+    # A draft is its author's alone: the chain (read by every member) records lengths, not its words.
+    before = {"title_length": len(proposal.title), "body_length": len(proposal.body)}
     proposal.title = draft.title.strip()
     proposal.body = draft.body
     proposal.category = draft.category
@@ -270,7 +270,7 @@ def edit(session: Session, actor: Actor | None, proposal_id: int, draft: Proposa
     proposal.updated_at = utcnow()
     session.add(proposal)
     audit.record(session, village_id=village.id, actor_id=actor.id, action="proposal.edit", entity="proposal",
-                 entity_id=proposal.id, data={"before": before, "title": proposal.title})
+                 entity_id=proposal.id, data={"before": before, "title_length": len(proposal.title)})
     session.commit()
     return proposal
 
@@ -298,7 +298,9 @@ def _move(session: Session, proposal: Proposal, actor_id: int | None, action: st
                                    created_at=now))
     audit.record(session, village_id=proposal.village_id, actor_id=actor_id, action=f"proposal.{action}",
                  entity="proposal", entity_id=proposal.id,
-                 data={"from": from_state, "to": to_state, "note": note})
+                 data={"from": from_state, "to": to_state, "note": note,
+                       # the title enters the record when the proposal stops being private
+                       **({"title": proposal.title} if action == P.Action.SUBMIT else {})})
     session.refresh(proposal)
     for hook in AFTER_MOVE:
         hook(session, proposal, from_state, to_state, actor_id)

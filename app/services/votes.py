@@ -33,6 +33,7 @@ from app.domain import votes as V
 from app.domain.people import adult_born_on_or_before
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, PARTY_MEMBER, REPRESENTATIVE, VILLAGER
 from app.models import (
+    Attachment,
     Ballot,
     BallotBox,
     BallotRegister,
@@ -604,6 +605,7 @@ def record_proxy(session: Session, actor: Actor | None, sid: int, voter_id: int,
         raise Conflict("表决已经结束")
     if voter_id == proxy_id:
         raise Invalid("不能委托给自己", field="proxy_id")
+    _check_paper_file(session, vs, attachment_id, "attachment_id")
     members = set(session.execute(select(Membership.user_id).where(
         Membership.village_id == village.id, Membership.user_id.in_([voter_id, proxy_id]))).scalars())
     if members != {voter_id, proxy_id}:
@@ -631,6 +633,15 @@ def record_proxy(session: Session, actor: Actor | None, sid: int, voter_id: int,
     return proxy
 
 
+def _check_paper_file(session: Session, vs: VoteSession, attachment_id: int | None, field: str) -> None:
+    """A scan or photo must be one uploaded to this vote (attachments owner "vote")."""
+    if attachment_id is None:
+        return
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.owner_type != "vote" or attachment.owner_id != vs.id:
+        raise Invalid("请先把扫描件或照片上传到本次表决", field=field)
+
+
 def proxies(session: Session, vs: VoteSession) -> list[dict]:
     voter, proxy = User.__table__.alias("voter_user"), User.__table__.alias("proxy_user")  # not "proxy": a table
     rows = session.execute(
@@ -649,6 +660,7 @@ def record_paper(session: Session, actor: Actor | None, sid: int, *, present_use
     actor = require(actor, village, COMMITTEE)
     if vs.state != "open":
         raise Conflict("只有进行中的表决才能录入纸质计票")
+    _check_paper_file(session, vs, photo_id, "photo_id")
     present = sorted(set(present_user_ids))
     electors = set(session.execute(select(Elector.user_id).where(
         Elector.vote_session_id == vs.id, Elector.user_id.in_(present))).scalars())

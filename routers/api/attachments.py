@@ -8,7 +8,7 @@ PDFs and Office documents are always downloaded (`attachment`). A file over the 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
@@ -69,25 +69,37 @@ def _out(a: Attachment) -> AttachmentOut:
                          created_at=a.created_at, url=f"/api/v1/attachments/{a.id}")
 
 
-@router.post("/proposals/{pid}/attachments", response_model=AttachmentOut, status_code=201)
+# The owners files hang on, as they appear in paths: /proposals/{id}/attachments, /notices/{id}/…,
+# /votes/{id}/… (a vote's papers: written proxy authorizations and the photo of the paper count).
+OWNER_PATHS: dict[str, str] = {"proposals": "proposal", "notices": "notice", "votes": "vote"}
+Owner = Literal["proposals", "notices", "votes"]
+
+
+def attachment_out(a: Attachment) -> AttachmentOut:
+    return _out(a)
+
+
+@router.post("/{owner}/{oid}/attachments", response_model=AttachmentOut, status_code=201)
 def upload(
-    pid: int,
+    owner: Owner,
+    oid: int,
     file: UploadFile = File(..., description="图片、PDF 或 Office 文档，最大 10 MB"),
     db: Session = Depends(get_db),
     settings: Settings = Depends(get_settings_dep),
     actor: Actor | None = Depends(current_actor),
 ):
-    """The author (while drafting, co-signing or deliberating) or the committee (any time) adds a
-    file. Wrong type → 422; over 10 MB → 413; outside the village → 404."""
+    """Add a file. Proposals: the author (while drafting, co-signing or deliberating) or the committee;
+    notices: the category's drafters while it is a draft; votes: the committee before close. Wrong
+    type → 422; over 10 MB → 413; outside the village → 404."""
     data = file.file.read(attachments.MAX_BYTES + 1)  # one byte over is enough to refuse
-    attachment = attachments.add(db, settings, actor, "proposal", pid, file.filename, data)
-    return _out(attachment)
+    return _out(attachments.add(db, settings, actor, OWNER_PATHS[owner], oid, file.filename, data))
 
 
-@router.get("/proposals/{pid}/attachments", response_model=list[AttachmentOut])
-def list_attachments(pid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
-    """Every file of the proposal, oldest first (at most 30, so not paginated)."""
-    return [_out(a) for a in attachments.list_visible(db, actor, "proposal", pid)]
+@router.get("/{owner}/{oid}/attachments", response_model=list[AttachmentOut])
+def list_attachments(owner: Owner, oid: int, db: Session = Depends(get_db),
+                     actor: Actor | None = Depends(current_actor)):
+    """The owner's files, oldest first (at most 30, so not paginated), for whoever may see them."""
+    return [_out(a) for a in attachments.list_visible(db, actor, OWNER_PATHS[owner], oid)]
 
 
 def content_disposition(attachment: Attachment) -> str:

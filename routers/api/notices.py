@@ -8,20 +8,18 @@ public.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from app.config import Settings
 from app.domain import notices as N
 from app.domain.markdown import render as render_markdown
 from app.domain.roles import COMMITTEE, SUPERVISOR
-from app.models import Attachment, Notice, Village
-from app.security import current_actor, get_db, get_settings_dep
-from app.services import attachments, notices, places
+from app.models import Notice, Village
+from app.security import current_actor, get_db
+from app.services import notices, places
 from app.services.access import Actor, require
 from app.services.errors import NotFound
-from routers.api.attachments import LimitedBody
-from schemas.attachments import AttachmentOut
+from routers.api.attachments import attachment_out
 from schemas.common import PROBLEMS, PageOut
 from schemas.notices import (
     ComplianceOut,
@@ -42,7 +40,6 @@ from schemas.notices import (
 
 router = APIRouter(tags=["三公开"], responses=PROBLEMS)
 # uploads refuse an oversized body before it is spooled, like the proposal attachments
-_files = APIRouter(tags=["三公开"], responses={**PROBLEMS, 413: PROBLEMS[422]}, route_class=LimitedBody)
 
 
 def _summary(n: Notice) -> NoticeSummary:
@@ -52,11 +49,6 @@ def _summary(n: Notice) -> NoticeSummary:
         days=n.days, window_from=n.window_from, window_until=n.window_until, published_at=n.published_at,
         content_hash=n.content_hash, supersedes_id=n.supersedes_id, updated_at=n.updated_at,
     )
-
-
-def _attachment_out(a: Attachment) -> AttachmentOut:
-    return AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,
-                         created_at=a.created_at, url=f"/api/v1/attachments/{a.id}")
 
 
 def _objection_out(v: notices.ObjectionView) -> ObjectionOut:
@@ -84,7 +76,7 @@ def detail(db: Session, actor: Actor | None, notice: Notice, village: Village) -
         closed_at=notice.closed_at, created_at=notice.created_at, superseded_by=newer.id if newer else None,
         versions=[VersionOut(id=v.id, title=v.title, published_at=v.published_at, content_hash=v.content_hash)
                   for v in chain],
-        diff=diff, attachments=[_attachment_out(a) for a in notices.attachments_of(db, notice)],
+        diff=diff, attachments=[attachment_out(a) for a in notices.attachments_of(db, notice)],
         links=LinksOut(proposal_id=notice.proposal_id, vote_session_id=notice.vote_session_id, period=notice.period),
         objections=objections,
     )
@@ -178,30 +170,6 @@ def close_notice(nid: int, db: Session = Depends(get_db), actor: Actor | None = 
     """Mark a notice final: its window has ended and every objection has its reply."""
     notices.close(db, actor, nid)
     return _reload(db, actor, nid)
-
-
-# --- attachments ------------------------------------------------------------------------------
-
-@_files.post("/notices/{nid}/attachments", response_model=AttachmentOut, status_code=201)
-def upload(
-    nid: int,
-    file: UploadFile = File(..., description="图片、PDF 或 Office 文档，最大 10 MB"),
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
-    actor: Actor | None = Depends(current_actor),
-):
-    """The category's drafters add a file while the notice is a draft (it becomes part of the content hash)."""
-    data = file.file.read(attachments.MAX_BYTES + 1)  # one byte over is enough to refuse
-    return _attachment_out(attachments.add(db, settings, actor, "notice", nid, file.filename, data))
-
-
-@router.get("/notices/{nid}/attachments", response_model=list[AttachmentOut])
-def list_attachments(nid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
-    """The notice's files, for whoever may see the notice."""
-    return [_attachment_out(a) for a in attachments.list_visible(db, actor, "notice", nid)]
-
-
-router.include_router(_files)
 
 
 # --- objections -------------------------------------------------------------------------------

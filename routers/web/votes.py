@@ -568,7 +568,8 @@ def show_vote(request: Request, db: Session, actor: Actor, vs: VoteSession, prop
 
     electorate = _electorate(db, vs) if clerk and is_open else []
     paper = _paper_view(db, vs) if started else None
-    attachments_by_id = {a.id: a for a in attachments.list_for(db, "proposal", proposal.id)} if all_proxies else {}
+    attachments_by_id = ({a.id: a for a in attachments.list_for(db, "vote", vs.id)}
+                         if all_proxies and _overseer(actor, village) else {})
     response = render(request, "votes/vote.html", {
         "village": village,
         "proposal": proposal,
@@ -716,7 +717,7 @@ async def vote_proxy(slug: str, sid: int, request: Request, db: Session = Depend
         file = form.get("scan")
         if isinstance(file, UploadFile) and file.filename:
             data = await file.read(attachments.MAX_BYTES + 1)
-            added = await run_in_threadpool(attachments.add, db, settings, actor, "proposal", proposal.id,
+            added = await run_in_threadpool(attachments.add, db, settings, actor, "vote", vs.id,
                                             f"委托书-{file.filename}", data)
             attachment_id = added.id
         await run_in_threadpool(votes.record_proxy, db, actor, sid, int(voter), int(proxy), attachment_id)
@@ -750,7 +751,7 @@ async def vote_paper(slug: str, sid: int, request: Request, db: Session = Depend
         file = form.get("photo")
         if isinstance(file, UploadFile) and file.filename:
             data = await file.read(attachments.MAX_BYTES + 1)
-            added = await run_in_threadpool(attachments.add, db, settings, actor, "proposal", proposal.id,
+            added = await run_in_threadpool(attachments.add, db, settings, actor, "vote", vs.id,
                                             f"计票记录-{file.filename}", data)
             photo_id = added.id
         await run_in_threadpool(

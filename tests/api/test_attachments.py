@@ -401,3 +401,46 @@ def test_a_streamed_body_without_length_is_cut_off_at_the_limit(people, monkeypa
     # with a Content-Length over the limit the body is not even read
     r = people.upload(pid, "big.pdf", b"%PDF-1.4\n" + b"\x00" * (3 * 1024 * 1024))
     assert r.status_code == 413 and r.json()["detail"] == "文件太大：附件最大 10 MB"
+
+
+def test_a_votes_papers_are_for_those_who_oversee_it(client, world, db):
+    """Written proxy authorizations and meeting photos carry personal data: not for every villager."""
+    from datetime import timedelta
+
+    from app.domain.proposals import ProposalDraft
+    from app.models import utcnow
+    from app.services import proposals, votes
+    from app.services.access import load_actor
+
+    village = world.village()
+    chair_user = world.member(village, "committee")
+    supervisor = world.member(village, "supervisor")
+    villager = world.member(village)
+    chair = load_actor(db, chair_user)
+    village.settings = {"min_days": {"yishiyiyi.deliberation": 0}}
+    db.add(village)
+    db.commit()
+    p = proposals.create(db, chair, village, ProposalDraft(title="修桥", body="方案", category="facilities",
+                                                           procedure="yishiyiyi"))
+    proposals.transition(db, chair, p.id, "submit")
+    proposals.transition(db, chair, p.id, "advance")
+    council = votes.create_council(db, chair, village, kind="assembly", name="")
+    now = utcnow()
+    vs = votes.create_session(db, chair, p.id, council_id=council.id, question="是否同意？", options=None, secret=True,
+                              allow_change=False, opens_at=now, closes_at=now + timedelta(days=1))
+    scan = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    r = client.post(f"/api/v1/votes/{vs.id}/attachments", files={"file": ("委托书.pdf", scan, "application/pdf")},
+                    headers=bearer(client, chair_user))
+    assert r.status_code == 201, r.text
+    url = r.json()["url"]
+    assert client.get(url, headers=bearer(client, supervisor)).content == scan
+    assert client.get(url, headers=bearer(client, villager)).status_code == 404
+    assert client.get(f"/api/v1/votes/{vs.id}/attachments", headers=bearer(client, villager)).status_code == 403
+    denied = client.post(f"/api/v1/votes/{vs.id}/attachments", files={"file": ("x.pdf", scan, "application/pdf")},
+                         headers=bearer(client, villager))
+    assert denied.status_code == 403
+    # a proxy must point at a paper of this vote, not at any file
+    other = client.post(f"/api/v1/proposals/{p.id}/attachments", files={"file": ("a.pdf", scan, "application/pdf")},
+                        headers=bearer(client, chair_user)).json()["id"]
+    with pytest.raises(Exception, match="上传到本次表决"):
+        votes.record_proxy(db, chair, vs.id, villager.id, supervisor.id, attachment_id=other)
