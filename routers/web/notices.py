@@ -612,17 +612,23 @@ def revise(slug: str, nid: int, request: Request, form: NoticeForm = Depends(), 
                     + "后，原公开会标为“已更正”")
 
 
-@router.post("/v/{slug}/notices/{nid}/submit")
-def submit(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
-           actor: Actor | None = Depends(current_actor)):
+def _step(request: Request, db: Session, actor: Actor | None, slug: str, nid: int, act, message) -> Response:
+    """One button on a notice: run the service step, then back to the notice with its message
+    (`message` may be a function of the notice), or the refusal shown in place."""
     if actor is None:
         return login_redirect(request)
     notice, village = load(db, actor, slug, nid)
     try:
-        notices.submit(db, actor, notice.id)
+        notice = act(db, actor, notice.id)
     except ServiceError as exc:
         return refused(request, db, actor, slug, nid, exc, {}, "actions")
-    return redirect(request, notice_url(village, nid), "已提交村务监督委员会审核")
+    return redirect(request, notice_url(village, nid), message(notice) if callable(message) else message)
+
+
+@router.post("/v/{slug}/notices/{nid}/submit")
+def submit(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
+           actor: Actor | None = Depends(current_actor)):
+    return _step(request, db, actor, slug, nid, notices.submit, "已提交村务监督委员会审核")
 
 
 @router.post("/v/{slug}/notices/{nid}/review")
@@ -647,28 +653,14 @@ def review(slug: str, nid: int, request: Request, decision: str = Form(default="
 @router.post("/v/{slug}/notices/{nid}/publish")
 def publish(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
             actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
-    notice, village = load(db, actor, slug, nid)
-    try:
-        notice = notices.publish(db, actor, notice.id)
-    except ServiceError as exc:
-        return refused(request, db, actor, slug, nid, exc, {}, "actions")
-    return redirect(request, notice_url(village, nid),
-                    f"已发布，公示到 {local_time(notice.window_until)}。发布后内容不能再改，如有错误请发更正")
+    return _step(request, db, actor, slug, nid, notices.publish, lambda notice: (
+        f"已发布，公示到 {local_time(notice.window_until)}。发布后内容不能再改，如有错误请发更正"))
 
 
 @router.post("/v/{slug}/notices/{nid}/close")
 def close(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
           actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
-    notice, village = load(db, actor, slug, nid)
-    try:
-        notices.close(db, actor, notice.id)
-    except ServiceError as exc:
-        return refused(request, db, actor, slug, nid, exc, {}, "actions")
-    return redirect(request, notice_url(village, nid), "已办结")
+    return _step(request, db, actor, slug, nid, notices.close, "已办结")
 
 
 # --- objections (质询) --------------------------------------------------------------------------
