@@ -9,16 +9,12 @@ This is a benchmark that prints figures, not a timed test.
 from __future__ import annotations
 
 import argparse
-import statistics
-import tempfile
-import time
 from datetime import date
-from pathlib import Path
 
-from sqlalchemy import event, insert, select
+from common import bench_settings, run_cases, timed_fill
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from app.cli import upgrade_database
 from app.config import Settings
 from app.main import create_app
 from app.models import Household, MemberRole, Membership, User, VillagerGroup
@@ -72,8 +68,6 @@ def measure(settings: Settings, n: int, rounds: int) -> None:
     from fastapi.testclient import TestClient
 
     app = create_app(settings)
-    statements = []
-    event.listen(app.state.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
     with TestClient(app) as client:
         token = client.post("/api/v1/auth/token", json={"phone": "19900000001", "password": "Bench-pass-2026"})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
@@ -85,16 +79,7 @@ def measure(settings: Settings, n: int, rounds: int) -> None:
             ("API  按身份筛选", f"/api/v1/villages/{vid}/members?role=representative", headers),
             ("API  村概况", f"/api/v1/villages/{vid}", {}),
         ]
-        print(f"{'请求':<22}{'中位数 ms':>10}{'最慢 ms':>10}{'SQL 条数':>10}")
-        for label, url, h in cases:
-            times = []
-            for _ in range(rounds):
-                statements.clear()
-                t = time.perf_counter()
-                r = client.get(url, headers=h)
-                times.append((time.perf_counter() - t) * 1000)
-                assert r.status_code == 200, r.text
-            print(f"{label:<22}{statistics.median(times):>10.1f}{max(times):>10.1f}{len(statements):>10}")
+        run_cases(app, client, cases, rounds)
 
 
 def main() -> None:
@@ -103,14 +88,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--url", default=None, help="database URL (default: a temp SQLite file)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    url = args.url or f"sqlite:///{tmp / 'bench.db'}"
-    settings = Settings(database_url=url, secret_key="bench", upload_dir=tmp / "uploads",
-                        argon2_time_cost=1, argon2_memory_kib=1024)
-    upgrade_database(settings)
-    t = time.perf_counter()
-    fill(settings, args.members)
-    print(f"{url.split(':')[0]}: 填入 {args.members} 名村民用时 {time.perf_counter() - t:.1f} s")
+    settings = bench_settings(args)
+    timed_fill(settings, f" {args.members} 名村民", lambda: fill(settings, args.members))
     measure(settings, args.members, args.rounds)
 
 

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
-import tempfile
-import time
 from datetime import timedelta
-from pathlib import Path
 
-from sqlalchemy import event, insert, select
+from common import bench_settings, run_cases, timed_fill
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from app.cli import upgrade_database
 from app.config import Settings
 from app.domain import notices as N
 from app.main import create_app
@@ -60,8 +56,6 @@ def measure(settings: Settings, rounds: int) -> None:
     from fastapi.testclient import TestClient
 
     app = create_app(settings)
-    statements: list[int] = []
-    event.listen(app.state.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
     with Session(app.state.engine) as s:
         some = s.execute(select(Notice.id).order_by(Notice.id).limit(1)).scalar_one()
     with TestClient(app) as client:
@@ -72,19 +66,7 @@ def measure(settings: Settings, rounds: int) -> None:
             ("公开 打印页（含二维码）", f"/v/bench/notices/{some}/print"),
             ("Atom 订阅", "/v/bench/feed.atom"),
         ]
-        print(f"{'请求':<24}{'中位数 ms':>10}{'最慢 ms':>10}{'SQL 条数':>10}{'字节':>10}")
-        for label, url in cases:
-            times, size = [], 0
-            for _ in range(rounds):
-                statements.clear()
-                t = time.perf_counter()
-                r = client.get(url)
-                times.append((time.perf_counter() - t) * 1000)
-                size = len(r.content)
-                if r.status_code != 200:
-                    print(f"{label}: {r.status_code}")
-                    break
-            print(f"{label:<24}{statistics.median(times):>10.1f}{max(times):>10.1f}{len(statements):>10}{size:>10}")
+        run_cases(app, client, [(label, url, {}) for label, url in cases], rounds)
 
 
 def main() -> None:
@@ -93,14 +75,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--url", default=None, help="database URL (default: a temp SQLite file)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    url = args.url or f"sqlite:///{tmp / 'bench.db'}"
-    settings = Settings(database_url=url, secret_key="bench", upload_dir=tmp / "uploads",
-                        argon2_time_cost=1, argon2_memory_kib=1024)
-    upgrade_database(settings)
-    t = time.perf_counter()
-    fill(settings, args.notices)
-    print(f"{url.split(':')[0]}: 填入 {args.notices} 份公开用时 {time.perf_counter() - t:.1f} s")
+    settings = bench_settings(args)
+    timed_fill(settings, f" {args.notices} 份公开", lambda: fill(settings, args.notices))
     measure(settings, args.rounds)
 
 

@@ -12,16 +12,12 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import statistics
-import tempfile
-import time
 from datetime import date, timedelta
-from pathlib import Path
 
-from sqlalchemy import event, insert, select
+from common import bench_settings, run_cases, timed_fill
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
-from app.cli import upgrade_database
 from app.config import Settings
 from app.main import create_app
 from app.models import Comment, MemberRole, Membership, Proposal, User, utcnow
@@ -66,7 +62,7 @@ def fill(settings: Settings, n_proposals: int, n_comments: int) -> None:
                          "created_at": at, "updated_at": at})
         s.execute(insert(Proposal), rows)
         pids = list(s.execute(select(Proposal.id).where(Proposal.village_id == village.id)).scalars())
-        busiest = pids[0]
+        busiest = min(pids)  # the measurement looks it up the same way
         crows = []
         for i in range(n_comments):
             pid = busiest if i < 300 else rng.choice(pids)
@@ -81,8 +77,6 @@ def measure(settings: Settings, rounds: int) -> None:
     from fastapi.testclient import TestClient
 
     app = create_app(settings)
-    statements: list[int] = []
-    event.listen(app.state.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
     with TestClient(app) as client:
         token = client.post("/api/v1/auth/token", json={"phone": "18000000000", "password": PASSWORD}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
@@ -103,18 +97,7 @@ def measure(settings: Settings, rounds: int) -> None:
             ("API  评论串（300 条）", f"/api/v1/proposals/{busiest}/comments", headers),
             ("页面 事项详情（300 条评论）", f"/v/bench/proposals/{busiest}", {}),
         ]
-        print(f"{'请求':<26}{'中位数 ms':>10}{'最慢 ms':>10}{'SQL 条数':>10}")
-        for label, url, h in cases:
-            times = []
-            for _ in range(rounds):
-                statements.clear()
-                t = time.perf_counter()
-                r = client.get(url, headers=h)
-                times.append((time.perf_counter() - t) * 1000)
-                if r.status_code != 200:
-                    print(f"{label}: {r.status_code}")
-                    break
-            print(f"{label:<26}{statistics.median(times):>10.1f}{max(times):>10.1f}{len(statements):>10}")
+        run_cases(app, client, cases, rounds)
 
 
 def main() -> None:
@@ -124,15 +107,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--url", default=None, help="database URL (default: a temp SQLite file)")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    url = args.url or f"sqlite:///{tmp / 'bench.db'}"
-    settings = Settings(database_url=url, secret_key="bench", upload_dir=tmp / "uploads",
-                        argon2_time_cost=1, argon2_memory_kib=1024)
-    upgrade_database(settings)
-    t = time.perf_counter()
-    fill(settings, args.proposals, args.comments)
-    took = time.perf_counter() - t
-    print(f"{url.split(':')[0]}: 填入 {args.proposals} 个事项、{args.comments} 条评论用时 {took:.1f} s")
+    settings = bench_settings(args)
+    timed_fill(settings, f" {args.proposals} 个事项、{args.comments} 条评论",
+               lambda: fill(settings, args.proposals, args.comments))
     measure(settings, args.rounds)
 
 

@@ -1,0 +1,50 @@
+"""What the page benchmarks share: a temp database migrated to head, and a timed table of requests."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import event
+
+from app.cli import upgrade_database
+from app.config import Settings
+
+
+def bench_settings(args: argparse.Namespace) -> Settings:
+    """Settings for a temp SQLite file, or `--url`, migrated to head, with cheap password hashing."""
+    tmp = Path(tempfile.mkdtemp())
+    url = args.url or f"sqlite:///{tmp / 'bench.db'}"
+    settings = Settings(database_url=url, secret_key="bench", upload_dir=tmp / "uploads",
+                        argon2_time_cost=1, argon2_memory_kib=1024)
+    upgrade_database(settings)
+    return settings
+
+
+def timed_fill(settings: Settings, what: str, fill: Callable[[], None]) -> None:
+    started = time.perf_counter()
+    fill()
+    print(f"{settings.database_url.split(':')[0]}: 填入{what}用时 {time.perf_counter() - started:.1f} s")
+
+
+def run_cases(app, client, cases: list[tuple[str, str, dict]], rounds: int) -> None:
+    """GET each case `rounds` times; print the median and worst time, the SQL statements and bytes."""
+    statements: list[int] = []
+    event.listen(app.state.engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
+    print(f"{'请求':<26}{'中位数 ms':>10}{'最慢 ms':>10}{'SQL 条数':>10}{'字节':>10}")
+    for label, url, headers in cases:
+        times, size = [], 0
+        for _ in range(rounds):
+            statements.clear()
+            started = time.perf_counter()
+            response = client.get(url, headers=headers)
+            times.append((time.perf_counter() - started) * 1000)
+            size = len(response.content)
+            if response.status_code != 200:
+                print(f"{label}: {response.status_code}")
+                break
+        print(f"{label:<26}{statistics.median(times):>10.1f}{max(times):>10.1f}{len(statements):>10}{size:>10}")
