@@ -105,6 +105,10 @@ def _validation_message(err: dict) -> dict:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, exc: ServiceError):
+        if exc.status == 401 and not _wants_json(request):
+            from routers.web.common import login_redirect
+
+            return login_redirect(request)  # a page that needs a login sends the browser to the form
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
         errors = exc.errors or ([{"field": exc.field, "message": exc.detail}] if exc.field else None)
         return problem(request, exc.status, exc.detail, errors=errors, headers=headers, title=exc.title)

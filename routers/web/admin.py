@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session
 
 from app.config import Settings
-from app.security import current_actor, get_db, get_settings_dep
+from app.security import get_db, get_settings_dep
 from app.services import places
 from app.services.access import Actor, require_admin
 from app.services.errors import ServiceError
 from app.templating import render
-from routers.web.common import login_redirect, redirect
+from routers.web.common import page_actor, redirect
 
 router = APIRouter()
 
@@ -30,16 +30,12 @@ def _page(request: Request, db: Session, actor: Actor, error: str | None = None,
 
 
 @router.get("/admin")
-def admin_home(request: Request, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+def admin_home(request: Request, db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
     require_admin(actor)
     return _page(request, db, actor)
 
 
-def _run(request: Request, db: Session, actor: Actor | None, action, success: str, **values):
-    if actor is None:
-        return login_redirect(request)
+def _run(request: Request, db: Session, actor: Actor, action, success: str, **values):
     require_admin(actor)
     try:
         action()
@@ -50,14 +46,14 @@ def _run(request: Request, db: Session, actor: Actor | None, action, success: st
 
 @router.post("/admin/counties")
 def add_county(request: Request, name: str = Form(default="", max_length=50), db: Session = Depends(get_db),
-               actor: Actor | None = Depends(current_actor)):
+               actor: Actor = Depends(page_actor)):
     return _run(request, db, actor, lambda: places.create_county(db, actor, name), f"已登记县：{name}",
                 county_name=name)
 
 
 @router.post("/admin/townships")
 def add_township(request: Request, name: str = Form(default="", max_length=50), county_id: int = Form(default=0),
-                 db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+                 db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
     return _run(request, db, actor, lambda: places.create_township(db, actor, name, county_id),
                 f"已登记乡镇：{name}", township_name=name)
 
@@ -65,7 +61,7 @@ def add_township(request: Request, name: str = Form(default="", max_length=50), 
 @router.post("/admin/villages")
 def add_village(request: Request, name: str = Form(default="", max_length=50),
                 slug: str = Form(default="", max_length=40), township_id: int = Form(default=0),
-                db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+                db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
     return _run(request, db, actor, lambda: places.create_village(db, actor, name, slug, township_id),
                 f"已登记村：{name}。下一步：在本村“添加村民”里登记村委会成员。", village_name=name, village_slug=slug)
 
@@ -73,9 +69,7 @@ def add_village(request: Request, name: str = Form(default="", max_length=50),
 @router.post("/admin/monitors")
 def add_monitor(request: Request, township_id: int = Form(default=0), name: str = Form(default="", max_length=50),
                 phone: str = Form(default="", max_length=20), db: Session = Depends(get_db),
-                settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                settings: Settings = Depends(get_settings_dep), actor: Actor = Depends(page_actor)):
     require_admin(actor)
     try:
         user, code, expires = places.add_monitor(db, settings, actor, township_id, name, phone)

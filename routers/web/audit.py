@@ -5,20 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session
 
-from app.security import current_actor, get_db
+from app.security import get_db
 from app.services import audit, places
 from app.services.access import Actor, require
 from app.templating import render
-from routers.web.common import login_redirect
+from routers.web.common import page_actor
 
 router = APIRouter()
 
 
 @router.get("/v/{slug}/audit")
 def audit_page(slug: str, request: Request, page: int = Query(default=1, ge=1), db: Session = Depends(get_db),
-               actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+               actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     require(actor, village, monitor=True)
     result = audit.verify_chain(db, village.id)

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session
 
 from app.domain.markdown import render as render_markdown
-from app.security import current_actor, get_db
+from app.security import get_db
 from app.services import comments
 from app.services.access import Actor
 from app.services.errors import Invalid, ServiceError
 from app.templating import render
-from routers.web.common import login_redirect, redirect
+from routers.web.common import page_actor, redirect
 from routers.web.proposals import load, proposal_url, refused
 
 router = APIRouter()
@@ -37,10 +37,8 @@ def add_comment(
     body: str = Form(default="", max_length=20_000),
     parent_id: str = Form(default="", max_length=20),
     db: Session = Depends(get_db),
-    actor: Actor | None = Depends(current_actor),
+    actor: Actor = Depends(page_actor),
 ):
-    if actor is None:
-        return login_redirect(request)
     proposal, village = load(db, actor, slug, pid)
     parent = int(parent_id) if parent_id.strip().isdigit() else None
     values = {"form": "reply" if parent else "new", "target": parent, "body": body}
@@ -55,9 +53,7 @@ def add_comment(
 
 @router.post("/v/{slug}/comments/{cid}/edit")
 def edit_comment(slug: str, cid: int, request: Request, body: str = Form(default="", max_length=20_000),
-                 db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                 db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
     pid, _ = _comment_home(db, actor, slug, cid)
     try:
         comments.edit(db, actor, cid, body)
@@ -68,9 +64,7 @@ def edit_comment(slug: str, cid: int, request: Request, body: str = Form(default
 
 @router.post("/v/{slug}/comments/{cid}/hide")
 def hide_comment(slug: str, cid: int, request: Request, reason: str = Form(default="", max_length=2000),
-                 db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                 db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
     pid, _ = _comment_home(db, actor, slug, cid)
     try:
         comments.hide(db, actor, cid, reason)
@@ -82,9 +76,7 @@ def hide_comment(slug: str, cid: int, request: Request, reason: str = Form(defau
 
 @router.post("/v/{slug}/comments/{cid}/report")
 def report_comment(slug: str, cid: int, request: Request, reason: str = Form(default="", max_length=2000),
-                   db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                   db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
     pid, _ = _comment_home(db, actor, slug, cid)
     try:
         comments.report(db, actor, cid, reason)
@@ -96,9 +88,7 @@ def report_comment(slug: str, cid: int, request: Request, reason: str = Form(def
 
 @router.get("/v/{slug}/comments/{cid}/versions")
 def comment_versions(slug: str, cid: int, request: Request, db: Session = Depends(get_db),
-                     actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                     actor: Actor = Depends(page_actor)):
     pid, view = _comment_home(db, actor, slug, cid)
     proposal, village = load(db, actor, slug, pid)
     versions = comments.versions(db, actor, cid)

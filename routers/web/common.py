@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 
-from app.services.access import Actor
-from app.services.errors import Unauthorized
+from app.security import current_actor
+from app.services.access import Actor, require_login
 from app.templating import flash
 
 
@@ -32,7 +32,6 @@ def login_redirect(request: Request) -> RedirectResponse:
     return redirect(request, f"/login?next={quote(target)}", "请先登录", "info")
 
 
-def need_login(actor: Actor | None) -> Actor:
-    if actor is None:
-        raise Unauthorized("请先登录")
-    return actor
+def page_actor(actor: Actor | None = Depends(current_actor)) -> Actor:
+    """The logged-in actor of a page; without a login the page answers with the login form."""
+    return require_login(actor)

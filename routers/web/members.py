@@ -8,12 +8,12 @@ from sqlmodel import Session
 from app.config import Settings
 from app.domain.people import parse_date, parse_gender
 from app.domain.roles import COMMITTEE, VILLAGE_ROLES, VILLAGER
-from app.security import current_actor, get_db, get_settings_dep
+from app.security import get_db, get_settings_dep
 from app.services import members, places
 from app.services.access import Actor, require
 from app.services.errors import Invalid, ServiceError
 from app.templating import render
-from routers.web.common import login_redirect, redirect
+from routers.web.common import page_actor, redirect
 
 router = APIRouter()
 
@@ -26,10 +26,8 @@ def member_list(
     role: str | None = Query(default=None, max_length=20),
     page: int = Query(default=1, ge=1),
     db: Session = Depends(get_db),
-    actor: Actor | None = Depends(current_actor),
+    actor: Actor = Depends(page_actor),
 ):
-    if actor is None:
-        return login_redirect(request)
     village = places.get_village_by_slug(db, slug)
     result = members.list_members(db, actor, village, q=q, role=role or None, page=page, per_page=50)
     return render(request, "members/list.html", {
@@ -48,9 +46,7 @@ def _member_form(request: Request, village, values: dict, error: str | None = No
 
 @router.get("/v/{slug}/members/new")
 def new_member_form(slug: str, request: Request, db: Session = Depends(get_db),
-                    actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                    actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)
     return _member_form(request, village, {"roles": [VILLAGER]})
@@ -69,10 +65,8 @@ def add_member(
     roles: list[str] = Form(default=[]),
     db: Session = Depends(get_db),
     settings: Settings = Depends(get_settings_dep),
-    actor: Actor | None = Depends(current_actor),
+    actor: Actor = Depends(page_actor),
 ):
-    if actor is None:
-        return login_redirect(request)
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)
     values = {"name": name.strip(), "phone": phone.strip(), "birth_date": birth_date.strip(), "gender": gender,
@@ -98,9 +92,7 @@ def add_member(
 
 @router.get("/v/{slug}/members/{uid}")
 def member_page(slug: str, uid: int, request: Request, db: Session = Depends(get_db),
-                actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     member = members.get_member(db, actor, village, uid)
     return render(request, "members/detail.html", {"village": village, "member": member,
@@ -118,10 +110,8 @@ def member_update(
     group: str = Form(default="", max_length=50),
     roles: list[str] = Form(default=[]),
     db: Session = Depends(get_db),
-    actor: Actor | None = Depends(current_actor),
+    actor: Actor = Depends(page_actor),
 ):
-    if actor is None:
-        return login_redirect(request)
     village = places.get_village_by_slug(db, slug)
     try:
         members.update_member(db, actor, village, uid, roles=roles, household=household, group=group)
@@ -137,9 +127,7 @@ def member_update(
 
 @router.post("/v/{slug}/members/{uid}/code")
 def member_code(slug: str, uid: int, request: Request, db: Session = Depends(get_db),
-                settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                settings: Settings = Depends(get_settings_dep), actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     user, code, expires = members.reissue_code(db, settings, actor, village, uid)
     return render(request, "members/codes.html", {

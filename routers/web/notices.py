@@ -34,7 +34,7 @@ from app.services import attachments, notices, places
 from app.services.access import Actor, require
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from app.templating import SHANGHAI, local_time, render
-from routers.web.common import login_redirect, redirect
+from routers.web.common import page_actor, redirect
 from routers.web.proposals import INLINE_TYPES, content_disposition
 
 router = APIRouter()
@@ -229,9 +229,7 @@ def feed(slug: str, request: Request, db: Session = Depends(get_db)):
 
 @router.get("/v/{slug}/notices/manage")
 def manage(slug: str, request: Request, db: Session = Depends(get_db),
-           actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+           actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     queue = notices.work_queue(db, actor, village)
     return render(request, "notices/manage.html", {
@@ -334,9 +332,7 @@ def _refuse_form(exc: ServiceError) -> bool:
 @router.get("/v/{slug}/notices/new")
 def new_form(slug: str, request: Request, category: str | None = Query(default=None, max_length=20),
              proposal_id: int | None = Query(default=None), db: Session = Depends(get_db),
-             actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+             actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     allowed = may_draft(actor, village)
     if not allowed:
@@ -350,9 +346,7 @@ def new_form(slug: str, request: Request, category: str | None = Query(default=N
 
 @router.post("/v/{slug}/notices/new")
 def create(slug: str, request: Request, form: NoticeForm = Depends(), db: Session = Depends(get_db),
-           actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+           actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     if not may_draft(actor, village):
         require(actor, village, *ALL_DRAFTERS)
@@ -518,9 +512,7 @@ def download(slug: str, nid: int, aid: int, request: Request, db: Session = Depe
 
 @router.post("/v/{slug}/notices/{nid}/attachments")
 async def upload(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
-                 settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                 settings: Settings = Depends(get_settings_dep), actor: Actor = Depends(page_actor)):
     form = await request.form()
     notice, village = await run_in_threadpool(load, db, actor, slug, nid)
     back = notice_url(village, nid, "#attachments")
@@ -542,9 +534,7 @@ async def upload(slug: str, nid: int, request: Request, db: Session = Depends(ge
 
 @router.get("/v/{slug}/notices/{nid}/edit")
 def edit_form(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
-              actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+              actor: Actor = Depends(page_actor)):
     notice, village = load(db, actor, slug, nid)
     require(actor, village, *N.DRAFTERS[notice.category])
     if notice.state != N.DRAFT:
@@ -555,9 +545,7 @@ def edit_form(slug: str, nid: int, request: Request, db: Session = Depends(get_d
 
 @router.post("/v/{slug}/notices/{nid}/edit")
 def edit(slug: str, nid: int, request: Request, form: NoticeForm = Depends(), db: Session = Depends(get_db),
-         actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+         actor: Actor = Depends(page_actor)):
     notice, village = load(db, actor, slug, nid)
     v = form.values
     try:
@@ -576,9 +564,7 @@ def edit(slug: str, nid: int, request: Request, form: NoticeForm = Depends(), db
 
 @router.get("/v/{slug}/notices/{nid}/revise")
 def revise_form(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
-                actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                actor: Actor = Depends(page_actor)):
     notice, village = load(db, actor, slug, nid)
     require(actor, village, *N.DRAFTERS[notice.category])
     if notice.state not in notices.VISIBLE:
@@ -592,9 +578,7 @@ def revise_form(slug: str, nid: int, request: Request, db: Session = Depends(get
 
 @router.post("/v/{slug}/notices/{nid}/revise")
 def revise(slug: str, nid: int, request: Request, form: NoticeForm = Depends(), db: Session = Depends(get_db),
-           actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+           actor: Actor = Depends(page_actor)):
     notice, village = load(db, actor, slug, nid)
     v = form.values
     try:
@@ -612,11 +596,9 @@ def revise(slug: str, nid: int, request: Request, form: NoticeForm = Depends(), 
                     + "后，原公开会标为“已更正”")
 
 
-def _step(request: Request, db: Session, actor: Actor | None, slug: str, nid: int, act, message) -> Response:
+def _step(request: Request, db: Session, actor: Actor, slug: str, nid: int, act, message) -> Response:
     """One button on a notice: run the service step, then back to the notice with its message
     (`message` may be a function of the notice), or the refusal shown in place."""
-    if actor is None:
-        return login_redirect(request)
     notice, village = load(db, actor, slug, nid)
     try:
         notice = act(db, actor, notice.id)
@@ -627,16 +609,14 @@ def _step(request: Request, db: Session, actor: Actor | None, slug: str, nid: in
 
 @router.post("/v/{slug}/notices/{nid}/submit")
 def submit(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
-           actor: Actor | None = Depends(current_actor)):
+           actor: Actor = Depends(page_actor)):
     return _step(request, db, actor, slug, nid, notices.submit, "已提交村务监督委员会审核")
 
 
 @router.post("/v/{slug}/notices/{nid}/review")
 def review(slug: str, nid: int, request: Request, decision: str = Form(default="", max_length=10),
            note: str = Form(default="", max_length=2000), db: Session = Depends(get_db),
-           actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+           actor: Actor = Depends(page_actor)):
     notice, village = load(db, actor, slug, nid)
     values = {"form": "review", "decision": decision, "note": note}
     try:
@@ -652,14 +632,14 @@ def review(slug: str, nid: int, request: Request, decision: str = Form(default="
 
 @router.post("/v/{slug}/notices/{nid}/publish")
 def publish(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
-            actor: Actor | None = Depends(current_actor)):
+            actor: Actor = Depends(page_actor)):
     return _step(request, db, actor, slug, nid, notices.publish, lambda notice: (
         f"已发布，公示到 {local_time(notice.window_until)}。发布后内容不能再改，如有错误请发更正"))
 
 
 @router.post("/v/{slug}/notices/{nid}/close")
 def close(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
-          actor: Actor | None = Depends(current_actor)):
+          actor: Actor = Depends(page_actor)):
     return _step(request, db, actor, slug, nid, notices.close, "已办结")
 
 
@@ -667,9 +647,7 @@ def close(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
 
 @router.post("/v/{slug}/notices/{nid}/objections")
 def object_(slug: str, nid: int, request: Request, body: str = Form(default="", max_length=5000),
-            db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+            db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
     notice, village = load(db, actor, slug, nid)
     try:
         objection = notices.raise_objection(db, actor, notice.id, body)
@@ -682,9 +660,7 @@ def object_(slug: str, nid: int, request: Request, body: str = Form(default="", 
 @router.post("/v/{slug}/objections/{oid}/reply")
 def reply(slug: str, oid: int, request: Request, body: str = Form(default="", max_length=6000),
           back: str = Form(default="notice", max_length=10), db: Session = Depends(get_db),
-          actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+          actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     objection = db.get(Objection, oid)
     if objection is None or objection.village_id != village.id:
@@ -729,9 +705,7 @@ def inbox_page(request: Request, db: Session, actor: Actor, village: Village, *,
 @router.get("/v/{slug}/objections")
 def objection_inbox(slug: str, request: Request, show_all: bool = Query(default=False, alias="all"),
                     page: int = Query(default=1, ge=1), db: Session = Depends(get_db),
-                    actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                    actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     return inbox_page(request, db, actor, village, open_only=not show_all, page=page)
 
@@ -740,9 +714,7 @@ def objection_inbox(slug: str, request: Request, show_all: bool = Query(default=
 
 @router.get("/townships/{tid}/dashboard")
 def township_dashboard(tid: int, request: Request, db: Session = Depends(get_db),
-                       actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                       actor: Actor = Depends(page_actor)):
     rows = notices.township_calendar(db, actor, tid)
     overdue = {v.id: n for v, n in notices.overdue_objections(db, actor, tid)}
     township = places.get_township(db, tid)

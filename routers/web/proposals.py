@@ -23,13 +23,13 @@ from app.domain.proposals import CATEGORIES, ProposalDraft, parse_yuan, yuan
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, VILLAGER
 from app.domain.village_settings import settable_stages
 from app.models import Proposal, Village
-from app.security import current_actor, get_db, get_settings_dep
+from app.security import get_db, get_settings_dep
 from app.services import attachments, comments, notifications, places, proposals
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.templating import render
 from routers.web import votes as vote_pages
-from routers.web.common import login_redirect, redirect
+from routers.web.common import page_actor, redirect
 
 router = APIRouter()
 
@@ -116,10 +116,8 @@ def proposal_list(
     mine: bool = False,
     page: int = Query(default=1, ge=1),
     db: Session = Depends(get_db),
-    actor: Actor | None = Depends(current_actor),
+    actor: Actor = Depends(page_actor),
 ):
-    if actor is None:
-        return login_redirect(request)
     village = places.get_village_by_slug(db, slug)
     state = state if state in known_states() else None
     category = category if category in CATEGORIES else None
@@ -224,9 +222,7 @@ class ProposalForm:
 
 @router.get("/v/{slug}/proposals/new")
 def new_form(slug: str, request: Request, db: Session = Depends(get_db),
-             actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+             actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     actor = require(actor, village)
     return _form(request, village, actor, {"title": "", "body": "", "category": "", "procedure": "yishiyiyi",
@@ -235,9 +231,7 @@ def new_form(slug: str, request: Request, db: Session = Depends(get_db),
 
 @router.post("/v/{slug}/proposals/new")
 def create(slug: str, request: Request, form: ProposalForm = Depends(), db: Session = Depends(get_db),
-           actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+           actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     actor = require(actor, village)
     try:
@@ -259,9 +253,7 @@ def _editable(proposal: Proposal, actor: Actor) -> None:
 
 @router.get("/v/{slug}/proposals/{pid}/edit")
 def edit_form(slug: str, pid: int, request: Request, db: Session = Depends(get_db),
-              actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+              actor: Actor = Depends(page_actor)):
     proposal, village = load(db, actor, slug, pid)
     _editable(proposal, actor)
     return _form(request, village, actor, _values_of(proposal), proposal=proposal)
@@ -269,9 +261,7 @@ def edit_form(slug: str, pid: int, request: Request, db: Session = Depends(get_d
 
 @router.post("/v/{slug}/proposals/{pid}/edit")
 def edit(slug: str, pid: int, request: Request, form: ProposalForm = Depends(), db: Session = Depends(get_db),
-         actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+         actor: Actor = Depends(page_actor)):
     proposal, village = load(db, actor, slug, pid)
     try:
         proposals.edit(db, actor, proposal.id, _draft_from(form.values))
@@ -346,9 +336,7 @@ def show(request: Request, db: Session, actor: Actor, proposal: Proposal, villag
 
 @router.get("/v/{slug}/proposals/{pid}")
 def proposal_page(slug: str, pid: int, request: Request, db: Session = Depends(get_db),
-                  actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                  actor: Actor = Depends(page_actor)):
     proposal, village = load(db, actor, slug, pid)
     return show(request, db, actor, proposal, village)
 
@@ -388,10 +376,8 @@ def transition(
     action: str = Form(default="", max_length=20),
     note: str = Form(default="", max_length=5000),
     db: Session = Depends(get_db),
-    actor: Actor | None = Depends(current_actor),
+    actor: Actor = Depends(page_actor),
 ):
-    if actor is None:
-        return login_redirect(request)
     proposal, village = load(db, actor, slug, pid)
     try:
         proposal = proposals.transition(db, actor, proposal.id, action, note)
@@ -403,9 +389,7 @@ def transition(
 
 @router.post("/v/{slug}/proposals/{pid}/cosign")
 def cosign(slug: str, pid: int, request: Request, db: Session = Depends(get_db),
-           actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+           actor: Actor = Depends(page_actor)):
     proposal, village = load(db, actor, slug, pid)
     before = proposal.state
     try:
@@ -421,9 +405,7 @@ def cosign(slug: str, pid: int, request: Request, db: Session = Depends(get_db),
 
 @router.post("/v/{slug}/proposals/{pid}/uncosign")
 def uncosign(slug: str, pid: int, request: Request, db: Session = Depends(get_db),
-             actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+             actor: Actor = Depends(page_actor)):
     proposal, village = load(db, actor, slug, pid)
     try:
         proposals.withdraw_cosign(db, actor, proposal.id)
@@ -436,9 +418,7 @@ def uncosign(slug: str, pid: int, request: Request, db: Session = Depends(get_db
 
 @router.post("/v/{slug}/proposals/{pid}/attachments")
 async def upload(slug: str, pid: int, request: Request, db: Session = Depends(get_db),
-                 settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                 settings: Settings = Depends(get_settings_dep), actor: Actor = Depends(page_actor)):
     form = await request.form()
     proposal, village = await run_in_threadpool(load, db, actor, slug, pid)
     file = form.get("file")
@@ -464,9 +444,7 @@ def content_disposition(filename: str, inline: bool = False) -> str:
 
 @router.get("/v/{slug}/attachments/{aid}")
 def download(slug: str, aid: int, request: Request, db: Session = Depends(get_db),
-             settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+             settings: Settings = Depends(get_settings_dep), actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     attachment, path = attachments.get_for_download(db, settings, actor, aid)
     if attachment.village_id != village.id:
@@ -481,9 +459,7 @@ def download(slug: str, aid: int, request: Request, db: Session = Depends(get_db
 
 @router.get("/v/{slug}/queue")
 def queue(slug: str, request: Request, page: int = Query(default=1, ge=1), db: Session = Depends(get_db),
-          actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+          actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     result = proposals.queue(db, actor, village, page=page)
     reported = comments.reported(db, actor, village, 1, 50) if comments.may_hide(actor, village) else None
@@ -511,9 +487,7 @@ def _settings_form(request: Request, village: Village, values: dict, error: str 
 
 @router.get("/v/{slug}/settings")
 def settings_page(slug: str, request: Request, db: Session = Depends(get_db),
-                  actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                  actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)
     current = proposals.settings_of(village)
@@ -527,9 +501,7 @@ def settings_page(slug: str, request: Request, db: Session = Depends(get_db),
 
 @router.post("/v/{slug}/settings")
 async def save_settings(slug: str, request: Request, db: Session = Depends(get_db),
-                        actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                        actor: Actor = Depends(page_actor)):
     form = await request.form()
     village = await run_in_threadpool(places.get_village_by_slug, db, slug)
     require(actor, village, COMMITTEE)
@@ -571,9 +543,7 @@ def _settings_field(field: str) -> str:
 
 @router.get("/me/notifications")
 def my_notifications(request: Request, page: int = Query(default=1, ge=1), db: Session = Depends(get_db),
-                     actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                     actor: Actor = Depends(page_actor)):
     result = notifications.list_mine(db, actor, page, 30)
     unread = notifications.unread_count(db, actor)
     return render(request, "me/notifications.html", {"page": result, "query": "", "unread": unread})
@@ -581,9 +551,7 @@ def my_notifications(request: Request, page: int = Query(default=1, ge=1), db: S
 
 @router.post("/me/notifications/read")
 def read_notifications(request: Request, db: Session = Depends(get_db),
-                       actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                       actor: Actor = Depends(page_actor)):
     notifications.mark_all_read(db, actor)
     return redirect(request, "/me/notifications", "已全部标为已读")
 

@@ -20,12 +20,12 @@ from app.config import Settings
 from app.domain.roles import COMMITTEE
 from app.domain.roster import EXAMPLE_CSV
 from app.models import Village
-from app.security import current_actor, get_db, get_settings_dep
+from app.security import get_db, get_settings_dep
 from app.services import places, roster
 from app.services.access import Actor, require
 from app.services.errors import ServiceError
 from app.templating import render
-from routers.web.common import login_redirect
+from routers.web.common import page_actor
 
 router = APIRouter()
 
@@ -63,9 +63,7 @@ def _report_page(request: Request, village: Village, report: roster.RosterReport
 
 @router.get("/v/{slug}/roster")
 def roster_form(slug: str, request: Request, db: Session = Depends(get_db),
-                actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)
     return _upload_form(request, village)
@@ -84,9 +82,7 @@ def roster_example(slug: str, db: Session = Depends(get_db)):
 @router.post("/v/{slug}/roster")
 async def roster_check(slug: str, request: Request, db: Session = Depends(get_db),
                        settings: Settings = Depends(get_settings_dep),
-                       actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                       actor: Actor = Depends(page_actor)):
     form = await request.form()
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)
@@ -108,9 +104,7 @@ async def roster_check(slug: str, request: Request, db: Session = Depends(get_db
 @router.post("/v/{slug}/roster/confirm")
 async def roster_confirm(slug: str, request: Request, db: Session = Depends(get_db),
                          settings: Settings = Depends(get_settings_dep),
-                         actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                         actor: Actor = Depends(page_actor)):
     form = await request.form()
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)

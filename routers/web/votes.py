@@ -46,12 +46,12 @@ from app.models import (
     VoteSession,
     utcnow,
 )
-from app.security import current_actor, get_db, get_settings_dep
+from app.security import get_db, get_settings_dep
 from app.services import attachments, places, proposals, votes
 from app.services.access import Actor, require
 from app.services.errors import Invalid, NotFound, ServiceError
 from app.templating import SHANGHAI, local_time, render
-from routers.web.common import login_redirect, redirect
+from routers.web.common import page_actor, redirect
 
 router = APIRouter()
 
@@ -294,9 +294,7 @@ def _council_page(request: Request, db: Session, actor: Actor, village: Village,
 
 @router.get("/v/{slug}/councils")
 def council_list(slug: str, request: Request, db: Session = Depends(get_db),
-                 actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                 actor: Actor = Depends(page_actor)):
     village = _village(db, slug)
     require(actor, village, monitor=True)
     return _council_page(request, db, actor, village)
@@ -304,9 +302,7 @@ def council_list(slug: str, request: Request, db: Session = Depends(get_db),
 
 @router.post("/v/{slug}/councils")
 async def council_create(slug: str, request: Request, db: Session = Depends(get_db),
-                         actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                         actor: Actor = Depends(page_actor)):
     form = await request.form()
     village = await run_in_threadpool(_village, db, slug)
     require(actor, village, COMMITTEE)
@@ -349,9 +345,7 @@ async def council_create(slug: str, request: Request, db: Session = Depends(get_
 
 @router.get("/v/{slug}/councils/{cid}")
 def council_page(slug: str, cid: int, request: Request, db: Session = Depends(get_db),
-                 actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                 actor: Actor = Depends(page_actor)):
     council, village = votes.get_council(db, actor, cid)
     if village.slug != slug:
         raise NotFound("找不到这个议事机构")
@@ -439,9 +433,7 @@ class VoteForm:
 
 @router.get("/v/{slug}/proposals/{pid}/votes/new")
 def vote_new(slug: str, pid: int, request: Request, db: Session = Depends(get_db),
-             actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+             actor: Actor = Depends(page_actor)):
     proposal, village = _load_proposal(db, actor, slug, pid)
     require(actor, village, COMMITTEE, PARTY_COMMITTEE)
     opens, closes = _default_times()
@@ -454,9 +446,7 @@ def vote_new(slug: str, pid: int, request: Request, db: Session = Depends(get_db
 
 @router.post("/v/{slug}/proposals/{pid}/votes/new")
 def vote_create(slug: str, pid: int, request: Request, form: VoteForm = Depends(), db: Session = Depends(get_db),
-                actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                actor: Actor = Depends(page_actor)):
     proposal, village = _load_proposal(db, actor, slug, pid)
     try:
         vs = votes.create_session(db, actor, proposal.id, **form.parsed())
@@ -471,9 +461,7 @@ def vote_create(slug: str, pid: int, request: Request, form: VoteForm = Depends(
 
 @router.get("/v/{slug}/votes/{sid}/edit")
 def vote_edit_form(slug: str, sid: int, request: Request, db: Session = Depends(get_db),
-                   actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                   actor: Actor = Depends(page_actor)):
     vs, proposal, village = _load_vote(db, actor, slug, sid)
     require(actor, village, COMMITTEE, PARTY_COMMITTEE)
     if vs.state != "draft":
@@ -486,9 +474,7 @@ def vote_edit_form(slug: str, sid: int, request: Request, db: Session = Depends(
 
 @router.post("/v/{slug}/votes/{sid}/edit")
 def vote_edit(slug: str, sid: int, request: Request, form: VoteForm = Depends(), db: Session = Depends(get_db),
-              actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+              actor: Actor = Depends(page_actor)):
     vs, proposal, village = _load_vote(db, actor, slug, sid)
     # the council, secrecy and special rule are fixed at creation; the form shows them read-only
     form.values.update(council_id=str(vs.council_id), secret=vs.secret, allow_change=vs.allow_change,
@@ -618,9 +604,7 @@ def show_vote(request: Request, db: Session, actor: Actor, vs: VoteSession, prop
 @router.get("/v/{slug}/votes/{sid}")
 def vote_page(slug: str, sid: int, request: Request, receipt: str | None = Query(default=None, max_length=30),
               page: int = Query(default=1, ge=1, le=100_000), db: Session = Depends(get_db),
-              actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+              actor: Actor = Depends(page_actor)):
     vs, proposal, village = _load_vote(db, actor, slug, sid)
     return show_vote(request, db, actor, vs, proposal, village, receipt_query=receipt, page=page)
 
@@ -641,9 +625,7 @@ def _refused(request: Request, db: Session, actor: Actor, slug: str, sid: int, e
 
 @router.post("/v/{slug}/votes/{sid}/open")
 def vote_open(slug: str, sid: int, request: Request, db: Session = Depends(get_db),
-              actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+              actor: Actor = Depends(page_actor)):
     vs, proposal, village = _load_vote(db, actor, slug, sid)
     try:
         vs = votes.open_session(db, actor, sid)
@@ -655,9 +637,7 @@ def vote_open(slug: str, sid: int, request: Request, db: Session = Depends(get_d
 
 @router.post("/v/{slug}/votes/{sid}/close")
 def vote_close(slug: str, sid: int, request: Request, db: Session = Depends(get_db),
-               actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+               actor: Actor = Depends(page_actor)):
     vs, proposal, village = _load_vote(db, actor, slug, sid)
     try:
         vs = votes.close_session(db, actor, sid)
@@ -670,9 +650,7 @@ def vote_close(slug: str, sid: int, request: Request, db: Session = Depends(get_
 @router.post("/v/{slug}/votes/{sid}/cast")
 def vote_cast(slug: str, sid: int, request: Request, choice: str = Form(default="", max_length=3),
               on_behalf_of: str = Form(default="", max_length=12), db: Session = Depends(get_db),
-              actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+              actor: Actor = Depends(page_actor)):
     vs, proposal, village = _load_vote(db, actor, slug, sid)
     principal = int(on_behalf_of) if on_behalf_of.isdigit() else None
     values = {"choice": choice, "on_behalf_of": on_behalf_of}
@@ -697,9 +675,7 @@ def vote_cast(slug: str, sid: int, request: Request, choice: str = Form(default=
 
 @router.post("/v/{slug}/votes/{sid}/proxies")
 async def vote_proxy(slug: str, sid: int, request: Request, db: Session = Depends(get_db),
-                     settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                     settings: Settings = Depends(get_settings_dep), actor: Actor = Depends(page_actor)):
     form = await request.form()
     vs, proposal, village = await run_in_threadpool(_load_vote, db, actor, slug, sid)
     voter, proxy = str(form.get("voter_id") or "")[:12], str(form.get("proxy_id") or "")[:12]
@@ -728,9 +704,7 @@ async def vote_proxy(slug: str, sid: int, request: Request, db: Session = Depend
 
 @router.post("/v/{slug}/votes/{sid}/paper")
 async def vote_paper(slug: str, sid: int, request: Request, db: Session = Depends(get_db),
-                     settings: Settings = Depends(get_settings_dep), actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                     settings: Settings = Depends(get_settings_dep), actor: Actor = Depends(page_actor)):
     form = await request.form()
     vs, proposal, village = await run_in_threadpool(_load_vote, db, actor, slug, sid)
     present = [str(p)[:12] for p in form.getlist("present")][:100_000]
@@ -766,9 +740,7 @@ async def vote_paper(slug: str, sid: int, request: Request, db: Session = Depend
 
 @router.post("/v/{slug}/votes/{sid}/paper/confirm")
 def vote_paper_confirm(slug: str, sid: int, request: Request, db: Session = Depends(get_db),
-                       actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+                       actor: Actor = Depends(page_actor)):
     vs, proposal, village = _load_vote(db, actor, slug, sid)
     try:
         votes.confirm_paper(db, actor, sid)
@@ -781,9 +753,7 @@ def vote_paper_confirm(slug: str, sid: int, request: Request, db: Session = Depe
 
 @router.get("/v/{slug}/votes/{sid}/print")
 def vote_print(slug: str, sid: int, request: Request, db: Session = Depends(get_db),
-               actor: Actor | None = Depends(current_actor)):
-    if actor is None:
-        return login_redirect(request)
+               actor: Actor = Depends(page_actor)):
     vs, proposal, village = _load_vote(db, actor, slug, sid)
     if vs.state != "closed":
         return redirect(request, vote_url(village, sid), "表决结束后才能打印结果", "error")
