@@ -119,3 +119,36 @@ def proposal_in_deliberation(client, world: World, village: Village, committee_u
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "deliberation", r.json()["state"]
     return pid
+
+
+class Api:
+    """The JSON API as one user or another (None: anonymous); bearer tokens are fetched once per user."""
+
+    base = "/api/v1"
+
+    def __init__(self, client):
+        self.client = client
+        self.tokens: dict[int, dict[str, str]] = {}
+
+    def headers(self, user) -> dict[str, str]:
+        if user is None:
+            return {}
+        if user.id not in self.tokens:
+            self.tokens[user.id] = bearer(self.client, user)
+        return self.tokens[user.id]
+
+    def get(self, path: str, user=None, **params):
+        return self.client.get(self.base + path, headers=self.headers(user), params=params)
+
+    def post(self, path: str, user=None, body=None):
+        return self.client.post(self.base + path, json=body if body is not None else {}, headers=self.headers(user))
+
+    def put(self, path: str, user=None, body=None):
+        return self.client.put(self.base + path, json=body or {}, headers=self.headers(user))
+
+    def patch(self, path: str, user=None, body=None):
+        return self.client.patch(self.base + path, json=body or {}, headers=self.headers(user))
+
+    def upload(self, path: str, user, data: bytes, name: str = "凭证.png"):
+        return self.client.post(self.base + path, files={"file": (name, data, "image/png")},
+                                headers=self.headers(user))

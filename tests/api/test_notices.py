@@ -19,7 +19,7 @@ from app.models import Notice, Proposal
 from app.services import notices as notice_service
 from app.services import places as place_service
 from app.services import proposals as proposal_service
-from tests.factories import bearer
+from tests.factories import Api
 from tests.querycount import count_queries
 
 BASE = "/api/v1"
@@ -39,33 +39,6 @@ def beijing_date(moment: datetime) -> date:
 
 def parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-class Api:
-    """The API as one user or another; bearer tokens are fetched once per user."""
-
-    def __init__(self, client):
-        self.client = client
-        self.tokens: dict[int, dict[str, str]] = {}
-
-    def headers(self, user) -> dict[str, str]:
-        if user is None:
-            return {}
-        if user.id not in self.tokens:
-            self.tokens[user.id] = bearer(self.client, user)
-        return self.tokens[user.id]
-
-    def get(self, path: str, user=None, **params):
-        return self.client.get(BASE + path, headers=self.headers(user), params=params)
-
-    def post(self, path: str, user=None, body=None):
-        return self.client.post(BASE + path, json=body if body is not None else {}, headers=self.headers(user))
-
-    def put(self, path: str, user=None, body=None):
-        return self.client.put(BASE + path, json=body or {}, headers=self.headers(user))
-
-    def upload(self, path: str, user, data: bytes, name: str = "凭证.png"):
-        return self.client.post(BASE + path, files={"file": (name, data, "image/png")}, headers=self.headers(user))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import func, inspect, select, update
 
 from app.domain import votes as V
 from app.models import AuditEvent, BallotBox, BallotRegister, Proposal, VillagerGroup, VoteSession
-from tests.factories import bearer
+from tests.factories import Api
 
 BASE = "/api/v1"
 
@@ -24,30 +24,6 @@ def now() -> datetime:
 
 def iso(dt: datetime) -> str:
     return dt.isoformat().replace("+00:00", "Z")
-
-
-class Api:
-    """The API as one user or another; bearer tokens are fetched once per user."""
-
-    def __init__(self, client):
-        self.client = client
-        self.tokens: dict[int, dict[str, str]] = {}
-
-    def headers(self, user) -> dict[str, str]:
-        if user is None:
-            return {}
-        if user.id not in self.tokens:
-            self.tokens[user.id] = bearer(self.client, user)
-        return self.tokens[user.id]
-
-    def get(self, path: str, user=None):
-        return self.client.get(BASE + path, headers=self.headers(user))
-
-    def post(self, path: str, user=None, body=None):
-        return self.client.post(BASE + path, json=body if body is not None else {}, headers=self.headers(user))
-
-    def patch(self, path: str, user=None, body=None):
-        return self.client.patch(BASE + path, json=body or {}, headers=self.headers(user))
 
 
 @pytest.fixture
