@@ -17,6 +17,7 @@ from app.domain.audit_chain import action_label
 from app.domain.people import mask_phone
 from app.domain.roles import ADMIN_LABEL, MONITOR_LABEL, VILLAGE_ROLES
 from app.security import CSRF_FIELD, csrf_token_for, set_anon_cookie
+from app.services.access import village_links
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FLASH_COOKIE = "cunyi_flash"
@@ -59,6 +60,7 @@ templates.env.filters["local_time"] = local_time
 templates.env.filters["local_date"] = local_date
 templates.env.filters["mask_phone"] = mask_phone
 templates.env.filters["action_label"] = action_label
+templates.env.globals["village_links"] = village_links
 
 
 # --- flash messages: a signed, short-lived cookie read by the next page ---------------------

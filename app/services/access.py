@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.domain.roles import VILLAGE_ROLES
+from app.domain.roles import ACCOUNTANT, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, VILLAGE_ROLES
 from app.models import MemberRole, Membership, TownshipMonitor, User, Village
 from app.services.errors import Forbidden, NotFound, Unauthorized
 
@@ -108,3 +108,33 @@ def require_admin(actor: Actor | None) -> Actor:
     if not actor.is_admin:
         raise Forbidden("这项操作需要系统管理员身份")
     return actor
+
+
+# The pages of a village and who is shown a link to them (the pages check again on the server).
+_ANY_MEMBER = "member"
+_VILLAGE_PAGES: list[tuple[str, str, tuple[str, ...], bool]] = [
+    # (path under /v/{slug}/, label, roles that see it — _ANY_MEMBER for every member —, monitors too)
+    ("proposals", "议事", (_ANY_MEMBER,), True),
+    ("councils", "表决机构", (_ANY_MEMBER,), True),
+    ("queue", "待办", (COMMITTEE, PARTY_COMMITTEE), False),
+    ("settings", "设置", (COMMITTEE,), False),
+    ("members", "村民名册", (COMMITTEE, SUPERVISOR), True),
+    ("roster", "导入名册", (COMMITTEE,), False),
+    ("audit", "审计记录", (_ANY_MEMBER,), True),
+    ("notices/manage", "公开管理", (COMMITTEE, PARTY_COMMITTEE, ACCOUNTANT, SUPERVISOR), False),
+    ("objections", "质询", (COMMITTEE, PARTY_COMMITTEE, SUPERVISOR), True),
+]
+
+
+def village_links(actor: Actor | None, village: Village) -> list[tuple[str, str]]:
+    """(href, label) of the village pages this person may open, in menu order."""
+    links = [(f"/v/{village.slug}/", "公开栏")]
+    if actor is None:
+        return links
+    for path, label, roles, monitors in _VILLAGE_PAGES:
+        member_ok = actor.is_member(village.id) and (_ANY_MEMBER in roles or actor.roles.intersection(roles))
+        if actor.is_admin or member_ok or (monitors and actor.monitors(village)):
+            links.append((f"/v/{village.slug}/{path}", label))
+    if actor.is_admin or actor.monitors(village):
+        links.append((f"/townships/{village.township_id}/dashboard", "乡镇公开监督"))
+    return links
