@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, distinct, func, insert, literal, or_, select, union, update
+from sqlalchemy import and_, distinct, func, insert, literal, or_, select, union, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -128,9 +128,16 @@ def list_councils(session: Session, actor: Actor | None, village: Village) -> li
     councils = list(session.execute(
         select(Council).where(Council.village_id == village.id, Council.archived_at.is_(None)).order_by(Council.id)
     ).scalars())
+    if not councils:
+        return []
+    # Each body's members are a different query; their counts come back in one round trip.
     today = places.local_today()
-    return [CouncilView(c, session.execute(select(func.count()).select_from(_eligible(c, today).subquery()))
-                        .scalar_one()) for c in councils]
+    counts = union_all(*(
+        select(literal(c.id).label("council_id"), func.count().label("members"))
+        .select_from(_eligible(c, today).subquery()) for c in councils
+    ))
+    members = dict(session.execute(counts).all())
+    return [CouncilView(c, members.get(c.id, 0)) for c in councils]
 
 
 def get_council(session: Session, actor: Actor | None, council_id: int) -> tuple[Council, Village]:
