@@ -16,9 +16,7 @@ router = APIRouter(tags=["村民"], responses=PROBLEMS)
 
 
 def _out(view: members.MemberView) -> MemberOut:
-    return MemberOut(user_id=view.user_id, name=view.name, phone=view.phone, birth_date=view.birth_date,
-                     gender=view.gender, status=view.status, household=view.household, group=view.group,
-                     roles=view.roles)
+    return MemberOut.model_validate(view, from_attributes=True)
 
 
 @router.get("/villages/{vid}/members", response_model=PageOut[MemberOut])
