@@ -12,10 +12,6 @@ from sqlmodel import Session, create_engine
 from app.config import Settings
 
 
-def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
-
-
 def make_engine(settings: Settings, url: str | None = None) -> Engine:
     url = url or settings.database_url
     parsed = make_url(url)

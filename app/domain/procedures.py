@@ -84,10 +84,6 @@ class Procedure:
     def first(self) -> Stage:
         return self.stages[0]
 
-    def duration_keys(self) -> list[Stage]:
-        """Stages whose minimum duration a village may set."""
-        return [s for s in self.stages if s.kind in (Kind.DELIBERATION, Kind.NOTICE, Kind.COSIGN)]
-
 
 _CLOSED = Stage(CLOSED, Kind.CLOSED, "已办结", "事项已办结，全过程留档备查。")
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from app.config import Settings
 from app.domain.people import is_valid_phone, mask_phone, normalize_phone
 from app.domain.roles import COMMITTEE, SUPERVISOR, VILLAGE_ROLES, VILLAGER
 from app.models import (
-    ActivationCode,
     Household,
     MemberRole,
     Membership,
@@ -24,7 +23,6 @@ from app.models import (
     User,
     Village,
     VillagerGroup,
-    utcnow,
 )
 from app.services import audit, auth
 from app.services.access import Actor, require
@@ -411,13 +409,3 @@ def may_issue_code(actor: Actor, village: Village, member: MemberView) -> bool:
     if SUPERVISOR in member.roles:
         return actor.is_admin or actor.monitors(village)
     return actor.has(village.id, COMMITTEE)
-
-
-def pending_codes_count(session: Session, village_id: int) -> int:
-    return session.execute(
-        select(func.count()).select_from(ActivationCode).where(
-            ActivationCode.village_id == village_id,
-            ActivationCode.used_at.is_(None),
-            ActivationCode.expires_at > utcnow(),
-        )
-    ).scalar_one()

@@ -67,13 +67,6 @@ def get(session: Session, actor: Actor | None, notice_id: int) -> tuple[Notice, 
     return notice, village
 
 
-def get_public(session: Session, village: Village, notice_id: int) -> Notice:
-    notice = session.get(Notice, notice_id)
-    if notice is None or notice.village_id != village.id or notice.state not in VISIBLE:
-        raise NotFound("找不到这份公开")
-    return notice
-
-
 # --- writing ----------------------------------------------------------------------------------
 
 def create(session: Session, actor: Actor | None, village: Village, *, category: str, title: str, body: str,
@@ -576,22 +569,6 @@ def _notice_done(session: Session, proposal: Proposal, stage: str) -> bool:
     return session.execute(select(Notice.id).where(
         Notice.proposal_id == proposal.id, Notice.proposal_stage == stage, Notice.state.in_(VISIBLE),
         Notice.window_until <= utcnow()).limit(1)).first() is not None
-
-
-def link_to_stage(session: Session, actor: Actor | None, notice_id: int) -> Notice:
-    """Attach a draft notice to its proposal's current notice stage (e.g. a hand-written 公示)."""
-    notice, village = get(session, actor, notice_id)
-    actor = require(actor, village, *N.DRAFTERS[notice.category])
-    if notice.proposal_id is None or notice.state in VISIBLE:
-        raise Conflict("只有关联了事项的草稿可以这样做")
-    proposal = session.get(Proposal, notice.proposal_id)
-    stage = proposals.stage_of(proposal) if proposal else None
-    if stage is None or stage.kind is not P.Kind.NOTICE:
-        raise Conflict("事项现在不在公示阶段")
-    notice.proposal_stage = stage.key
-    session.add(notice)
-    session.commit()
-    return notice
 
 
 if _notice_done not in proposals.NOTICE_DONE:
