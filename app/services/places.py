@@ -87,9 +87,11 @@ def get_village_by_slug(session: Session, slug: str) -> Village:
     return village
 
 
-def _commit_unique(session: Session, message: str) -> None:
+def _add_unique(session: Session, row, message: str) -> None:
+    """Insert a row whose name must be unique; a clash (also a racing one) is a 409 with `message`."""
+    session.add(row)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError as exc:
         session.rollback()
         raise Conflict(message) from exc
@@ -98,15 +100,10 @@ def _commit_unique(session: Session, message: str) -> None:
 def create_county(session: Session, actor: Actor, name: str) -> County:
     require_admin(actor)
     county = County(name=_name(name, "县"))
-    session.add(county)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("已有同名的县") from exc
+    _add_unique(session, county, "已有同名的县")
     audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="county.create",
                  entity="county", entity_id=county.id, data={"name": county.name})
-    _commit_unique(session, "已有同名的县")
+    session.commit()
     return county
 
 
@@ -115,15 +112,10 @@ def create_township(session: Session, actor: Actor, name: str, county_id: int) -
     if session.get(County, county_id) is None:
         raise Invalid("找不到这个县", field="county_id")
     township = Township(name=_name(name, "乡镇"), county_id=county_id)
-    session.add(township)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("这个县已有同名的乡镇") from exc
+    _add_unique(session, township, "这个县已有同名的乡镇")
     audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="township.create",
                  entity="township", entity_id=township.id, data={"name": township.name, "county_id": county_id})
-    _commit_unique(session, "这个县已有同名的乡镇")
+    session.commit()
     return township
 
 
@@ -135,18 +127,13 @@ def create_village(session: Session, actor: Actor, name: str, slug: str, townshi
     if session.get(Township, township_id) is None:
         raise Invalid("找不到这个乡镇", field="township_id")
     village = Village(name=_name(name, "村"), slug=slug, township_id=township_id)
-    session.add(village)
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("网址名已被占用，或这个乡镇已有同名的村") from exc
+    _add_unique(session, village, "网址名已被占用，或这个乡镇已有同名的村")
     data = {"name": village.name, "slug": slug, "township_id": township_id}
     audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="village.create",
                  entity="village", entity_id=village.id, data=data)
     audit.record(session, village_id=village.id, actor_id=actor.id, action="village.create",
                  entity="village", entity_id=village.id, data=data)
-    _commit_unique(session, "网址名已被占用，或这个乡镇已有同名的村")
+    session.commit()
     return village
 
 
