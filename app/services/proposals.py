@@ -313,20 +313,12 @@ def _outcome(session: Session, proposal: Proposal) -> tuple[str | None, bool]:
     return vote, notice
 
 
-def transition(session: Session, actor: Actor | None, proposal_id: int, action: str, note: str | None = None
-               ) -> Proposal:
-    proposal, village = get(session, actor, proposal_id)
-    actor = require_login(actor)
-    note = (note or "").strip() or None
-    if note and len(note) > 1000:
-        raise Invalid("说明最多 1000 个字", field="note")
-    now = utcnow()
+def _facts(session: Session, actor: Actor, proposal: Proposal, village: Village, now: datetime, *,
+           cosign_met: bool, has_reason: bool) -> P.Facts:
+    """What `procedures.decide` needs to know about this proposal and this actor, now."""
     stage = stage_of(proposal)
     vote, notice = _outcome(session, proposal) if stage else (None, False)
-    cosign_met = False
-    if stage is not None and stage.kind is P.Kind.COSIGN:
-        cosign_met = cosign_status(session, proposal, village).met
-    facts = P.Facts(
+    return P.Facts(
         procedure=proposal.procedure,
         state=proposal.state,
         entered_at=proposal.stage_entered_at,
@@ -336,10 +328,23 @@ def transition(session: Session, actor: Actor | None, proposal_id: int, action: 
         cosign_met=cosign_met,
         vote_outcome=vote,
         notice_done=notice,
-        has_reason=bool(note),
+        has_reason=has_reason,
         is_admin=actor.is_admin,
     )
-    decision = P.decide(action, facts)
+
+
+def transition(session: Session, actor: Actor | None, proposal_id: int, action: str, note: str | None = None
+               ) -> Proposal:
+    proposal, village = get(session, actor, proposal_id)
+    actor = require_login(actor)
+    note = (note or "").strip() or None
+    if note and len(note) > 1000:
+        raise Invalid("说明最多 1000 个字", field="note")
+    now = utcnow()
+    stage = stage_of(proposal)
+    cosign_met = stage is not None and stage.kind is P.Kind.COSIGN and cosign_status(session, proposal, village).met
+    decision = P.decide(action, _facts(session, actor, proposal, village, now, cosign_met=cosign_met,
+                                       has_reason=bool(note)))
     if not decision.ok:
         error = {403: Forbidden, 422: Invalid}.get(decision.status, Conflict)
         raise error(decision.reason or "现在不能这样操作")
@@ -448,13 +453,7 @@ def actions_for(session: Session, actor: Actor | None, proposal: Proposal, villa
     if actor is None:
         return []
     stage = stage_of(proposal)
-    vote, notice = _outcome(session, proposal) if stage else (None, False)
-    facts = P.Facts(
-        procedure=proposal.procedure, state=proposal.state, entered_at=proposal.stage_entered_at, now=utcnow(),
-        roles=_roles_here(actor, village, proposal),
-        min_days=settings_of(village).stage_days(proposal.procedure, stage.key) if stage else 0,
-        cosign_met=False, vote_outcome=vote, notice_done=notice, has_reason=True, is_admin=actor.is_admin,
-    )
+    facts = _facts(session, actor, proposal, village, utcnow(), cosign_met=False, has_reason=True)
     shown = []
     for action in P.Action:
         decision = P.decide(action.value, facts)
