@@ -199,6 +199,25 @@ def create_council(
     return council
 
 
+def archive_council(session: Session, actor: Actor | None, council_id: int) -> Council:
+    """Retire a body (e.g. a 理事会 whose term ended). Its past votes stay as they were; a body
+    with a vote not yet closed cannot be retired."""
+    council, village = get_council(session, actor, council_id)
+    actor = require(actor, village, COMMITTEE)
+    if council.archived_at is not None:
+        raise Conflict("这个议事机构已经撤销了")
+    pending = session.execute(select(VoteSession.id).where(
+        VoteSession.council_id == council.id, VoteSession.state != "closed").limit(1)).first()
+    if pending is not None:
+        raise Conflict("这个议事机构还有未结束的表决，不能撤销")
+    council.archived_at = utcnow()
+    session.add(council)
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="council.archive", entity="council",
+                 entity_id=council.id, data={"name": council.name})
+    session.commit()
+    return council
+
+
 # --- vote sessions --------------------------------------------------------------------------
 
 def _due(vs: VoteSession, now: datetime) -> bool:
@@ -287,7 +306,7 @@ def create_session(
     if stage is None or stage.kind is not P.Kind.VOTE:
         raise Conflict("事项现在不在表决阶段")
     council = session.get(Council, council_id)
-    if council is None or council.village_id != village.id:
+    if council is None or council.village_id != village.id or council.archived_at is not None:
         raise Invalid("请选择本村的议事机构", field="council_id")
     allowed = STAGE_COUNCILS.get((proposal.procedure, stage.key))
     if allowed and council.kind not in allowed:

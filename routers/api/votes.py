@@ -123,6 +123,13 @@ def get_council(cid: int, db: Session = Depends(get_db), actor: Actor | None = D
                             member_list=[PersonOut(id=i, name=n) for i, n in people])
 
 
+@router.post("/councils/{cid}/archive", response_model=CouncilOut)
+def archive_council(cid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    """The committee retires a body; it then takes no new votes (409 while one of its votes is open)."""
+    council = votes.archive_council(db, actor, cid)
+    return _council_out(council, len(votes.council_members(db, council)))
+
+
 # --- vote sessions --------------------------------------------------------------------------
 
 @router.post("/proposals/{pid}/votes", response_model=VoteOut, status_code=201)

@@ -358,7 +358,23 @@ def council_page(slug: str, cid: int, request: Request, db: Session = Depends(ge
         "group": group,
         "rule": rule_texts(rule),
         "members": votes.council_members(db, council),
+        "can_archive": council.archived_at is None and actor.has(village.id, COMMITTEE),
     })
+
+
+@router.post("/v/{slug}/councils/{cid}/archive")
+def council_archive(slug: str, cid: int, request: Request, db: Session = Depends(get_db),
+                    actor: Actor = Depends(page_actor)):
+    council, village = votes.get_council(db, actor, cid)
+    if village.slug != slug:
+        raise NotFound("找不到这个议事机构")
+    try:
+        votes.archive_council(db, actor, cid)
+    except ServiceError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        return redirect(request, f"/v/{slug}/councils/{cid}", exc.detail, "error")
+    return redirect(request, f"/v/{slug}/councils", f"已撤销{council.name}，它以往的表决记录不变")
 
 
 # --- creating and editing a vote ----------------------------------------------------------------
