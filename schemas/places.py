@@ -64,3 +64,11 @@ class MonitorOut(BaseModel):
     status: str
     code: str | None = None
     expires_at: datetime | None = None
+
+
+class TownshipSettings(BaseModel):
+    """The province's rules as the township sets them for its villages; null leaves it to each village."""
+
+    per_capita_cap_fen: int | None = Field(default=None, ge=0)
+    labour_days_cap: int | None = Field(default=None, ge=0)
+    proxy_cap: int | None = Field(default=None, ge=1, le=10)

@@ -95,4 +95,4 @@ class VillageSettingsIn(BaseModel):
 
 
 class VillageSettingsOut(VillageSettingsIn):
-    pass
+    fixed: list[str] = Field(default_factory=list)  # settings the township sets for its villages

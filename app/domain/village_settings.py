@@ -22,6 +22,10 @@ DEFAULT_OBJECTION_REPLY_DAYS = 10
 MAX_MIN_DAYS = 90
 
 
+# Set by the township for all its villages when the province rules them; a village cannot change them.
+PROVINCE_KEYS = ("per_capita_cap_fen", "labour_days_cap", "proxy_cap")
+
+
 @dataclass(frozen=True)
 class VillageSettings:
     min_days: dict[str, int] = field(default_factory=dict)
@@ -29,11 +33,14 @@ class VillageSettings:
     labour_days_cap: int = DEFAULT_LABOUR_DAYS_CAP
     proxy_cap: int = DEFAULT_PROXY_CAP
     objection_reply_days: int = DEFAULT_OBJECTION_REPLY_DAYS
+    fixed: frozenset[str] = frozenset()  # keys the township sets
 
     @classmethod
-    def from_json(cls, data: dict[str, Any] | None) -> VillageSettings:
-        data = data or {}
+    def from_json(cls, data: dict[str, Any] | None, township: dict[str, Any] | None = None) -> VillageSettings:
+        fixed = {k: v for k, v in (township or {}).items() if k in PROVINCE_KEYS and v is not None}
+        data = {**(data or {}), **fixed}
         return cls(
+            fixed=frozenset(fixed),
             min_days={k: int(v) for k, v in (data.get("min_days") or {}).items()},
             per_capita_cap_fen=int(data.get("per_capita_cap_fen", DEFAULT_PER_CAPITA_CAP_FEN)),
             labour_days_cap=int(data.get("labour_days_cap", DEFAULT_LABOUR_DAYS_CAP)),
@@ -55,6 +62,23 @@ class VillageSettings:
         if key in self.min_days:
             return self.min_days[key]
         return PROCEDURES[procedure].stage(stage).default_days
+
+
+def validate_province(values: dict[str, Any]) -> tuple[dict[str, int], dict[str, str]]:
+    """The township's province rules: only the keys given (None clears one back to the village's)."""
+    errors: dict[str, str] = {}
+    out: dict[str, int] = {}
+    limits = {"per_capita_cap_fen": (0, 100_000_00, "人均筹资上限"), "labour_days_cap": (0, 365, "人均筹劳上限"),
+              "proxy_cap": (1, 10, "每人可受委托数")}
+    for key, value in values.items():
+        if key not in limits:
+            errors[key] = "没有这项设置"
+        elif value is not None:
+            low, high, label = limits[key]
+            n = _int(value, key, low, high, errors, label)
+            if n is not None:
+                out[key] = n
+    return out, errors
 
 
 def settable_stages() -> list[tuple[str, str, str, int]]:

@@ -22,6 +22,9 @@ class Township(SQLModel, table=True):
     county_id: int = Field(foreign_key="county.id", index=True)
     name: str = Field(max_length=50)
     created_at: datetime = Field(default_factory=utcnow)
+    # The province's rules as the township applies them (一事一议 caps, proxy cap); they override
+    # the villages' own settings.
+    settings: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 class Village(SQLModel, table=True):

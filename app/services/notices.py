@@ -40,8 +40,8 @@ def _errors(errors: dict[str, str]) -> None:
         raise Invalid("；".join(errors.values()), errors=[{"field": k, "message": v} for k, v in errors.items()])
 
 
-def reply_days(village: Village) -> int:
-    return proposals.settings_of(village).objection_reply_days
+def reply_days(session: Session, village: Village) -> int:
+    return proposals.settings_of(session, village).objection_reply_days
 
 
 def _staff_roles(category: str) -> tuple[str, ...]:
@@ -284,7 +284,7 @@ def raise_objection(session: Session, actor: Actor | None, notice_id: int, body:
     if notice.state != N.PUBLISHED or not N.in_window(now, notice.window_from, notice.window_until):
         raise Conflict("公示期已过，不能再提出质询；可以向村务监督委员会反映")
     objection = Objection(village_id=village.id, notice_id=notice.id, author_id=actor.id, body=body, created_at=now,
-                          due_at=now + timedelta(days=reply_days(village)))
+                          due_at=now + timedelta(days=reply_days(session, village)))
     session.add(objection)
     session.flush()
     audit.record(session, village_id=village.id, actor_id=actor.id, action="objection.create", entity="objection",

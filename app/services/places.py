@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.domain.people import adult_born_on_or_before, is_valid_phone, normalize_phone
 from app.domain.roles import REPRESENTATIVE, VILLAGER
+from app.domain.village_settings import validate_province
 from app.models import (
     PLATFORM_CHAIN,
     County,
@@ -27,7 +28,7 @@ from app.models import (
     VillagerGroup,
 )
 from app.services import audit, auth
-from app.services.access import Actor, require_admin
+from app.services.access import Actor, require_admin, require_login
 from app.services.errors import Conflict, Invalid, NotFound
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
@@ -248,3 +249,24 @@ def monitors_by_township(session: Session) -> dict[int, list[User]]:
     for township_id, user in rows:
         result.setdefault(township_id, []).append(user)
     return result
+
+
+def update_township_settings(session: Session, actor: Actor | None, township_id: int, values: dict) -> dict:
+    """The township sets the province's rules for all its villages (一事一议 caps, proxy cap): its
+    monitors or an admin. A value of None hands that setting back to each village."""
+    actor = require_login(actor)
+    township = get_township(session, township_id)
+    if not actor.is_admin and township_id not in actor.monitor_of:
+        raise NotFound("找不到这个乡镇")
+    checked, errors = validate_province(values)
+    if errors:
+        raise Invalid("设置有误：" + "；".join(errors.values()),
+                      errors=[{"field": k, "message": v} for k, v in errors.items()])
+    before = dict(township.settings or {})
+    after = {k: v for k, v in {**before, **checked}.items() if values.get(k, v) is not None}
+    township.settings = after
+    session.add(township)
+    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="township.settings",
+                 entity="township", entity_id=township.id, data={"before": before, "after": after})
+    session.commit()
+    return after

@@ -24,7 +24,7 @@ from app.domain.proposals import CATEGORIES, ProposalDraft, problems
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
 from app.domain.rulebook import CosignProgress, cosign_progress
 from app.domain.village_settings import VillageSettings, validate
-from app.models import Cosignature, Proposal, ProposalTransition, User, Village, utcnow
+from app.models import Cosignature, Proposal, ProposalTransition, Township, User, Village, utcnow
 from app.services import audit, places
 from app.services.access import Actor, require, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -37,29 +37,39 @@ NOTICE_DONE: list[Callable[[Session, Proposal, str], bool]] = []
 AFTER_MOVE: list[Callable[[Session, Proposal, str, str, int | None], None]] = []
 
 
-def settings_of(village: Village) -> VillageSettings:
-    return VillageSettings.from_json(village.settings)
+def settings_of(session: Session, village: Village) -> VillageSettings:
+    """The village's settings, with the province rules its township sets taking precedence."""
+    township = session.get(Township, village.township_id)
+    return VillageSettings.from_json(village.settings, township.settings if township else None)
 
 
 def update_settings(session: Session, actor: Actor | None, village: Village, *, min_days: dict,
                     per_capita_cap_fen, labour_days_cap, proxy_cap=None, objection_reply_days=None
                     ) -> VillageSettings:
     require(actor, village, COMMITTEE)
-    current = settings_of(village)
+    current = settings_of(session, village)
+    # what the township sets stays as it is: the village's form shows it, it cannot change it
+    if "per_capita_cap_fen" in current.fixed:
+        per_capita_cap_fen = current.per_capita_cap_fen
+    if "labour_days_cap" in current.fixed:
+        labour_days_cap = current.labour_days_cap
+    if "proxy_cap" in current.fixed:
+        proxy_cap = current.proxy_cap
     new, errors = validate(min_days, per_capita_cap_fen, labour_days_cap,
                            current.proxy_cap if proxy_cap is None else proxy_cap,
                            current.objection_reply_days if objection_reply_days is None else objection_reply_days)
     if errors:
         raise Invalid("设置有误：" + "；".join(errors.values()),
                       errors=[{"field": k, "message": v} for k, v in errors.items()])
-    old = settings_of(village).to_json()
-    # keep the keys other features store there (proxy cap, objection reply days, calendar)
-    village.settings = {**(village.settings or {}), **new.to_json()}
+    old = current.to_json()
+    stored = {k: v for k, v in new.to_json().items() if k not in current.fixed}
+    # keep the keys other features store there (the publication calendar)
+    village.settings = {**(village.settings or {}), **stored}
     session.add(village)
     audit.record(session, village_id=village.id, actor_id=actor.id, action="village.settings", entity="village",
                  entity_id=village.id, data={"before": old, "after": village.settings})
     session.commit()
-    return new
+    return settings_of(session, village)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -222,15 +232,15 @@ def comments_open(proposal: Proposal) -> bool:
 
 # --- writing --------------------------------------------------------------------------------
 
-def _check(draft: ProposalDraft, village: Village) -> None:
-    errors = problems(draft, settings_of(village))
+def _check(session: Session, draft: ProposalDraft, village: Village) -> None:
+    errors = problems(draft, settings_of(session, village))
     if errors:
         raise Invalid("；".join(errors.values()), errors=[{"field": k, "message": v} for k, v in errors.items()])
 
 
 def create(session: Session, actor: Actor | None, village: Village, draft: ProposalDraft) -> Proposal:
     actor = require(actor, village, *P.AUTHORS.get(draft.procedure, (VILLAGER,)))
-    _check(draft, village)
+    _check(session, draft, village)
     now = utcnow()
     proposal = Proposal(
         village_id=village.id, author_id=actor.id, title=draft.title.strip(), body=draft.body,
@@ -256,7 +266,7 @@ def edit(session: Session, actor: Actor | None, proposal_id: int, draft: Proposa
         raise Conflict("事项已经提交，不能再修改；如需修改，请村委会退回")
     if draft.procedure != proposal.procedure:
         require(actor, village, *P.AUTHORS[draft.procedure])
-    _check(draft, village)
+    _check(session, draft, village)
     # A draft is its author's alone: the chain (read by every member) records lengths, not its words.
     before = {"title_length": len(proposal.title), "body_length": len(proposal.body)}
     proposal.title = draft.title.strip()
@@ -324,7 +334,7 @@ def _facts(session: Session, actor: Actor, proposal: Proposal, village: Village,
         entered_at=proposal.stage_entered_at,
         now=now,
         roles=_roles_here(actor, village, proposal),
-        min_days=settings_of(village).stage_days(proposal.procedure, stage.key) if stage else 0,
+        min_days=settings_of(session, village).stage_days(proposal.procedure, stage.key) if stage else 0,
         cosign_met=cosign_met,
         vote_outcome=vote,
         notice_done=notice,

@@ -636,7 +636,7 @@ def record_proxy(session: Session, actor: Actor | None, sid: int, voter_id: int,
         Membership.village_id == village.id, Membership.user_id.in_([voter_id, proxy_id]))).scalars())
     if members != {voter_id, proxy_id}:
         raise Invalid("委托人和受托人都必须是本村村民", field="voter_id")
-    cap = proposals.settings_of(village).proxy_cap
+    cap = proposals.settings_of(session, village).proxy_cap
     held = session.execute(select(func.count()).select_from(Proxy).where(
         Proxy.vote_session_id == vs.id, Proxy.proxy_id == proxy_id)).scalar_one()
     if held >= cap:

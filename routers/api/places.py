@@ -9,6 +9,7 @@ from app.config import Settings
 from app.security import current_actor, get_db, get_settings_dep
 from app.services import places
 from app.services.access import Actor, require_login
+from app.services.errors import NotFound
 from schemas.common import PROBLEMS
 from schemas.places import (
     CountyIn,
@@ -17,6 +18,7 @@ from schemas.places import (
     MonitorOut,
     TownshipIn,
     TownshipOut,
+    TownshipSettings,
     VillageDetailOut,
     VillageFactsOut,
     VillageIn,
@@ -99,3 +101,20 @@ def add_monitor(
 def remove_monitor(tid: int, uid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
     places.remove_monitor(db, require_login(actor), tid, uid)
     return Response(status_code=204)
+
+
+@router.get("/townships/{tid}/settings", response_model=TownshipSettings)
+def township_settings(tid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+    """The rules the township applies to all its villages (its monitors, admins)."""
+    actor = require_login(actor)
+    township = places.get_township(db, tid)
+    if not actor.is_admin and tid not in actor.monitor_of:
+        raise NotFound("找不到这个乡镇")
+    return TownshipSettings(**(township.settings or {}))
+
+
+@router.put("/townships/{tid}/settings", response_model=TownshipSettings)
+def put_township_settings(tid: int, body: TownshipSettings, db: Session = Depends(get_db),
+                          actor: Actor | None = Depends(current_actor)):
+    """Set the province's 一事一议 caps and proxy cap for every village of the township; null hands one back."""
+    return TownshipSettings(**places.update_township_settings(db, actor, tid, body.model_dump()))

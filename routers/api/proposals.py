@@ -157,7 +157,8 @@ def withdraw_cosign(pid: int, db: Session = Depends(get_db), actor: Actor | None
 def get_settings(vid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
     village = places.get_village(db, vid)
     require(actor, village, monitor=True)
-    return VillageSettingsOut(**proposals.settings_of(village).to_json())
+    current = proposals.settings_of(db, village)
+    return VillageSettingsOut(**current.to_json(), fixed=sorted(current.fixed))
 
 
 @router.put("/villages/{vid}/settings", response_model=VillageSettingsOut)
@@ -168,4 +169,4 @@ def put_settings(vid: int, body: VillageSettingsIn, db: Session = Depends(get_db
     new = proposals.update_settings(db, actor, village, min_days=body.min_days,
                                     per_capita_cap_fen=body.per_capita_cap_fen, labour_days_cap=body.labour_days_cap,
                                     proxy_cap=body.proxy_cap, objection_reply_days=body.objection_reply_days)
-    return VillageSettingsOut(**new.to_json())
+    return VillageSettingsOut(**new.to_json(), fixed=sorted(new.fixed))

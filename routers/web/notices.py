@@ -27,6 +27,7 @@ from app.config import Settings
 from app.domain import notices as N
 from app.domain import procedures as P
 from app.domain.markdown import render as render_markdown
+from app.domain.proposals import parse_yuan, yuan
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, VILLAGER
 from app.models import Notice, Objection, Proposal, Village, VoteSession, utcnow
 from app.security import current_actor, get_db, get_settings_dep
@@ -726,4 +727,34 @@ def township_dashboard(tid: int, request: Request, db: Session = Depends(get_db)
         "township": township,
         "villages": villages,
         "late": sum(1 for v in villages if v["late"]),
+        "rules": _rules_form(township.settings or {}),
     })
+
+
+def _rules_form(rules: dict) -> dict[str, str]:
+    """The township's rules as the form shows them: yuan for money, empty where villages decide."""
+    cap = rules.get("per_capita_cap_fen")
+    return {"per_capita_cap": yuan(cap).replace(",", "") if cap is not None else "",
+            "labour_days_cap": str(rules.get("labour_days_cap", "")),
+            "proxy_cap": str(rules.get("proxy_cap", ""))}
+
+
+@router.post("/townships/{tid}/settings")
+def township_settings(tid: int, request: Request, per_capita_cap: str = Form(default="", max_length=20),
+                      labour_days_cap: str = Form(default="", max_length=10),
+                      proxy_cap: str = Form(default="", max_length=10), db: Session = Depends(get_db),
+                      actor: Actor = Depends(page_actor)):
+    """The township's province rules for all its villages; an empty field hands it back to the villages."""
+    try:
+        try:
+            cap = parse_yuan(per_capita_cap)
+        except ValueError:
+            raise Invalid("金额格式不对", field="per_capita_cap") from None
+        places.update_township_settings(db, actor, tid, {
+            "per_capita_cap_fen": cap, "labour_days_cap": labour_days_cap.strip() or None,
+            "proxy_cap": proxy_cap.strip() or None})
+    except ServiceError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        return redirect(request, f"/townships/{tid}/dashboard#rules", exc.detail, "error")
+    return redirect(request, f"/townships/{tid}/dashboard#rules", "已保存，本乡镇各村按此执行")

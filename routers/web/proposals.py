@@ -145,8 +145,9 @@ def proposal_list(
 FIELD_OF = {"budget_fen": "budget", "per_capita_fen": "per_capita"}
 
 
-def _form(request: Request, village: Village, actor: Actor, values: dict, *, proposal: Proposal | None = None,
-          error: str | None = None, errors: dict | None = None, status: int = 200) -> Response:
+def _form(request: Request, db: Session, village: Village, actor: Actor, values: dict, *,
+          proposal: Proposal | None = None, error: str | None = None, errors: dict | None = None,
+          status: int = 200) -> Response:
     return render(request, "proposals/form.html", {
         "village": village,
         "proposal": proposal,
@@ -155,7 +156,7 @@ def _form(request: Request, village: Village, actor: Actor, values: dict, *, pro
         "errors": errors or {},
         "categories": CATEGORIES,
         "procedures": procedures_for(actor, village, proposal.procedure if proposal else None),
-        "settings": proposals.settings_of(village),
+        "settings": proposals.settings_of(db, village),
         "yuan": yuan,
     }, status_code=status)
 
@@ -225,7 +226,7 @@ def new_form(slug: str, request: Request, db: Session = Depends(get_db),
              actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     actor = require(actor, village)
-    return _form(request, village, actor, {"title": "", "body": "", "category": "", "procedure": "yishiyiyi",
+    return _form(request, db, village, actor, {"title": "", "body": "", "category": "", "procedure": "yishiyiyi",
                                             "budget": "", "per_capita": "", "labour_days": "", "exemptions": ""})
 
 
@@ -239,7 +240,7 @@ def create(slug: str, request: Request, form: ProposalForm = Depends(), db: Sess
     except ServiceError as exc:
         if exc.status in (401, 404):
             raise
-        return _form(request, village, actor, form.values, error=exc.detail, errors=_field_errors(exc),
+        return _form(request, db, village, actor, form.values, error=exc.detail, errors=_field_errors(exc),
                      status=exc.status)
     return redirect(request, proposal_url(village, proposal.id), DRAFT_SAVED)
 
@@ -256,7 +257,7 @@ def edit_form(slug: str, pid: int, request: Request, db: Session = Depends(get_d
               actor: Actor = Depends(page_actor)):
     proposal, village = load(db, actor, slug, pid)
     _editable(proposal, actor)
-    return _form(request, village, actor, _values_of(proposal), proposal=proposal)
+    return _form(request, db, village, actor, _values_of(proposal), proposal=proposal)
 
 
 @router.post("/v/{slug}/proposals/{pid}/edit")
@@ -269,7 +270,7 @@ def edit(slug: str, pid: int, request: Request, form: ProposalForm = Depends(), 
         if exc.status in (401, 403, 404):
             raise
         proposal, village = load(db, actor, slug, pid)
-        return _form(request, village, actor, form.values, proposal=proposal, error=exc.detail,
+        return _form(request, db, village, actor, form.values, proposal=proposal, error=exc.detail,
                      errors=_field_errors(exc), status=exc.status)
     return redirect(request, proposal_url(village, pid), DRAFT_SAVED)
 
@@ -317,7 +318,7 @@ def show(request: Request, db: Session, actor: Actor, proposal: Proposal, villag
         "can_cosign": cosign is not None and member and VILLAGER in actor.roles,
         "is_author": is_author,
         "is_draft": proposal.state == P.DRAFT,
-        "min_days": (proposals.settings_of(village).stage_days(proposal.procedure, stage.key)
+        "min_days": (proposals.settings_of(db, village).stage_days(proposal.procedure, stage.key)
                      if stage is not None else 0),
         "actions": _actions(proposals.actions_for(db, actor, proposal, village)),
         "history": proposals.history(db, proposal),
@@ -477,11 +478,11 @@ def _waiting_days(proposal: Proposal) -> int:
     return max(0, (utcnow() - proposal.stage_entered_at).days)
 
 
-def _settings_form(request: Request, village: Village, values: dict, error: str | None = None,
+def _settings_form(request: Request, db: Session, village: Village, values: dict, error: str | None = None,
                    errors: dict | None = None, status: int = 200) -> Response:
     return render(request, "proposals/settings.html", {
         "village": village, "stages": settable_stages(), "values": values, "error": error,
-        "errors": errors or {},
+        "errors": errors or {}, "fixed": proposals.settings_of(db, village).fixed,
     }, status_code=status)
 
 
@@ -490,13 +491,13 @@ def settings_page(slug: str, request: Request, db: Session = Depends(get_db),
                   actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)
-    current = proposals.settings_of(village)
+    current = proposals.settings_of(db, village)
     values = {f"days.{key}": str(current.stage_days(*key.split(".", 1))) for key, *_ in settable_stages()}
     values["per_capita_cap"] = yuan(current.per_capita_cap_fen).replace(",", "")
     values["labour_days_cap"] = str(current.labour_days_cap)
     values["proxy_cap"] = str(current.proxy_cap)
     values["objection_reply_days"] = str(current.objection_reply_days)
-    return _settings_form(request, village, values)
+    return _settings_form(request, db, village, values)
 
 
 @router.post("/v/{slug}/settings")
@@ -528,7 +529,7 @@ async def save_settings(slug: str, request: Request, db: Session = Depends(get_d
         errors = {_settings_field(e.get("field", "")): e.get("message", "") for e in exc.errors}
         if exc.field:
             errors.setdefault(exc.field, exc.detail)
-        return _settings_form(request, village, values, exc.detail, errors, exc.status)
+        return _settings_form(request, db, village, values, exc.detail, errors, exc.status)
     return redirect(request, f"/v/{slug}/settings", "设置已保存")
 
 

@@ -95,7 +95,7 @@ class Town:
         proposal = proposal_service.create(db, chair, self.village, ProposalDraft(
             title=title, body="村口的路坑洼不平。", category="facilities", procedure="yishiyiyi"))
         proposal_service.transition(db, chair, proposal.id, "submit")
-        current = proposal_service.settings_of(self.village)
+        current = proposal_service.settings_of(self.world.db, self.village)
         proposal_service.update_settings(db, chair, self.village,
                                          min_days={**current.min_days, "yishiyiyi.deliberation": 0},
                                          per_capita_cap_fen=current.per_capita_cap_fen,
