@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from app.cli import app as cli_app
 from app.config import get_settings
 from app.db import make_engine
+from app.demo import DEMO_LOGINS, DEMO_PASSWORD
 from app.models import Membership, User, Village
-from app.services.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 
 @pytest.fixture(scope="module")

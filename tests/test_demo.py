@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from app import demo
 from app.cli import app as cli_app
 from app.cli import upgrade_database
 from app.config import get_settings
@@ -33,7 +34,7 @@ from app.models import (
     Village,
     VoteSession,
 )
-from app.services import audit, demo
+from app.services import audit
 from tests.conftest import make_settings
 
 

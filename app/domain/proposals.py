@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain.money import yuan
 from app.domain.village_settings import VillageSettings
 
 CATEGORIES: dict[str, str] = {
@@ -30,26 +31,6 @@ class ProposalDraft:
     per_capita_fen: int | None = None
     labour_days: int | None = None
     exemptions: str | None = None
-
-
-def yuan(fen: int | None) -> str:
-    """Show integer fen as yuan: 150000 → "1,500.00"."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
-
-
-def parse_yuan(text: str | None) -> int | None:
-    """"1,500.5" → 150050 fen, exactly (no floats). Empty → None. Raises ValueError if not money."""
-    text = (text or "").strip().replace(",", "").replace("，", "").replace("元", "").replace("¥", "")
-    if not text:
-        return None
-    whole, _, frac = text.partition(".")
-    if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 2:
-        raise ValueError(text)
-    return int(whole) * 100 + int((frac + "00")[:2])
 
 
 def problems(draft: ProposalDraft, settings: VillageSettings) -> dict[str, str]:

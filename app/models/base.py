@@ -1,10 +1,10 @@
-"""Shared model helpers: naming convention, UTC clock."""
+"""Shared model helpers: naming convention; column defaults take the time from app.clock."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlmodel import SQLModel
+
+from app.clock import utcnow  # noqa: F401  (column defaults read the one clock)
 
 # Names for constraints, so Alembic batch mode on SQLite can drop them.
 SQLModel.metadata.naming_convention = {
@@ -14,9 +14,3 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    """Aware UTC 'now'. SQLModel's UTCDateTime columns store UTC and give back aware UTC
-    datetimes on both engines, so comparisons never mix naive and aware values."""
-    return datetime.now(UTC)

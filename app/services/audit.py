@@ -14,8 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from app.clock import utcnow
 from app.domain.audit_chain import GENESIS, ChainRow, VerifyResult, canonical, link_hash, verify
-from app.models import AuditEvent, AuditHead, utcnow
+from app.models import AuditEvent, AuditHead
 from app.services.pagination import Page, clamp
 
 

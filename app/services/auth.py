@@ -13,6 +13,7 @@ from passlib.context import CryptContext
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
+from app.clock import utcnow
 from app.config import Settings
 from app.domain.people import (
     CODE_ALPHABET,
@@ -21,8 +22,9 @@ from app.domain.people import (
     normalize_phone,
     password_problem,
 )
-from app.models import ActivationCode, Membership, SecurityEvent, User, UserSession, utcnow
+from app.models import ActivationCode, Membership, SecurityEvent, User, UserSession
 from app.services import audit
+from app.services.access import Actor, load_actor
 from app.services.errors import Invalid, TooMany, Unauthorized
 
 # Only refresh last_seen_at this often, so reading pages does not write on every request.
@@ -173,6 +175,26 @@ def resolve(session: Session, settings: Settings, token: str | None, kind: str) 
         row.last_seen_at = now
     return row
 
+
+
+@dataclass
+class Caller:
+    """Who a live session belongs to: the user, the session row and the user's roles."""
+
+    user: User
+    row: UserSession
+    actor: Actor
+
+
+def caller(session: Session, settings: Settings, token: str | None, kind: str) -> Caller | None:
+    """The active user behind a session token, with their roles; None for anyone else."""
+    row = resolve(session, settings, token, kind) if token else None
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.status != "active":
+        return None
+    return Caller(user=user, row=row, actor=load_actor(session, user))
 
 def logout(session: Session, row: UserSession, *, ip: str | None = None) -> None:
     session.execute(update(UserSession).where(UserSession.id == row.id).values(revoked_at=utcnow()))

@@ -24,9 +24,10 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.clock import utcnow
 from app.domain.markdown import render
 from app.domain.roles import COMMITTEE, SUPERVISOR
-from app.models import Comment, CommentReport, CommentVersion, Proposal, User, Village, utcnow
+from app.models import Comment, CommentReport, CommentVersion, Proposal, User, Village
 from app.services import audit, notifications, proposals
 from app.services.access import Actor, require, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound

@@ -13,8 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
+from app import clock
+from app.clock import utcnow
 from app.domain import notices as N
 from app.domain import procedures as P
+from app.domain.calendar import SHANGHAI
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, VILLAGER
 from app.models import (
     Attachment,
@@ -25,7 +28,6 @@ from app.models import (
     User,
     Village,
     VoteSession,
-    utcnow,
 )
 from app.services import audit, notifications, places, proposals
 from app.services.access import Actor, require, require_login
@@ -461,10 +463,10 @@ def work_queue(session: Session, actor: Actor | None, village: Village) -> dict[
 
 def _compliance(village: Village, last: dict[str, datetime | None]) -> list[N.Compliance]:
     limits = {**N.DEFAULT_CALENDAR_MONTHS, **((village.settings or {}).get("notice_calendar") or {})}
-    today = places.local_today()
+    today = clock.local_today()
 
     def local(moment):  # dates on the Beijing calendar, like `today` (the columns hold UTC)
-        return moment.astimezone(places.LOCAL_TZ).date() if moment else None
+        return moment.astimezone(SHANGHAI).date() if moment else None
 
     return [N.compliance(cat, local(last.get(cat)), today, int(months), local(village.created_at))
             for cat, months in limits.items()]

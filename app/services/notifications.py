@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from app.models import Notification, utcnow
+from app.clock import utcnow
+from app.models import Notification
 from app.services.access import Actor, require_login
 from app.services.pagination import Page, paginate
 

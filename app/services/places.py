@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app import clock
 from app.config import Settings
 from app.domain.people import adult_born_on_or_before, is_valid_phone, normalize_phone
 from app.domain.roles import REPRESENTATIVE, VILLAGER
@@ -32,14 +32,6 @@ from app.services.access import Actor, require_admin, require_login
 from app.services.errors import Conflict, Invalid, NotFound
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-
-def local_today() -> date:
-    """Today in China. The server may run on UTC; a villager turns 18 by the Beijing calendar."""
-    return datetime.now(LOCAL_TZ).date()
-
-
 def _name(text: str, what: str) -> str:
     text = (text or "").strip()
     if not text:
@@ -150,7 +142,7 @@ class VillageFacts:
 def facts(session: Session, village_id: int, on: date | None = None) -> VillageFacts:
     """Head counts for a village, each one SQL count (DESIGN: counts in SQL). Adults on `on`
     (default: today in China)."""
-    adult_before = adult_born_on_or_before(on or local_today())
+    adult_before = adult_born_on_or_before(on or clock.local_today())
     members, adults = session.execute(
         select(
             func.count(Membership.id),

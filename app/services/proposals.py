@@ -18,13 +18,15 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app import clock
+from app.clock import utcnow
 from app.domain import procedures as P
 from app.domain.people import is_adult
 from app.domain.proposals import CATEGORIES, ProposalDraft, problems
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
 from app.domain.rulebook import CosignProgress, cosign_progress
 from app.domain.village_settings import VillageSettings, validate
-from app.models import Cosignature, Proposal, ProposalTransition, Township, User, Village, utcnow
+from app.models import Cosignature, Proposal, ProposalTransition, Township, User, Village
 from app.services import audit, places
 from app.services.access import Actor, require, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -403,7 +405,7 @@ def cosign(session: Session, actor: Actor | None, proposal_id: int) -> Proposal:
     stage = stage_of(proposal)
     if stage is None or stage.kind is not P.Kind.COSIGN:
         raise Conflict("这个事项现在不在联署阶段")
-    if not is_adult(actor.user.birth_date, places.local_today()):
+    if not is_adult(actor.user.birth_date, clock.local_today()):
         raise Forbidden("年满 18 周岁的本村村民才能联署")
     now = utcnow()
     session.add(Cosignature(village_id=village.id, proposal_id=proposal.id, user_id=actor.id,

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app import clock
 from app.config import Settings
 from app.domain.roles import COMMITTEE, VILLAGER
 from app.domain.roster import FIELDS, ParsedRoster, RosterRecord, RowError, parse_roster
 from app.models import MemberRole, Membership, User, Village
-from app.services import audit, members, places
+from app.services import audit, members
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Invalid, ServiceError
 
@@ -100,7 +101,7 @@ def _authorize(actor: Actor | None, village: Village, system: bool) -> Actor | _
 def _parse(settings: Settings, filename: str, data: bytes) -> tuple[ParsedRoster, str]:
     if len(data) > settings.roster_max_bytes:
         raise Invalid(f"文件太大：名册文件最大 {_size_label(settings.roster_max_bytes)}", field="file")
-    parsed = parse_roster(filename, data, today=places.local_today())
+    parsed = parse_roster(filename, data, today=clock.local_today())
     if parsed.file_error:
         raise Invalid(parsed.file_error, field="file")
     return parsed, hashlib.sha256(data).hexdigest()

@@ -27,6 +27,8 @@ from sqlalchemy import and_, distinct, func, insert, literal, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app import clock
+from app.clock import utcnow
 from app.domain import procedures as P
 from app.domain import rulebook as R
 from app.domain import votes as V
@@ -50,7 +52,6 @@ from app.models import (
     Village,
     VillagerGroup,
     VoteSession,
-    utcnow,
 )
 from app.services import audit, notices, places, proposals
 from app.services.access import Actor, require, require_login
@@ -131,7 +132,7 @@ def list_councils(session: Session, actor: Actor | None, village: Village) -> li
     if not councils:
         return []
     # Each body's members are a different query; their counts come back in one round trip.
-    today = places.local_today()
+    today = clock.local_today()
     counts = union_all(*(
         select(literal(c.id).label("council_id"), func.count().label("members"))
         .select_from(_eligible(c, today).subquery()) for c in councils
@@ -152,7 +153,7 @@ def get_council(session: Session, actor: Actor | None, council_id: int) -> tuple
 def council_members(session: Session, council: Council, on: date | None = None) -> list[tuple[int, str]]:
     rows = session.execute(
         select(User.id, User.name).where(User.id.in_(
-            select(_eligible(council, on or places.local_today()).subquery().c.user_id))).order_by(User.name)
+            select(_eligible(council, on or clock.local_today()).subquery().c.user_id))).order_by(User.name)
     ).all()
     return [(r[0], r[1]) for r in rows]
 
@@ -371,7 +372,7 @@ def open_session(session: Session, actor: Actor | None, sid: int) -> VoteSession
     if moved.rowcount != 1:
         session.rollback()
         raise Conflict("这次表决已经开始过了")
-    eligible = _eligible(council, places.local_today()).subquery()
+    eligible = _eligible(council, clock.local_today()).subquery()
     session.execute(insert(Elector).from_select(
         ["vote_session_id", "user_id", "household_id"],
         select(literal(vs.id), eligible.c.user_id, eligible.c.household_id)))

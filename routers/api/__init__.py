@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, Depends
 
-from app.security import api_csrf
 from routers.api import attachments, audit, auth, comments, members, notices, places, proposals, roster, votes
+from routers.deps import api_csrf
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, attachments, votes, notices):

@@ -20,9 +20,9 @@ from starlette.types import Message
 
 from app.config import Settings
 from app.models import Attachment
-from app.security import current_actor, get_db, get_settings_dep
 from app.services import attachments
 from app.services.access import Actor
+from routers.deps import current_actor, get_db, get_settings_dep
 from schemas.attachments import AttachmentOut
 from schemas.common import PROBLEMS
 

@@ -7,9 +7,9 @@ import json
 from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
-from app.security import current_actor, get_db
 from app.services import audit, places
 from app.services.access import Actor, require
+from routers.deps import current_actor, get_db
 from schemas.audit import AuditEventOut, AuditHeadOut, AuditVerifyOut
 from schemas.common import PROBLEMS, PageOut
 

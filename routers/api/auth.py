@@ -6,9 +6,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlmodel import Session
 
 from app.config import Settings
-from app.security import AuthContext, clear_session_cookie, client_ip, current_auth, get_db, get_settings_dep
 from app.services import auth
 from app.services.access import require_login
+from routers.deps import AuthContext, client_ip, current_auth, get_db, get_settings_dep
+from routers.security import clear_session_cookie
 from schemas.auth import ActivateIn, MembershipOut, MeOut, MessageOut, PasswordChangeIn, TokenIn, TokenOut
 from schemas.common import PROBLEMS
 
@@ -85,7 +86,7 @@ def change_password(
                                   ip=client_ip(request), user_agent=request.headers.get("user-agent"),
                                   kind="api" if ctx.via == "bearer" else "web")
     if ctx.via == "cookie":
-        from app.security import set_session_cookie
+        from routers.security import set_session_cookie
 
         set_session_cookie(request, response, opened.token)
     return TokenOut(access_token=opened.token, expires_at=opened.row.expires_at)

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from app.models import Notification
-from app.security import current_actor, get_db
 from app.services import comments, notifications, places, proposals
 from app.services.access import Actor
+from routers.deps import current_actor, get_db
 from schemas.comments import (
     CommentEditIn,
     CommentIn,

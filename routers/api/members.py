@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from app.config import Settings
-from app.security import current_actor, get_db, get_settings_dep
 from app.services import members, places
 from app.services.access import Actor
+from routers.deps import current_actor, get_db, get_settings_dep
 from schemas.common import PROBLEMS, PageOut
 from schemas.members import ActivationOut, MemberCreatedOut, MemberIn, MemberOut, MemberPatch
 

@@ -15,11 +15,11 @@ from app.domain import notices as N
 from app.domain.markdown import render as render_markdown
 from app.domain.roles import COMMITTEE, SUPERVISOR
 from app.models import Notice, Village
-from app.security import current_actor, get_db
 from app.services import notices, places
 from app.services.access import Actor, require
 from app.services.errors import NotFound
 from routers.api.attachments import attachment_out
+from routers.deps import current_actor, get_db
 from schemas.common import PROBLEMS, PageOut
 from schemas.notices import (
     ComplianceOut,

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from app.config import Settings
-from app.security import current_actor, get_db, get_settings_dep
 from app.services import places
 from app.services.access import Actor, require_login
 from app.services.errors import NotFound
+from routers.deps import current_actor, get_db, get_settings_dep
 from schemas.common import PROBLEMS
 from schemas.places import (
     CountyIn,

@@ -9,9 +9,9 @@ from app.domain import procedures as P
 from app.domain.markdown import render as render_markdown
 from app.domain.proposals import ProposalDraft
 from app.models import Proposal, Village
-from app.security import current_actor, get_db
 from app.services import places, proposals
 from app.services.access import Actor, require
+from routers.deps import current_actor, get_db
 from schemas.common import PROBLEMS, PageOut
 from schemas.proposals import (
     CosignOut,

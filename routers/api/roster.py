@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from sqlmodel import Session
 
 from app.config import Settings
-from app.security import current_actor, get_db, get_settings_dep
 from app.services import places, roster
 from app.services.access import Actor
+from routers.deps import current_actor, get_db, get_settings_dep
 from schemas.common import PROBLEMS
 from schemas.roster import RosterOut
 

@@ -13,10 +13,10 @@ from sqlmodel import Session
 
 from app.domain import rulebook as R
 from app.models import Council, PaperTally, VoteSession
-from app.security import current_actor, get_db
 from app.services import places, votes
 from app.services.access import Actor
 from app.services.errors import Invalid, NotFound
+from routers.deps import current_actor, get_db
 from schemas.common import PROBLEMS
 from schemas.votes import (
     BallotIn,

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Depends
 
-from app.security import web_csrf
+from routers.deps import web_csrf
 from routers.web import admin, audit, auth, home, members, roster
 
 web_router = APIRouter(dependencies=[Depends(web_csrf)], include_in_schema=False)

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session
 
 from app.config import Settings
-from app.security import get_db, get_settings_dep
 from app.services import places
 from app.services.access import Actor, require_admin
 from app.services.errors import ServiceError
-from app.templating import render
-from routers.web.common import page_actor, redirect
+from routers.deps import get_db, get_settings_dep, page_actor
+from routers.templating import render
+from routers.web.common import redirect
 
 router = APIRouter()
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from sqlmodel import Session
 
-from app.security import get_db
 from app.services import audit, places
 from app.services.access import Actor, require
-from app.templating import render
-from routers.web.common import page_actor
+from routers.deps import get_db, page_actor
+from routers.templating import render
 
 router = APIRouter()
 

@@ -6,18 +6,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session
 
 from app.config import Settings
-from app.security import (
-    AuthContext,
-    clear_session_cookie,
-    client_ip,
-    current_auth,
-    get_db,
-    get_settings_dep,
-    set_session_cookie,
-)
 from app.services import auth, places
 from app.services.errors import ServiceError
-from app.templating import render
+from routers.deps import AuthContext, client_ip, current_auth, get_db, get_settings_dep
+from routers.security import clear_session_cookie, set_session_cookie
+from routers.templating import render
 from routers.web.common import login_redirect, redirect, safe_next
 
 router = APIRouter()

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Form, Request
 from sqlmodel import Session
 
 from app.domain.markdown import render as render_markdown
-from app.security import get_db
 from app.services import comments
 from app.services.access import Actor
 from app.services.errors import Invalid, ServiceError
-from app.templating import render
-from routers.web.common import page_actor, redirect
+from routers.deps import get_db, page_actor
+from routers.templating import render
+from routers.web.common import redirect
 from routers.web.proposals import load, proposal_url, refused
 
 router = APIRouter()

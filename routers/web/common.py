@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse
 
-from app.security import current_actor
-from app.services.access import Actor, require_login
-from app.templating import flash
+from routers.templating import flash
 
 
 def redirect(request: Request, url: str, message: str | None = None, kind: str = "ok") -> RedirectResponse:
@@ -30,8 +28,3 @@ def safe_next(url: str | None) -> str:
 def login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return redirect(request, f"/login?next={quote(target)}", "请先登录", "info")
-
-
-def page_actor(actor: Actor | None = Depends(current_actor)) -> Actor:
-    """The logged-in actor of a page; without a login the page answers with the login form."""
-    return require_login(actor)

@@ -8,10 +8,10 @@ from collections import defaultdict
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session
 
-from app.security import current_actor, get_db
 from app.services import places
 from app.services.access import Actor
-from app.templating import render
+from routers.deps import current_actor, get_db
+from routers.templating import render
 
 router = APIRouter()
 

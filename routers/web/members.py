@@ -8,12 +8,12 @@ from sqlmodel import Session
 from app.config import Settings
 from app.domain.people import parse_date, parse_gender
 from app.domain.roles import COMMITTEE, VILLAGE_ROLES, VILLAGER
-from app.security import get_db, get_settings_dep
 from app.services import members, places
 from app.services.access import Actor, require
 from app.services.errors import Invalid, ServiceError
-from app.templating import render
-from routers.web.common import page_actor, redirect
+from routers.deps import get_db, get_settings_dep, page_actor
+from routers.templating import render
+from routers.web.common import redirect
 
 router = APIRouter()
 

@@ -23,19 +23,21 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from app.clock import utcnow
 from app.config import Settings
 from app.domain import notices as N
 from app.domain import procedures as P
+from app.domain.calendar import format_local, to_local
 from app.domain.markdown import render as render_markdown
-from app.domain.proposals import parse_yuan, yuan
+from app.domain.money import parse_yuan, yuan
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, VILLAGER
-from app.models import Notice, Objection, Proposal, Village, VoteSession, utcnow
-from app.security import current_actor, get_db, get_settings_dep
+from app.models import Notice, Objection, Proposal, Village, VoteSession
 from app.services import attachments, notices, places
 from app.services.access import Actor, require
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
-from app.templating import SHANGHAI, local_time, render
-from routers.web.common import page_actor, redirect
+from routers.deps import current_actor, get_db, get_settings_dep, page_actor
+from routers.templating import render
+from routers.web.common import redirect
 from routers.web.proposals import INLINE_TYPES, content_disposition
 
 router = APIRouter()
@@ -77,15 +79,11 @@ def superseded_ids(db: Session, ids: list[int]) -> set[int]:
         Notice.supersedes_id.in_(ids), Notice.state.in_(notices.VISIBLE))).scalars())
 
 
-def _local(value: datetime) -> datetime:
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(SHANGHAI)
-
-
 def month_label(value: datetime | None) -> str:
     """"2026年10月", Beijing time."""
     if value is None:
         return ""
-    local = _local(value)
+    local = to_local(value)
     return f"{local.year}年{local.month}月"
 
 
@@ -93,7 +91,7 @@ def date_label(value: datetime | None) -> str:
     """"2026年10月8日", Beijing time."""
     if value is None:
         return ""
-    local = _local(value)
+    local = to_local(value)
     return f"{local.year}年{local.month}月{local.day}日"
 
 
@@ -218,7 +216,7 @@ def feed(slug: str, request: Request, db: Session = Depends(get_db)):
         sub(entry, "published", rfc3339(n.published_at))
         sub(entry, "link", rel="alternate", type="text/html", href=url)
         sub(entry, "category", term=n.category, label=N.CATEGORIES.get(n.category, n.category))
-        window = f"公示期：{local_time(n.window_from)} 至 {local_time(n.window_until)}（北京时间）"
+        window = f"公示期：{format_local(n.window_from)} 至 {format_local(n.window_until)}（北京时间）"
         sub(entry, "summary", f"{N.CATEGORIES.get(n.category, '')} · {N.KINDS.get(n.kind, '')} · {window}")
         html = render_markdown(n.body) + f"<p>内容指纹（SHA-256）：{n.content_hash or ''}</p>"
         sub(entry, "content", html, type="html")
@@ -635,7 +633,7 @@ def review(slug: str, nid: int, request: Request, decision: str = Form(default="
 def publish(slug: str, nid: int, request: Request, db: Session = Depends(get_db),
             actor: Actor = Depends(page_actor)):
     return _step(request, db, actor, slug, nid, notices.publish, lambda notice: (
-        f"已发布，公示到 {local_time(notice.window_until)}。发布后内容不能再改，如有错误请发更正"))
+        f"已发布，公示到 {format_local(notice.window_until)}。发布后内容不能再改，如有错误请发更正"))
 
 
 @router.post("/v/{slug}/notices/{nid}/close")
@@ -655,7 +653,7 @@ def object_(slug: str, nid: int, request: Request, body: str = Form(default="", 
     except ServiceError as exc:
         return refused(request, db, actor, slug, nid, exc, {"form": "objection", "body": body}, "objections")
     return redirect(request, notice_url(village, nid, f"#o{objection.id}"),
-                    f"质询已提交，村委会应在 {local_time(objection.due_at, '%Y-%m-%d')} 前答复")
+                    f"质询已提交，村委会应在 {format_local(objection.due_at, '%Y-%m-%d')} 前答复")
 
 
 @router.post("/v/{slug}/objections/{oid}/reply")

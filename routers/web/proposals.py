@@ -19,17 +19,18 @@ from starlette.datastructures import UploadFile
 from app.config import Settings
 from app.domain import procedures as P
 from app.domain.markdown import render as render_markdown
-from app.domain.proposals import CATEGORIES, ProposalDraft, parse_yuan, yuan
+from app.domain.money import parse_yuan, yuan
+from app.domain.proposals import CATEGORIES, ProposalDraft
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, VILLAGER
 from app.domain.village_settings import settable_stages
 from app.models import Proposal, Village
-from app.security import get_db, get_settings_dep
 from app.services import attachments, comments, notifications, places, proposals
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
-from app.templating import render
+from routers.deps import get_db, get_settings_dep, page_actor
+from routers.templating import render
 from routers.web import votes as vote_pages
-from routers.web.common import page_actor, redirect
+from routers.web.common import redirect
 
 router = APIRouter()
 
@@ -471,7 +472,7 @@ def queue(slug: str, request: Request, page: int = Query(default=1, ge=1), db: S
 
 
 def _waiting_days(proposal: Proposal) -> int:
-    from app.models import utcnow
+    from app.clock import utcnow
 
     if proposal.stage_entered_at is None:
         return 0

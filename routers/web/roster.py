@@ -20,12 +20,11 @@ from app.config import Settings
 from app.domain.roles import COMMITTEE
 from app.domain.roster import EXAMPLE_CSV
 from app.models import Village
-from app.security import get_db, get_settings_dep
 from app.services import places, roster
 from app.services.access import Actor, require
 from app.services.errors import ServiceError
-from app.templating import render
-from routers.web.common import page_actor
+from routers.deps import get_db, get_settings_dep, page_actor
+from routers.templating import render
 
 router = APIRouter()
 

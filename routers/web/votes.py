@@ -11,12 +11,8 @@ deleted as it is shown: the server keeps no (voter, receipt) pair, so the receip
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -26,10 +22,12 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from app.clock import utcnow
 from app.config import Settings
 from app.domain import procedures as P
 from app.domain import rulebook as R
 from app.domain import votes as V
+from app.domain.calendar import format_local, from_local
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 from app.models import (
     Ballot,
@@ -44,14 +42,14 @@ from app.models import (
     Village,
     VillagerGroup,
     VoteSession,
-    utcnow,
 )
-from app.security import get_db, get_settings_dep
 from app.services import attachments, places, proposals, votes
 from app.services.access import Actor, require
 from app.services.errors import Invalid, NotFound, ServiceError
-from app.templating import SHANGHAI, local_time, render
-from routers.web.common import page_actor, redirect
+from routers import cookies
+from routers.deps import get_db, get_settings_dep, page_actor
+from routers.templating import render
+from routers.web.common import redirect
 
 router = APIRouter()
 
@@ -109,7 +107,7 @@ def receipt_text(code: str | None) -> str:
 
 
 def to_input(value: datetime | None) -> str:
-    return local_time(value, LOCAL_INPUT) if value else ""
+    return format_local(value, LOCAL_INPUT) if value else ""
 
 
 def parse_local(text: str, field: str, label: str) -> datetime:
@@ -118,7 +116,7 @@ def parse_local(text: str, field: str, label: str) -> datetime:
         value = datetime.strptime(text.strip(), LOCAL_INPUT)
     except ValueError:
         raise Invalid(f"请填写{label}（年-月-日 时:分）", field=field) from None
-    return value.replace(tzinfo=SHANGHAI).astimezone(UTC)
+    return from_local(value)
 
 
 def _invalid(errors: dict[str, str]) -> Invalid:
@@ -211,33 +209,20 @@ def _names(db: Session, ids: list[int | None]) -> dict[int, str]:
 
 # --- the receipt, carried once from the cast to the page -------------------------------------
 
-def _sign(request: Request, data: bytes) -> str:
-    secret = request.app.state.settings.resolved_secret_key()
-    return hmac.new(f"receipt:{secret}".encode(), data, hashlib.sha256).hexdigest()[:32]
-
-
 def _receipt_path(village: Village, sid: int) -> str:
     return f"/v/{village.slug}/votes/{sid}"
 
 
 def set_receipt(request: Request, response: Response, village: Village, sid: int, receipt: str,
                 principal: str | None) -> None:
-    data = base64.urlsafe_b64encode(json.dumps({"s": sid, "r": receipt, "p": principal},
-                                               ensure_ascii=False).encode())
-    response.set_cookie(RECEIPT_COOKIE, f"{data.decode()}.{_sign(request, data)}", max_age=300, httponly=True,
-                        samesite="strict", path=_receipt_path(village, sid))
+    value = cookies.encode(request, "receipt", {"s": sid, "r": receipt, "p": principal})
+    response.set_cookie(RECEIPT_COOKIE, value, max_age=300, httponly=True, samesite="strict",
+                        path=_receipt_path(village, sid))
 
 
 def read_receipt(request: Request, sid: int) -> dict | None:
-    value = request.cookies.get(RECEIPT_COOKIE)
-    if not value or "." not in value:
-        return None
-    data, _, sig = value.rpartition(".")
-    if not hmac.compare_digest(sig, _sign(request, data.encode())):
-        return None
-    try:
-        body = json.loads(base64.urlsafe_b64decode(data.encode()))
-    except ValueError:
+    body = cookies.decode(request, "receipt", request.cookies.get(RECEIPT_COOKIE))
+    if body is None:
         return None
     if body.get("s") != sid or not isinstance(body.get("r"), str):
         return None

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from app.models import ActivationCode, SecurityEvent, User, UserSession, utcnow
-from app.security import SESSION_COOKIE
 from app.services import auth, members
+from routers.security import SESSION_COOKIE
 from tests.conftest import page_csrf
 from tests.factories import PASSWORD, bearer, login
 

@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from app import clock as app_clock
 from app.domain import notices as N
+from app.domain.calendar import SHANGHAI
 from app.models import Notice, Proposal
 from app.services import notices as notice_service
-from app.services import places as place_service
 from app.services import proposals as proposal_service
 from tests.factories import Api
 from tests.querycount import count_queries
@@ -34,7 +35,7 @@ def iso(dt: datetime) -> str:
 
 
 def beijing_date(moment: datetime) -> date:
-    return moment.astimezone(place_service.LOCAL_TZ).date()
+    return moment.astimezone(SHANGHAI).date()
 
 
 def parse(value: str) -> datetime:
@@ -623,8 +624,8 @@ def test_calendar_flags_a_village_whose_finance_notice_is_over_a_month_old(api, 
         "village": False, "finance": True}
 
     # four months on, with nothing new, both villages are behind on both calendars
-    later = place_service.local_today() + timedelta(days=125)
-    monkeypatch.setattr(place_service, "local_today", lambda: later)
+    later = app_clock.local_today() + timedelta(days=125)
+    monkeypatch.setattr(app_clock, "local_today", lambda: later)
     assert all(c["overdue"] for c in calendar(punctual).values())
     assert all(v["overdue"] for v in ok(api.get(f"/townships/{township}/dashboard", monitor))["villages"])
 
@@ -633,11 +634,11 @@ def test_calendar_counts_in_beijing_dates(api, world, db, monkeypatch):
     s = Staff(world)
     # 01:00 on 15 October in Beijing is still 14 October in UTC
     insert_published(db, s.village.id, "finance", datetime(2026, 10, 14, 17, 0, tzinfo=UTC))
-    monkeypatch.setattr(place_service, "local_today", lambda: date(2026, 11, 14))
+    monkeypatch.setattr(app_clock, "local_today", lambda: date(2026, 11, 14))
     finance = {c["category"]: c for c in ok(api.get(f"/villages/{s.village.id}/notice-calendar", s.committee))}[
         "finance"]
     assert finance["last_published"] == "2026-10-15" and finance["overdue"] is False
-    monkeypatch.setattr(place_service, "local_today", lambda: date(2026, 11, 15))
+    monkeypatch.setattr(app_clock, "local_today", lambda: date(2026, 11, 15))
     finance = {c["category"]: c for c in ok(api.get(f"/villages/{s.village.id}/notice-calendar", s.committee))}[
         "finance"]
     assert finance["overdue"] is True

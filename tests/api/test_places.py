@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.clock import local_today
 from app.models import PLATFORM_CHAIN, AuditEvent
-from app.services.places import local_today
 from tests.factories import bearer, unique_slug
 
 

@@ -12,8 +12,8 @@ from rich.console import Console
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from app.cli import roster as roster_cli
 from app.models import AuditEvent, Membership
-from app.services import roster_cli
 from tests.factories import unique_phone
 
 HEADER = "姓名,手机号,出生日期,性别,户号,村民小组,角色\n"

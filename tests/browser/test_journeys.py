@@ -3,7 +3,7 @@
 The pages are plain HTML forms; nothing here needs JavaScript. Each test uses its own demo accounts
 or fresh people (phones 15x…), so the tests pass in any order; no shared demo password is changed.
 
-Demo accounts used (see app/services/demo.py):
+Demo accounts used (see app/demo/__init__.py):
   张大爷 13800000007  log in and out              吴党员 13800000006  wrong password
   李建国 13800000001  new code for a member       王秀英 13800000002  roster import
   刘柳溪 13800000101  add a member (柳溪村)        郑监督 13800000009  audit page
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.services.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

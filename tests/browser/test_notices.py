@@ -5,7 +5,7 @@ supervisory committee approves it, the committee publishes it, and a visitor who
 finds it on the public board; a villager raises an objection (质询), the committee answers it from
 its inbox, and the villager reads the answer; the A4 print sheet shows its QR code.
 
-Demo accounts used (see app/services/demo.py): 李建国 13800000001 (committee: drafts, publishes,
+Demo accounts used (see app/demo/__init__.py): 李建国 13800000001 (committee: drafts, publishes,
 replies), 赵监委 13800000004 (supervisory committee: approves), 张大爷 13800000007 (objects).
 Screenshots: /tmp/cunyi-board.png (phone) and /tmp/cunyi-print.png (A4-sized window).
 """

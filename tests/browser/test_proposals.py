@@ -6,7 +6,7 @@ as a provincial deployment would script it: a village, a roster of 11 adults (so
 people), activation of the three whose phones the test then drives. Everything after that is done
 through the pages, each person in their own browser context.
 
-Demo accounts used (see app/services/demo.py): 周管理 13900000000 (API set-up),
+Demo accounts used (see app/demo/__init__.py): 周管理 13900000000 (API set-up),
 李建国 13800000001 (committee pages, screenshot), 张大爷 13800000007 (demo proposal page).
 """
 
@@ -21,7 +21,7 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.services.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from tests.browser.test_journeys import WIDEST_JS, flash, login, page_widths
 
 pytestmark = pytest.mark.browser

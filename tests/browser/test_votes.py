@@ -7,7 +7,7 @@ phone: a villager votes and keeps the receipt; the clerk records the meeting's s
 count; a second committee member confirms it and closes the vote; the result shows the rule and its
 citation, and the villager finds the ballot in the public ballot box with "查我的回执".
 
-Demo accounts used (see app/services/demo.py): 李建国 13800000001 (committee: API set-up, council,
+Demo accounts used (see app/demo/__init__.py): 李建国 13800000001 (committee: API set-up, council,
 vote, confirmation, close), 王秀英 13800000002 (clerk: paper tally), 张大爷 13800000007 (votes).
 """
 
@@ -22,7 +22,7 @@ import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.services.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from tests.browser.test_journeys import WIDEST_JS, flash, login, page_widths
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.proposals import BODY_MAX, CATEGORIES, TITLE_MAX, ProposalDraft, parse_yuan, problems, yuan
+from app.domain.money import parse_yuan, yuan
+from app.domain.proposals import BODY_MAX, CATEGORIES, TITLE_MAX, ProposalDraft, problems
 from app.domain.village_settings import (
     DEFAULT_LABOUR_DAYS_CAP,
     DEFAULT_PER_CAPITA_CAP_FEN,

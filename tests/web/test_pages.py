@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from app.services.places import local_today
+from app.clock import local_today
 from tests.conftest import page_csrf
 from tests.factories import PASSWORD, login, unique_phone
 from tests.querycount import count_queries

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from app.security import ANON_COOKIE
+from routers.security import ANON_COOKIE
 from tests.conftest import page_csrf
 from tests.factories import PASSWORD, bearer, login
 

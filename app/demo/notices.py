@@ -12,8 +12,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.clock import utcnow
 from app.domain import notices as N
-from app.models import Notice, Objection, User, Village, utcnow
+from app.models import Notice, Objection, User, Village
 from app.services import audit, notices
 from app.services.access import Actor, load_actor
 

@@ -82,7 +82,7 @@ def demo(
     if_empty: bool = typer.Option(False, "--if-empty", help="数据库里已有村时什么也不做"),
 ) -> None:
     """Load the fictional demo county (two villages, ~300 villagers) and print the demo logins."""
-    from app.services import demo as demo_service
+    from app import demo as demo_service
 
     settings = get_settings()
     engine = make_engine(settings)
@@ -99,7 +99,7 @@ def demo(
 
 
 def _print_logins(password: str) -> None:
-    from app.services import demo as demo_service
+    from app import demo as demo_service
 
     table = Table(title="演示账号（仅供演示，切勿用于真实数据）")
     table.add_column("身份")
@@ -203,7 +203,7 @@ def import_roster(
     codes_csv: Path | None = typer.Option(None, "--codes", help="把新账号的激活码另存为 CSV"),
 ) -> None:
     """Import a village roster from the shell (all or nothing), with a progress bar."""
-    from app.services import roster_cli
+    from app.cli import roster as roster_cli
 
     roster_cli.run(console, get_settings(), village, file, dry_run=dry_run, codes_csv=codes_csv)
 

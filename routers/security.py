@@ -1,7 +1,8 @@
-"""The HTTP side of security: who is calling (cookie or bearer), CSRF, cookies, headers.
+"""The HTTP side of security: CSRF tokens, the session and anonymous cookies, security headers.
 
 Passwords, sessions and throttling live in services/auth.py; permission checks in
-services/access.py. This module only reads and writes HTTP.
+services/access.py; who is calling is resolved in routers/deps.py. This module only reads and
+writes HTTP.
 """
 
 from __future__ import annotations
@@ -9,17 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
 
-from fastapi import Depends, Request, Response
-from sqlmodel import Session
+from fastapi import Request, Response
 
 from app.config import Settings
-from app.db import session_scope
-from app.models import User, UserSession
-from app.services import auth
-from app.services.access import Actor, load_actor
 from app.services.errors import Forbidden
 
 SESSION_COOKIE = "cunyi_session"
@@ -32,57 +26,6 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 class CsrfError(Forbidden):
     def __init__(self) -> None:
         super().__init__("页面已过期或来源不明，请返回上一页刷新后再提交")
-
-
-@dataclass
-class AuthContext:
-    user: User
-    row: UserSession
-    via: str  # "cookie" or "bearer"
-    actor: Actor
-
-
-def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def get_db(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.engine)
-
-
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
-
-
-def current_auth(
-    request: Request,
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
-) -> AuthContext | None:
-    """The caller's live session: a bearer token first, else the session cookie."""
-    if hasattr(request.state, "auth"):
-        return request.state.auth
-    token, via, kind = _bearer(request), "bearer", "api"
-    if token is None:
-        token, via, kind = request.cookies.get(SESSION_COOKIE), "cookie", "web"
-    result = None
-    row = auth.resolve(db, settings, token, kind) if token else None
-    if row is not None:
-        user = db.get(User, row.user_id)
-        if user is not None and user.status == "active":
-            result = AuthContext(user=user, row=row, via=via, actor=load_actor(db, user))
-    request.state.auth = result
-    return result
-
-
-def current_actor(ctx: AuthContext | None = Depends(current_auth)) -> Actor | None:
-    return ctx.actor if ctx else None
 
 
 # --- CSRF -----------------------------------------------------------------------------------
@@ -102,38 +45,6 @@ def csrf_token_for(request: Request) -> str:
         anon = getattr(request.state, "new_anon", None) or secrets.token_urlsafe(16)
         request.state.new_anon = anon
     return anon_csrf(request.app.state.settings, anon)
-
-
-async def web_csrf(request: Request, ctx: AuthContext | None = Depends(current_auth)) -> None:
-    """Every unsafe page request must carry the form token (checked before the handler runs)."""
-    if request.method not in UNSAFE:
-        return
-    form = await request.form()
-    sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
-    if ctx is not None and ctx.via == "cookie":
-        expected = ctx.row.csrf_token
-    else:
-        anon = request.cookies.get(ANON_COOKIE)
-        if not anon:
-            raise CsrfError()
-        expected = anon_csrf(request.app.state.settings, anon)
-    if not sent or not hmac.compare_digest(sent, expected):
-        raise CsrfError()
-
-
-# API calls that authenticate by their own body (phone + password or code), never by the cookie.
-CREDENTIAL_PATHS = ("/api/v1/auth/token", "/api/v1/auth/activate")
-
-
-async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_auth)) -> None:
-    """Cookie-authenticated unsafe API calls need the X-CSRF-Token header; bearer calls do not."""
-    if request.method not in UNSAFE or ctx is None or ctx.via != "cookie":
-        return
-    if request.url.path in CREDENTIAL_PATHS:
-        return
-    sent = request.headers.get(CSRF_HEADER, "")
-    if not sent or not hmac.compare_digest(sent, ctx.row.csrf_token):
-        raise CsrfError()
 
 
 # --- cookies --------------------------------------------------------------------------------

@@ -15,10 +15,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app import clock
+from app.clock import utcnow
 from app.domain import rulebook as R
 from app.domain.people import adult_born_on_or_before
-from app.models import MemberRole, Membership, Proposal, User, Village, utcnow
-from app.services import places, votes
+from app.models import MemberRole, Membership, Proposal, User, Village
+from app.services import votes
 from app.services.access import Actor, load_actor
 
 VILLAGE = "xinghua"
@@ -46,7 +48,7 @@ def _adult_villagers(session: Session, village: Village) -> list[User]:
         select(User).join(Membership, Membership.user_id == User.id)
         .join(MemberRole, (MemberRole.membership_id == Membership.id) & (MemberRole.role == "villager"))
         .where(Membership.village_id == village.id, User.status == "active",
-               User.birth_date <= adult_born_on_or_before(places.local_today()))
+               User.birth_date <= adult_born_on_or_before(clock.local_today()))
         .order_by(User.id)
     ).scalars())
 

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.clock import utcnow
 from app.config import Settings
 from app.domain.roles import (
     ACCOUNTANT,
@@ -23,7 +24,7 @@ from app.domain.roles import (
     SUPERVISOR,
     VILLAGER,
 )
-from app.models import TownshipMonitor, User, Village, utcnow
+from app.models import TownshipMonitor, User, Village
 from app.services import audit, auth, members, places
 from app.services.access import Actor
 
@@ -147,7 +148,9 @@ def load(session: Session, settings: Settings) -> None:
                 if serial >= size - len(known):
                     break
         session.commit()
-    from app.services import demo_notices, demo_proposals, demo_votes
+    from app.demo import notices as demo_notices
+    from app.demo import proposals as demo_proposals
+    from app.demo import votes as demo_votes
 
     demo_proposals.load_all(session)
     demo_votes.load(session)

@@ -12,11 +12,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app import clock
+from app.clock import utcnow
 from app.domain import procedures as P
 from app.domain.people import adult_born_on_or_before
 from app.domain.proposals import ProposalDraft
-from app.models import MemberRole, Membership, Proposal, User, Village, utcnow
-from app.services import comments, places, proposals
+from app.models import MemberRole, Membership, Proposal, User, Village
+from app.services import comments, proposals
 from app.services.access import Actor, load_actor
 
 # (procedure, target state, title, category, author phone, body, budget ¥, per-capita ¥)
@@ -71,7 +73,7 @@ def load(session: Session, village: Village) -> None:
         select(User).join(Membership, Membership.user_id == User.id)
         .join(MemberRole, (MemberRole.membership_id == Membership.id) & (MemberRole.role == "villager"))
         .where(Membership.village_id == village.id, User.status == "active",
-               User.birth_date <= adult_born_on_or_before(places.local_today()))
+               User.birth_date <= adult_born_on_or_before(clock.local_today()))
         .order_by(User.id)
     ).scalars())
     voices = [load_actor(session, u) for u in villagers[10:40]]

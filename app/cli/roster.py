@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -21,21 +19,12 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db import make_engine
+from app.domain.calendar import format_date
 from app.domain.people import format_code
 from app.domain.roster import FIELDS
 from app.models import Village
 from app.services import roster
 from app.services.errors import ServiceError
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _local_date(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d")
 
 
 def _error_table(errors: list[dict]) -> Table:
@@ -54,7 +43,7 @@ def codes_csv_bytes(activation: list[dict]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["姓名", "手机号", "激活码", "有效期至"])
     for a in activation:
-        writer.writerow([a["name"], a["phone"], format_code(a["code"]), _local_date(a["expires_at"])])
+        writer.writerow([a["name"], a["phone"], format_code(a["code"]), format_date(a["expires_at"])])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -93,7 +82,7 @@ def run(
         for col in ("姓名", "手机号", "激活码", "有效期至"):
             table.add_column(col, overflow="fold")
         for a in report.activation:
-            table.add_row(a["name"], a["phone"], format_code(a["code"]), _local_date(a["expires_at"]))
+            table.add_row(a["name"], a["phone"], format_code(a["code"]), format_date(a["expires_at"]))
         console.print(table)
         if codes_csv is not None:
             codes_csv.write_bytes(codes_csv_bytes(report.activation))

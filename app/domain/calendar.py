@@ -1,0 +1,39 @@
+"""China's calendar: times are stored in UTC and shown, and dated, in Asia/Shanghai.
+
+Pure functions of a given moment; what "now" is comes from `app.clock`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def to_local(value: datetime) -> datetime:
+    """A stored moment (aware UTC, or naive meaning UTC) as Beijing time."""
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(SHANGHAI)
+
+
+def local_date_of(value: datetime) -> date:
+    """The Beijing calendar day of a moment."""
+    return to_local(value).date()
+
+
+def from_local(value: datetime) -> datetime:
+    """A wall-clock time typed in Beijing (naive) as aware UTC."""
+    return value.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """UTC in the database, Beijing time on the page."""
+    return to_local(value).strftime(fmt) if value is not None else ""
+
+
+def format_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_local(value, "%Y-%m-%d")
+    return value.strftime("%Y-%m-%d")

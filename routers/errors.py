@@ -1,0 +1,135 @@
+"""Errors at the HTTP edge: RFC 9457 problem+json under /api/, the Chinese error page elsewhere.
+
+Services raise `services/errors.py` exceptions; this module maps them once. Validation errors become
+a list of `{field, message}` in Chinese. The error page itself can never fail: if rendering it
+raises, a plain Chinese page with the security headers is sent instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.services.errors import ServiceError, TooMany
+from routers.security import with_security_headers
+
+log = logging.getLogger("cunyi")
+
+HTTP_TITLES = {
+    400: "请求有误",
+    401: "需要登录",
+    403: "没有权限",
+    404: "找不到这个页面",
+    405: "不支持这种请求",
+    409: "状态不允许",
+    413: "文件太大",
+    422: "输入有误",
+    429: "操作太频繁",
+    500: "服务器出错了",
+}
+HTTP_DETAILS = {
+    401: "请先登录",
+    403: "你没有权限做这件事",
+    404: "要找的内容不存在，或你无权查看",
+    405: "不支持这种请求方式",
+    500: "服务器出错了，请稍后再试；问题已记录",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(
+    request: Request, status: int, detail: str, *, errors: list | None = None, headers=None, title: str | None = None
+) -> Response:
+    """RFC 9457 problem+json for the API; a Chinese error page for everything else."""
+    title = title or HTTP_TITLES.get(status, "出错了")
+    if _wants_json(request):
+        body: dict = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+                      "instance": request.url.path}
+        if errors:
+            body["errors"] = errors
+        return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+    from routers.templating import render
+
+    response = render(request, "error.html", {"status": status, "title": title, "detail": detail,
+                                              "errors": errors or []}, status_code=status)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+_FIELD_NAMES = {
+    "phone": "手机号", "password": "密码", "name": "姓名", "code": "激活码", "slug": "网址名",
+    "county_id": "县", "township_id": "乡镇", "roles": "身份", "body": "请求内容", "file": "文件",
+    "new_password": "新密码", "current_password": "原密码", "page": "页码", "per_page": "每页条数",
+    "title": "标题", "category": "类别", "procedure": "议事程序", "budget_fen": "预算", "per_capita_fen": "人均筹资",
+    "labour_days": "人均筹劳", "note": "说明", "question": "表决事项", "options": "选项", "choice": "选项",
+    "council_id": "议事机构", "opens_at": "开始时间", "closes_at": "结束时间", "secret": "投票方式",
+    "voter_id": "委托人", "proxy_id": "受托人", "counts": "票数", "invalid": "废票", "present_user_ids": "签到名单",
+    "days": "公示天数", "reason": "理由", "action": "操作", "kind": "类别", "member_ids": "组成人员",
+}
+
+
+def _validation_message(err: dict) -> dict:
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+    field = loc[-1] if loc else "body"
+    label = _FIELD_NAMES.get(field, field)
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        message = f"缺少{label}"
+    elif kind in ("string_too_short",):
+        message = f"{label}至少 {ctx.get('min_length')} 个字符"
+    elif kind in ("string_too_long",):
+        message = f"{label}最多 {ctx.get('max_length')} 个字符"
+    elif kind.startswith("int") or kind.startswith("float"):
+        message = f"{label}应为数字"
+    elif kind.startswith("date"):
+        message = f"{label}应为日期，如 1980-05-01"
+    elif kind.startswith("bool"):
+        message = f"{label}应为是或否"
+    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        message = f"{label}超出允许范围"
+    elif kind == "json_invalid":
+        message = "请求内容不是有效的 JSON"
+    else:
+        message = f"{label}格式不对"
+    return {"field": ".".join(loc) or "body", "message": message}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError):
+        if exc.status == 401 and not _wants_json(request):
+            from routers.web.common import login_redirect
+
+            return login_redirect(request)  # a page that needs a login sends the browser to the form
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooMany) else None
+        errors = exc.errors or ([{"field": exc.field, "message": exc.detail}] if exc.field else None)
+        return problem(request, exc.status, exc.detail, errors=errors, headers=headers, title=exc.title)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        errors = [_validation_message(e) for e in exc.errors()]
+        detail = "；".join(e["message"] for e in errors[:3]) or "输入有误"
+        return problem(request, 422, detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else None
+        return problem(request, exc.status_code, detail or HTTP_DETAILS.get(exc.status_code, "请求有误"),
+                       headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        response = problem(request, 500, HTTP_DETAILS[500])
+        # this answer is sent by ServerErrorMiddleware, outside SecurityHeaders
+        response.raw_headers = with_security_headers(request.url.path, response.raw_headers)
+        return response
