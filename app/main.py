@@ -30,11 +30,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
 
-    # Features that plug into the proposal procedure register their hooks on import.
-    from app.services import notices, votes  # noqa: F401
+    from app.services import flows
     from routers.api import api_router
     from routers.web import web_router
 
+    flows.register()  # where features meet
     app.include_router(api_router)
     app.include_router(web_router)
     return app

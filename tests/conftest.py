@@ -27,6 +27,14 @@ PG_URL = os.environ.get("CUNYI_TEST_DATABASE_URL")
 ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _features_connected() -> None:
+    """The seam between features (services/flows.py), as the app factory and the CLI connect it."""
+    from app.services import flows
+
+    flows.register()
+
+
 @dataclass
 class DatabaseUnderTest:
     name: str  # "sqlite" or "postgresql"

@@ -209,6 +209,9 @@ def import_roster(
 
 
 def main() -> None:
+    from app.services import flows
+
+    flows.register()  # the demo and the roster import run the same use cases as the app
     app()
 
 

@@ -1,18 +1,18 @@
 """All tables. Import this package before using SQLModel.metadata."""
 
+from app.models.attachments import Attachment
 from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead
 from app.models.auth import ActivationCode, SecurityEvent, UserSession
 from app.models.base import utcnow
 from app.models.notices import Notice, Objection
+from app.models.notifications import Notification
 from app.models.people import MemberRole, Membership, TownshipMonitor, User
 from app.models.places import County, Household, Township, Village, VillagerGroup
 from app.models.proposals import (
-    Attachment,
     Comment,
     CommentReport,
     CommentVersion,
     Cosignature,
-    Notification,
     Proposal,
     ProposalTransition,
 )

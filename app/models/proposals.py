@@ -1,4 +1,4 @@
-"""Proposals (一事一议 and other matters), their history, co-signatures, comments, attachments."""
+"""Proposals (一事一议 and other matters), their history, co-signatures, comments."""
 
 from __future__ import annotations
 
@@ -99,32 +99,3 @@ class CommentReport(SQLModel, table=True):
     reporter_id: int = Field(foreign_key="user.id")
     reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
-
-
-class Attachment(SQLModel, table=True):
-    """A file on a proposal (later: notices, vouchers). Stored under the upload dir by content hash."""
-
-    __table_args__ = (Index("ix_attachment_owner", "owner_type", "owner_id"),)
-    id: int | None = Field(default=None, primary_key=True)
-    village_id: int = Field(foreign_key="village.id", index=True)
-    owner_type: str = Field(max_length=20)
-    owner_id: int
-    filename: str = Field(max_length=200)
-    content_type: str = Field(max_length=100)
-    size: int
-    sha256: str = Field(max_length=64)
-    uploaded_by: int = Field(foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-class Notification(SQLModel, table=True):
-    """A message to one person (e.g. "your comment was hidden, reason …")."""
-
-    __table_args__ = (Index("ix_notification_user_created", "user_id", "created_at"),)
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id")
-    village_id: int | None = Field(default=None, foreign_key="village.id")
-    text: str = Field(max_length=500)
-    link: str | None = Field(default=None, max_length=200)
-    created_at: datetime = Field(default_factory=utcnow)
-    read_at: datetime | None = None

@@ -1,4 +1,4 @@
-"""Attachments (附件): files on proposals and notices (later: vouchers).
+"""Attachments (附件): files on proposals, notices and votes (later: vouchers).
 
 A file is accepted by what it *is* (its magic bytes), never by its name or the content type the
 client claims: images (JPEG, PNG, GIF, WebP), PDF and Office documents (OOXML docx/xlsx/pptx, legacy
@@ -9,8 +9,9 @@ Bytes are stored once per content under `upload_dir/files/<sha[:2]>/<sha>` (writ
 in the same folder and renamed into place, so a reader never sees half a file); the database row
 keeps the sanitized name, the detected type, the size and the hash.
 
-Who may attach and who may see is decided by the owner: `OWNERS` maps an owner type to its rules,
-so notices and vouchers plug in by adding an entry. Outside the owner's scope an attachment does not
+Who may attach and who may see is decided by the owner: each owner module declares its
+`ATTACHMENT_OWNER` rules and services/flows.py registers them here, so this module imports none of
+its owners and a new owner (vouchers) plugs in with one line in flows. Outside the owner's scope an attachment does not
 exist (404), like everything else.
 """
 
@@ -31,12 +32,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.config import Settings
-from app.domain import notices as N
-from app.domain import procedures as P
-from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 from app.models import Attachment
-from app.services import audit, notices, proposals
-from app.services.access import Actor, require, require_login
+from app.services import audit
+from app.services.access import Actor, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 MAX_BYTES = 10 * 1024 * 1024  # 10 MB per file
@@ -227,66 +225,13 @@ class OwnerRules:
     attach: Callable[[Session, Actor | None, int], int]
 
 
-def _proposal_see(session: Session, actor: Actor | None, proposal_id: int) -> int:
-    proposal, village = proposals.get(session, actor, proposal_id)
-    return village.id
+# Filled once by services/flows.register() from what each owner module declares
+# (`proposals.ATTACHMENT_OWNER`, `notices.ATTACHMENT_OWNER`, `votes.ATTACHMENT_OWNER`).
+OWNERS: dict[str, OwnerRules] = {}
 
 
-def _proposal_attach(session: Session, actor: Actor | None, proposal_id: int) -> int:
-    proposal, village = proposals.get(session, actor, proposal_id)
-    actor = require_login(actor)
-    runners = (COMMITTEE, PARTY_COMMITTEE) if proposal.procedure == "sizheng" else (COMMITTEE,)
-    if actor.is_admin or actor.has(village.id, *runners):
-        return village.id  # the committee documents every stage
-    if proposal.author_id == actor.id:
-        stage = proposals.stage_of(proposal)
-        if proposal.state == P.DRAFT or (stage is not None and stage.kind in (P.Kind.COSIGN, P.Kind.DELIBERATION)):
-            return village.id
-        raise Conflict("事项已经过了联署和商议阶段，提议人不能再添加附件；如需补充材料，请联系村委会")
-    raise Forbidden("只有提议人或村委会可以给这个事项添加附件")
-
-
-def _notice_see(session: Session, actor: Actor | None, notice_id: int) -> int:
-    """A notice's files are seen by whoever may see the notice: everyone once it is published."""
-    notice, village = notices.get(session, actor, notice_id)
-    return village.id
-
-
-def _notice_attach(session: Session, actor: Actor | None, notice_id: int) -> int:
-    """The category's drafters attach files while the notice is a draft; once submitted for review
-    the files are what the reviewer checks, and once published they are part of its content hash."""
-    notice, village = notices.get(session, actor, notice_id)
-    require(actor, village, *N.DRAFTERS[notice.category])
-    if notice.state != N.DRAFT:
-        raise Conflict("只有草稿可以添加附件；已提交或已发布的公开不能再改，如需补充请发更正")
-    return village.id
-
-
-def _vote_see(session: Session, actor: Actor | None, vote_session_id: int) -> int:
-    """A vote's papers (written proxy authorizations, the photo of the paper count) carry personal
-    data: the committee, the supervisory committee, the township's monitors and admins see them."""
-    from app.services import votes
-
-    vs, proposal, village = votes.get_session(session, actor, vote_session_id)
-    require(actor, village, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, monitor=True)
-    return village.id
-
-
-def _vote_attach(session: Session, actor: Actor | None, vote_session_id: int) -> int:
-    from app.services import votes
-
-    vs, proposal, village = votes.get_session(session, actor, vote_session_id)
-    require(actor, village, COMMITTEE, PARTY_COMMITTEE)
-    if vs.state == "closed":
-        raise Conflict("表决已经结束，不能再添加材料")
-    return village.id
-
-
-OWNERS: dict[str, OwnerRules] = {
-    "proposal": OwnerRules("事项", _proposal_see, _proposal_attach),
-    "notice": OwnerRules("公开", _notice_see, _notice_attach),
-    "vote": OwnerRules("表决", _vote_see, _vote_attach),
-}
+def register_owner(owner_type: str, rules: OwnerRules) -> None:
+    OWNERS[owner_type] = rules
 
 
 def _rules(owner_type: str) -> OwnerRules:

@@ -29,8 +29,9 @@ from app.models import (
     Village,
     VoteSession,
 )
-from app.services import audit, notifications, places, proposals
+from app.services import audit, notifications, places, proposals, village_settings
 from app.services.access import Actor, require, require_login
+from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.pagination import Page, paginate
 
@@ -43,7 +44,7 @@ def _errors(errors: dict[str, str]) -> None:
 
 
 def reply_days(session: Session, village: Village) -> int:
-    return proposals.settings_of(session, village).objection_reply_days
+    return village_settings.settings_of(session, village).objection_reply_days
 
 
 def _staff_roles(category: str) -> tuple[str, ...]:
@@ -541,7 +542,7 @@ def draft_resolution(session: Session, vs: VoteSession) -> Notice | None:
     return notice
 
 
-def _after_move(session: Session, proposal: Proposal, old: str, new: str, actor_id: int | None) -> None:
+def draft_implementation_result(session: Session, proposal: Proposal, old: str, new: str, actor_id: int | None) -> None:
     """When implementation is accepted (or a 四议两公开 matter is carried out): a draft 实施结果公开."""
     proc = P.PROCEDURES[proposal.procedure]
     try:
@@ -565,7 +566,7 @@ def _after_move(session: Session, proposal: Proposal, old: str, new: str, actor_
                  entity="notice", entity_id=notice.id, data={"proposal_id": proposal.id, "kind": "implementation"})
 
 
-def _notice_done(session: Session, proposal: Proposal, stage: str) -> bool:
+def stage_done(session: Session, proposal: Proposal, stage: str) -> bool:
     """The proposal's notice stage is done when a notice of it for this stage was published and its
     window has ended."""
     return session.execute(select(Notice.id).where(
@@ -573,9 +574,22 @@ def _notice_done(session: Session, proposal: Proposal, stage: str) -> bool:
         Notice.window_until <= utcnow()).limit(1)).first() is not None
 
 
-if _notice_done not in proposals.NOTICE_DONE:
-    proposals.NOTICE_DONE.append(_notice_done)
-if _after_move not in proposals.AFTER_MOVE:
-    proposals.AFTER_MOVE.append(_after_move)
+# --- attachments: a notice owns its files -----------------------------------------------------
+
+def _notice_see(session: Session, actor: Actor | None, notice_id: int) -> int:
+    """A notice's files are seen by whoever may see the notice: everyone once it is published."""
+    notice, village = get(session, actor, notice_id)
+    return village.id
 
 
+def _notice_attach(session: Session, actor: Actor | None, notice_id: int) -> int:
+    """The category's drafters attach files while the notice is a draft; once submitted for review
+    the files are what the reviewer checks, and once published they are part of its content hash."""
+    notice, village = get(session, actor, notice_id)
+    require(actor, village, *N.DRAFTERS[notice.category])
+    if notice.state != N.DRAFT:
+        raise Conflict("只有草稿可以添加附件；已提交或已发布的公开不能再改，如需补充请发更正")
+    return village.id
+
+
+ATTACHMENT_OWNER = OwnerRules("公开", _notice_see, _notice_attach)

@@ -25,10 +25,10 @@ from app.domain.people import is_adult
 from app.domain.proposals import CATEGORIES, ProposalDraft, problems
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
 from app.domain.rulebook import CosignProgress, cosign_progress
-from app.domain.village_settings import VillageSettings, validate
-from app.models import Cosignature, Proposal, ProposalTransition, Township, User, Village
-from app.services import audit, places
+from app.models import Cosignature, Proposal, ProposalTransition, User, Village
+from app.services import audit, places, village_settings
 from app.services.access import Actor, require, require_login
+from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.pagination import Page, paginate
 
@@ -37,41 +37,6 @@ VOTE_OUTCOME: list[Callable[[Session, Proposal, str], str | None]] = []
 NOTICE_DONE: list[Callable[[Session, Proposal, str], bool]] = []
 # Called after every state change, in the same transaction: (session, proposal, from, to, actor_id).
 AFTER_MOVE: list[Callable[[Session, Proposal, str, str, int | None], None]] = []
-
-
-def settings_of(session: Session, village: Village) -> VillageSettings:
-    """The village's settings, with the province rules its township sets taking precedence."""
-    township = session.get(Township, village.township_id)
-    return VillageSettings.from_json(village.settings, township.settings if township else None)
-
-
-def update_settings(session: Session, actor: Actor | None, village: Village, *, min_days: dict,
-                    per_capita_cap_fen, labour_days_cap, proxy_cap=None, objection_reply_days=None
-                    ) -> VillageSettings:
-    require(actor, village, COMMITTEE)
-    current = settings_of(session, village)
-    # what the township sets stays as it is: the village's form shows it, it cannot change it
-    if "per_capita_cap_fen" in current.fixed:
-        per_capita_cap_fen = current.per_capita_cap_fen
-    if "labour_days_cap" in current.fixed:
-        labour_days_cap = current.labour_days_cap
-    if "proxy_cap" in current.fixed:
-        proxy_cap = current.proxy_cap
-    new, errors = validate(min_days, per_capita_cap_fen, labour_days_cap,
-                           current.proxy_cap if proxy_cap is None else proxy_cap,
-                           current.objection_reply_days if objection_reply_days is None else objection_reply_days)
-    if errors:
-        raise Invalid("设置有误：" + "；".join(errors.values()),
-                      errors=[{"field": k, "message": v} for k, v in errors.items()])
-    old = current.to_json()
-    stored = {k: v for k, v in new.to_json().items() if k not in current.fixed}
-    # keep the keys other features store there (the publication calendar)
-    village.settings = {**(village.settings or {}), **stored}
-    session.add(village)
-    audit.record(session, village_id=village.id, actor_id=actor.id, action="village.settings", entity="village",
-                 entity_id=village.id, data={"before": old, "after": village.settings})
-    session.commit()
-    return settings_of(session, village)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -235,7 +200,7 @@ def comments_open(proposal: Proposal) -> bool:
 # --- writing --------------------------------------------------------------------------------
 
 def _check(session: Session, draft: ProposalDraft, village: Village) -> None:
-    errors = problems(draft, settings_of(session, village))
+    errors = problems(draft, village_settings.settings_of(session, village))
     if errors:
         raise Invalid("；".join(errors.values()), errors=[{"field": k, "message": v} for k, v in errors.items()])
 
@@ -336,7 +301,8 @@ def _facts(session: Session, actor: Actor, proposal: Proposal, village: Village,
         entered_at=proposal.stage_entered_at,
         now=now,
         roles=_roles_here(actor, village, proposal),
-        min_days=settings_of(session, village).stage_days(proposal.procedure, stage.key) if stage else 0,
+        min_days=(village_settings.settings_of(session, village).stage_days(proposal.procedure, stage.key)
+                  if stage else 0),
         cosign_met=cosign_met,
         vote_outcome=vote,
         notice_done=notice,
@@ -478,3 +444,27 @@ def actions_for(session: Session, actor: Actor | None, proposal: Proposal, villa
 def author_name(session: Session, proposal: Proposal) -> str:
     user = session.get(User, proposal.author_id)
     return user.name if user else ""
+
+
+# --- attachments: a proposal owns its files ---------------------------------------------------
+
+def _proposal_see(session: Session, actor: Actor | None, proposal_id: int) -> int:
+    proposal, village = get(session, actor, proposal_id)
+    return village.id
+
+
+def _proposal_attach(session: Session, actor: Actor | None, proposal_id: int) -> int:
+    proposal, village = get(session, actor, proposal_id)
+    actor = require_login(actor)
+    runners = (COMMITTEE, PARTY_COMMITTEE) if proposal.procedure == "sizheng" else (COMMITTEE,)
+    if actor.is_admin or actor.has(village.id, *runners):
+        return village.id  # the committee documents every stage
+    if proposal.author_id == actor.id:
+        stage = stage_of(proposal)
+        if proposal.state == P.DRAFT or (stage is not None and stage.kind in (P.Kind.COSIGN, P.Kind.DELIBERATION)):
+            return village.id
+        raise Conflict("事项已经过了联署和商议阶段，提议人不能再添加附件；如需补充材料，请联系村委会")
+    raise Forbidden("只有提议人或村委会可以给这个事项添加附件")
+
+
+ATTACHMENT_OWNER = OwnerRules("事项", _proposal_see, _proposal_attach)

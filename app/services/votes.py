@@ -19,6 +19,7 @@ voter. Before close only turnout is shown, to everyone, the committee included.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -33,7 +34,7 @@ from app.domain import procedures as P
 from app.domain import rulebook as R
 from app.domain import votes as V
 from app.domain.people import adult_born_on_or_before
-from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, PARTY_MEMBER, REPRESENTATIVE, VILLAGER
+from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, PARTY_MEMBER, REPRESENTATIVE, SUPERVISOR, VILLAGER
 from app.models import (
     Attachment,
     Ballot,
@@ -53,9 +54,13 @@ from app.models import (
     VillagerGroup,
     VoteSession,
 )
-from app.services import audit, notices, places, proposals
+from app.services import audit, places, proposals, village_settings
 from app.services.access import Actor, require, require_login
+from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+# Called in the closing transaction with the closed session (services/flows.py fills it).
+AFTER_CLOSE: list[Callable[[Session, VoteSession], None]] = []
 
 # Which councils may decide which vote stage.
 STAGE_COUNCILS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -424,7 +429,8 @@ def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: b
                                         "counts": [c["count"] for c in result["counts"]],
                                         "present": result["quorum"]["present"]})
     session.refresh(vs)
-    notices.draft_resolution(session, vs)  # the 决议公开 is drafted with the result
+    for hook in AFTER_CLOSE:  # the 决议公开 is drafted with the result (services/flows.py)
+        hook(session, vs)
 
 
 def _reshuffle_box(session: Session, vs: VoteSession) -> None:
@@ -637,7 +643,7 @@ def record_proxy(session: Session, actor: Actor | None, sid: int, voter_id: int,
         Membership.village_id == village.id, Membership.user_id.in_([voter_id, proxy_id]))).scalars())
     if members != {voter_id, proxy_id}:
         raise Invalid("委托人和受托人都必须是本村村民", field="voter_id")
-    cap = proposals.settings_of(session, village).proxy_cap
+    cap = village_settings.settings_of(session, village).proxy_cap
     held = session.execute(select(func.count()).select_from(Proxy).where(
         Proxy.vote_session_id == vs.id, Proxy.proxy_id == proxy_id)).scalar_one()
     if held >= cap:
@@ -757,7 +763,8 @@ def electorate(session: Session, vs: VoteSession) -> list[tuple[int, str]]:
 
 # --- the proposal's vote stage ----------------------------------------------------------------
 
-def _outcome(session: Session, proposal: Proposal, stage: str) -> str | None:
+def stage_outcome(session: Session, proposal: Proposal, stage: str) -> str | None:
+    """"passed" / "failed" once the proposal's vote for this stage is closed (closing it if due)."""
     vs = session.execute(select(VoteSession).where(
         VoteSession.proposal_id == proposal.id, VoteSession.stage == stage,
         or_(VoteSession.state == "closed", and_(VoteSession.state == "open", VoteSession.closes_at <= utcnow())))
@@ -771,5 +778,22 @@ def _outcome(session: Session, proposal: Proposal, stage: str) -> str | None:
     return "passed" if vs.result.get("passed") else "failed"
 
 
-if _outcome not in proposals.VOTE_OUTCOME:
-    proposals.VOTE_OUTCOME.append(_outcome)
+# --- attachments: a vote owns its papers ------------------------------------------------------
+
+def _vote_see(session: Session, actor: Actor | None, vote_session_id: int) -> int:
+    """A vote's papers (written proxy authorizations, the photo of the paper count) carry personal
+    data: the committee, the supervisory committee, the township's monitors and admins see them."""
+    vs, proposal, village = get_session(session, actor, vote_session_id)
+    require(actor, village, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, monitor=True)
+    return village.id
+
+
+def _vote_attach(session: Session, actor: Actor | None, vote_session_id: int) -> int:
+    vs, proposal, village = get_session(session, actor, vote_session_id)
+    require(actor, village, COMMITTEE, PARTY_COMMITTEE)
+    if vs.state == "closed":
+        raise Conflict("表决已经结束，不能再添加材料")
+    return village.id
+
+
+ATTACHMENT_OWNER = OwnerRules("表决", _vote_see, _vote_attach)

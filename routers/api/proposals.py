@@ -9,7 +9,7 @@ from app.domain import procedures as P
 from app.domain.markdown import render as render_markdown
 from app.domain.proposals import ProposalDraft
 from app.models import Proposal, Village
-from app.services import places, proposals
+from app.services import places, proposals, village_settings
 from app.services.access import Actor, require
 from routers.deps import current_actor, get_db
 from schemas.common import PROBLEMS, PageOut
@@ -157,7 +157,7 @@ def withdraw_cosign(pid: int, db: Session = Depends(get_db), actor: Actor | None
 def get_settings(vid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
     village = places.get_village(db, vid)
     require(actor, village, monitor=True)
-    current = proposals.settings_of(db, village)
+    current = village_settings.settings_of(db, village)
     return VillageSettingsOut(**current.to_json(), fixed=sorted(current.fixed))
 
 
@@ -166,7 +166,7 @@ def put_settings(vid: int, body: VillageSettingsIn, db: Session = Depends(get_db
                  actor: Actor | None = Depends(current_actor)):
     """The committee sets the minimum days of each procedure's stages and the 一事一议 caps."""
     village = places.get_village(db, vid)
-    new = proposals.update_settings(db, actor, village, min_days=body.min_days,
+    new = village_settings.update_settings(db, actor, village, min_days=body.min_days,
                                     per_capita_cap_fen=body.per_capita_cap_fen, labour_days_cap=body.labour_days_cap,
                                     proxy_cap=body.proxy_cap, objection_reply_days=body.objection_reply_days)
     return VillageSettingsOut(**new.to_json(), fixed=sorted(new.fixed))

@@ -24,7 +24,7 @@ from app.domain.proposals import CATEGORIES, ProposalDraft
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, VILLAGER
 from app.domain.village_settings import settable_stages
 from app.models import Proposal, Village
-from app.services import attachments, comments, notifications, places, proposals
+from app.services import attachments, comments, notifications, places, proposals, village_settings
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from routers.deps import get_db, get_settings_dep, page_actor
@@ -157,7 +157,7 @@ def _form(request: Request, db: Session, village: Village, actor: Actor, values:
         "errors": errors or {},
         "categories": CATEGORIES,
         "procedures": procedures_for(actor, village, proposal.procedure if proposal else None),
-        "settings": proposals.settings_of(db, village),
+        "settings": village_settings.settings_of(db, village),
         "yuan": yuan,
     }, status_code=status)
 
@@ -319,7 +319,7 @@ def show(request: Request, db: Session, actor: Actor, proposal: Proposal, villag
         "can_cosign": cosign is not None and member and VILLAGER in actor.roles,
         "is_author": is_author,
         "is_draft": proposal.state == P.DRAFT,
-        "min_days": (proposals.settings_of(db, village).stage_days(proposal.procedure, stage.key)
+        "min_days": (village_settings.settings_of(db, village).stage_days(proposal.procedure, stage.key)
                      if stage is not None else 0),
         "actions": _actions(proposals.actions_for(db, actor, proposal, village)),
         "history": proposals.history(db, proposal),
@@ -483,7 +483,7 @@ def _settings_form(request: Request, db: Session, village: Village, values: dict
                    errors: dict | None = None, status: int = 200) -> Response:
     return render(request, "proposals/settings.html", {
         "village": village, "stages": settable_stages(), "values": values, "error": error,
-        "errors": errors or {}, "fixed": proposals.settings_of(db, village).fixed,
+        "errors": errors or {}, "fixed": village_settings.settings_of(db, village).fixed,
     }, status_code=status)
 
 
@@ -492,7 +492,7 @@ def settings_page(slug: str, request: Request, db: Session = Depends(get_db),
                   actor: Actor = Depends(page_actor)):
     village = places.get_village_by_slug(db, slug)
     require(actor, village, COMMITTEE)
-    current = proposals.settings_of(db, village)
+    current = village_settings.settings_of(db, village)
     values = {f"days.{key}": str(current.stage_days(*key.split(".", 1))) for key, *_ in settable_stages()}
     values["per_capita_cap"] = yuan(current.per_capita_cap_fen).replace(",", "")
     values["labour_days_cap"] = str(current.labour_days_cap)
@@ -520,7 +520,7 @@ async def save_settings(slug: str, request: Request, db: Session = Depends(get_d
         if cap is None:
             raise Invalid("请填写人均筹资上限", field="per_capita_cap")
         min_days = {key: values[f"days.{key}"] for key, *_ in settable_stages()}
-        await run_in_threadpool(proposals.update_settings, db, actor, village, min_days=min_days,
+        await run_in_threadpool(village_settings.update_settings, db, actor, village, min_days=min_days,
                                 per_capita_cap_fen=cap, labour_days_cap=values["labour_days_cap"],
                                 proxy_cap=values["proxy_cap"] or None,
                                 objection_reply_days=values["objection_reply_days"] or None)

@@ -14,6 +14,7 @@ from app.domain import rulebook as R
 from app.domain.proposals import ProposalDraft
 from app.models import Proposal
 from app.services import proposals as proposal_service
+from app.services import village_settings
 from app.services import votes as vote_service
 from app.services.access import load_actor
 from tests.conftest import _addresses
@@ -95,8 +96,8 @@ class Town:
         proposal = proposal_service.create(db, chair, self.village, ProposalDraft(
             title=title, body="村口的路坑洼不平。", category="facilities", procedure="yishiyiyi"))
         proposal_service.transition(db, chair, proposal.id, "submit")
-        current = proposal_service.settings_of(self.world.db, self.village)
-        proposal_service.update_settings(db, chair, self.village,
+        current = village_settings.settings_of(self.world.db, self.village)
+        village_settings.update_settings(db, chair, self.village,
                                          min_days={**current.min_days, "yishiyiyi.deliberation": 0},
                                          per_capita_cap_fen=current.per_capita_cap_fen,
                                          labour_days_cap=current.labour_days_cap)
