@@ -20,13 +20,15 @@ run: $(STAMP)
 	$(BIN)/cunyi demo --if-empty
 	$(BIN)/cunyi serve
 
-## make test: install with test extras, lint, run the whole suite (exit status is pytest's)
+## make test: install with test extras, lint (ruff, the layer contract), run the whole suite (exit status is pytest's)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 migrate: $(STAMP)
 	$(BIN)/cunyi db upgrade

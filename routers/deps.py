@@ -136,6 +136,6 @@ def page_actor(actor: Actor | None = Depends(current_actor)) -> Actor:
 
 DbSession = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-Auth = Annotated["AuthContext | None", Depends(current_auth)]
+Auth = Annotated[AuthContext | None, Depends(current_auth)]
 CurrentActor = Annotated[Actor | None, Depends(current_actor)]
 PageActor = Annotated[Actor, Depends(page_actor)]

@@ -7,17 +7,22 @@ raises, a plain Chinese page with the security headers is sent instead.
 
 from __future__ import annotations
 
+import html
 import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.services.errors import ServiceError, TooMany
 from routers.security import with_security_headers
 
 log = logging.getLogger("cunyi")
+
+_PLAIN_PAGE = ('<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+               '<meta name="viewport" content="width=device-width, initial-scale=1">'
+               '<title>{title}</title><h1>{title}</h1><p>{detail}</p><p><a href="/">返回首页</a></p></html>')
 
 HTTP_TITLES = {
     400: "请求有误",
@@ -57,8 +62,13 @@ def problem(
         return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
     from routers.templating import render
 
-    response = render(request, "error.html", {"status": status, "title": title, "detail": detail,
-                                              "errors": errors or []}, status_code=status)
+    try:
+        response = render(request, "error.html", {"status": status, "title": title, "detail": detail,
+                                                  "errors": errors or []}, status_code=status)
+    except Exception:  # the error page must never fail: a plain page that needs nothing
+        log.exception("error page failed on %s %s", request.method, request.url.path)
+        response = HTMLResponse(_PLAIN_PAGE.format(title=html.escape(title), detail=html.escape(detail)),
+                                status_code=status)
     if headers:
         response.headers.update(headers)
     return response

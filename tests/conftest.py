@@ -140,6 +140,26 @@ def world(db, settings):
     return World(db, settings)
 
 
+@pytest.fixture
+def api(client):
+    """The JSON API as one user or another (see tests.factories.Api)."""
+    from tests.factories import Api
+
+    return Api(client)
+
+
+@pytest.fixture
+def clock(api):
+    """The one clock, moved by the test (`clock.travel(days=8)`); put back afterwards."""
+    from app import clock as app_clock
+    from tests.factories import Clock
+
+    c = Clock(api)
+    app_clock.set_source(c)
+    yield c
+    app_clock.set_source(None)
+
+
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 

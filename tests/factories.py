@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -152,3 +152,71 @@ class Api:
     def upload(self, path: str, user, data: bytes, name: str = "凭证.png"):
         return self.client.post(self.base + path, files={"file": (name, data, "image/png")},
                                 headers=self.headers(user))
+
+
+# --- what API tests share --------------------------------------------------------------------------
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime) -> str:
+    return dt.isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def refused(response, status: int, detail: str | None = None) -> dict:
+    """A refusal as an API client sees it: the status, problem+json, and the Chinese detail."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    if detail is not None:
+        assert detail in body["detail"], body["detail"]
+    return body
+
+
+class Staff:
+    """A village with everyone who handles notices, and two villagers."""
+
+    def __init__(self, world, township_id: int | None = None):
+        self.village = world.village(township_id)
+        v = self.village
+        self.committee = world.member(v, "committee", name="主任")
+        self.party = world.member(v, "party_committee", "party_member", name="支书")
+        self.supervisor = world.member(v, "supervisor", name="监委会主任")
+        self.accountant = world.member(v, "accountant", name="报账员")
+        self.villager = world.member(v, name="村民甲")
+        self.neighbour = world.member(v, name="村民乙")
+
+
+class Clock:
+    """The one clock (app.clock) moved forward by a test: the real time plus an offset.
+
+    Moving it moves every service's "now" — windows, deadlines and session timeouts alike — so the
+    `Api` helper's cached tokens are dropped on every move and fetched again at the new time.
+    """
+
+    def __init__(self, api: Api | None = None):
+        self.offset = timedelta(0)
+        self.api = api
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def travel(self, **delta) -> None:
+        self.offset += timedelta(**delta)
+        if self.api is not None:
+            self.api.tokens.clear()
+
+    def today(self) -> date:
+        from app.domain.calendar import local_date_of
+
+        return local_date_of(self())

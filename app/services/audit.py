@@ -8,6 +8,7 @@ row lock on that village's head only (other villages write on), on SQLite the da
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -16,7 +17,8 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.domain.audit_chain import GENESIS, ChainRow, VerifyResult, canonical, link_hash, verify
-from app.models import AuditEvent, AuditHead
+from app.models import AuditEvent, AuditHead, Village
+from app.services.access import Actor, require
 from app.services.pagination import Page, clamp
 
 
@@ -135,3 +137,34 @@ def events(session: Session, village_id: int, *, after: int = 0, page: int = 1, 
         ).scalars()
     )
     return Page(items, total, page, per_page)
+
+
+# --- reading the chain, as its pages and the API show it ---------------------------------------
+
+def events_for(session: Session, actor: Actor | None, village: Village, *, after: int = 0, page: int = 1,
+               per_page: int = 50) -> Page:
+    """The village's events after a sequence number, for its members and the township's monitors."""
+    require(actor, village, monitor=True)
+    return events(session, village.id, after=after, page=page, per_page=per_page)
+
+
+@dataclass
+class ChainPage:
+    """The audit page: the verification result and one page of events, newest first."""
+
+    result: VerifyResult
+    events: list[AuditEvent]
+    page: int
+    pages: int
+
+
+def chain_page(session: Session, actor: Actor | None, village: Village, page: int = 1, per_page: int = 50
+               ) -> ChainPage:
+    require(actor, village, monitor=True)
+    result = verify_chain(session, village.id)
+    total, _ = head(session, village.id)
+    after = max(0, total - page * per_page)  # page 1 shows the latest events
+    found = events(session, village.id, after=after, page=1, per_page=per_page)
+    rows = [e for e in found.items if e.seq <= total - (page - 1) * per_page]
+    rows.reverse()
+    return ChainPage(result=result, events=rows, page=page, pages=max(1, -(-total // per_page)))

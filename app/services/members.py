@@ -33,6 +33,11 @@ from app.services.pagination import Page, clamp, paginate
 MANAGERS = (COMMITTEE,)
 
 
+def require_manager(actor: Actor | None, village: Village) -> Actor:
+    """Registering and changing members is the village committee's (before any form is shown)."""
+    return require(actor, village, *MANAGERS)
+
+
 @dataclass
 class MemberIn:
     """A person as the committee describes them (roster row or form)."""

@@ -173,11 +173,9 @@ def village_of_user(session: Session, user_id: int) -> Village | None:
     ).scalar_one_or_none()
 
 
-def list_monitors(session: Session, actor: Actor, township_id: int) -> list[User]:
+def list_monitors(session: Session, actor: Actor | None, township_id: int) -> list[User]:
     """A township's monitors: shown to the admin and to the monitors themselves."""
-    get_township(session, township_id)
-    if not actor.is_admin and township_id not in actor.monitor_of:
-        raise NotFound("找不到这个乡镇")
+    _overseen_township(session, actor, township_id)
     return list(
         session.execute(
             select(User)
@@ -189,7 +187,7 @@ def list_monitors(session: Session, actor: Actor, township_id: int) -> list[User
 
 
 def add_monitor(
-    session: Session, settings: Settings, actor: Actor, township_id: int, name: str, phone: str
+    session: Session, settings: Settings, actor: Actor | None, township_id: int, name: str, phone: str
 ) -> tuple[User, str | None, datetime | None]:
     """Make a person a monitor of a township (admin). A new account gets a one-time code."""
     require_admin(actor)
@@ -219,7 +217,7 @@ def add_monitor(
     return user, code, expires
 
 
-def remove_monitor(session: Session, actor: Actor, township_id: int, user_id: int) -> None:
+def remove_monitor(session: Session, actor: Actor | None, township_id: int, user_id: int) -> None:
     require_admin(actor)
     row = session.execute(
         select(TownshipMonitor).where(TownshipMonitor.township_id == township_id, TownshipMonitor.user_id == user_id)
@@ -243,13 +241,25 @@ def monitors_by_township(session: Session) -> dict[int, list[User]]:
     return result
 
 
-def update_township_settings(session: Session, actor: Actor | None, township_id: int, values: dict) -> dict:
-    """The township sets the province's rules for all its villages (一事一议 caps, proxy cap): its
-    monitors or an admin. A value of None hands that setting back to each village."""
+def _overseen_township(session: Session, actor: Actor | None, township_id: int) -> Township:
+    """A township as its own monitors and admins see it; for anyone else it does not exist."""
     actor = require_login(actor)
     township = get_township(session, township_id)
     if not actor.is_admin and township_id not in actor.monitor_of:
         raise NotFound("找不到这个乡镇")
+    return township
+
+
+def township_settings(session: Session, actor: Actor | None, township_id: int) -> dict:
+    """The rules the township applies to all its villages (its monitors, admins)."""
+    return dict(_overseen_township(session, actor, township_id).settings or {})
+
+
+def update_township_settings(session: Session, actor: Actor | None, township_id: int, values: dict) -> dict:
+    """The township sets the province's rules for all its villages (一事一议 caps, proxy cap): its
+    monitors or an admin. A value of None hands that setting back to each village."""
+    actor = require_login(actor)
+    township = _overseen_township(session, actor, township_id)
     checked, errors = validate_province(values)
     if errors:
         raise Invalid("设置有误：" + "；".join(errors.values()),
@@ -262,3 +272,20 @@ def update_township_settings(session: Session, actor: Actor | None, township_id:
                  entity="township", entity_id=township.id, data={"before": before, "after": after})
     session.commit()
     return after
+
+
+@dataclass
+class AdminOverview:
+    """What the administrator's set-up page shows."""
+
+    counties: list[County]
+    townships: list[tuple[Township, County]]
+    villages: list[tuple[Village, Township]]
+    monitors: dict[int, list[User]]
+
+
+def admin_overview(session: Session, actor: Actor | None) -> AdminOverview:
+    """Every county, township, village and township monitor; for administrators only."""
+    require_admin(actor)
+    return AdminOverview(counties=list_counties(session), townships=list_townships(session),
+                         villages=list_villages(session), monitors=monitors_by_township(session))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends, Query
-from sqlmodel import Session
+from fastapi import APIRouter, Query
 
 from app.services import audit, places
-from app.services.access import Actor, require
-from routers.deps import current_actor, get_db
+from routers.deps import CurrentActor, DbSession
 from schemas.audit import AuditEventOut, AuditHeadOut, AuditVerifyOut
 from schemas.common import PROBLEMS, PageOut
 
@@ -19,15 +17,14 @@ router = APIRouter(tags=["审计链"], responses=PROBLEMS)
 @router.get("/villages/{vid}/audit", response_model=PageOut[AuditEventOut])
 def events(
     vid: int,
+    db: DbSession,
+    actor: CurrentActor,
     after: int = Query(default=0, ge=0),
     page: int = Query(default=1, ge=1),
     per_page: int = Query(default=50, ge=1, le=200),
-    db: Session = Depends(get_db),
-    actor: Actor | None = Depends(current_actor),
 ):
     village = places.get_village(db, vid)
-    require(actor, village, monitor=True)
-    result = audit.events(db, village.id, after=after, page=page, per_page=per_page)
+    result = audit.events_for(db, actor, village, after=after, page=page, per_page=per_page)
     items = [
         AuditEventOut(
             seq=e.seq, actor_id=e.actor_id, action=e.action, entity=e.entity, entity_id=e.entity_id,
@@ -40,14 +37,14 @@ def events(
 
 
 @router.get("/villages/{vid}/audit/head", response_model=AuditHeadOut)
-def head(vid: int, db: Session = Depends(get_db)) -> AuditHeadOut:
+def head(vid: int, db: DbSession) -> AuditHeadOut:
     village = places.get_village(db, vid)
     seq, digest = audit.head(db, village.id)
     return AuditHeadOut(village_id=village.id, seq=seq, hash=digest)
 
 
 @router.get("/villages/{vid}/audit/verify", response_model=AuditVerifyOut)
-def verify(vid: int, db: Session = Depends(get_db)) -> AuditVerifyOut:
+def verify(vid: int, db: DbSession) -> AuditVerifyOut:
     village = places.get_village(db, vid)
     r = audit.verify_chain(db, village.id)
     return AuditVerifyOut(village_id=village.id, ok=r.ok, checked=r.checked, head_seq=r.head_seq,

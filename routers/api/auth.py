@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
-from sqlmodel import Session
+from fastapi import APIRouter, Request, Response
 
-from app.config import Settings
 from app.services import auth
 from app.services.access import require_login
-from routers.deps import AuthContext, client_ip, current_auth, get_db, get_settings_dep
+from routers.deps import Auth, DbSession, SettingsDep, client_ip
 from routers.security import clear_session_cookie
 from schemas.auth import ActivateIn, MembershipOut, MeOut, MessageOut, PasswordChangeIn, TokenIn, TokenOut
 from schemas.common import PROBLEMS
@@ -20,8 +18,8 @@ router = APIRouter(tags=["登录与账号"], responses=PROBLEMS)
 def token(
     body: TokenIn,
     request: Request,
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
+    db: DbSession,
+    settings: SettingsDep,
 ) -> TokenOut:
     """Log in with phone and password; the bearer token is for API clients."""
     opened = auth.login(db, settings, body.phone, body.password, ip=client_ip(request),
@@ -33,8 +31,8 @@ def token(
 def activate(
     body: ActivateIn,
     request: Request,
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
+    db: DbSession,
+    settings: SettingsDep,
 ) -> MessageOut:
     """Set the first password with the one-time code from the committee."""
     auth.activate(db, settings, body.phone, body.code, body.password, ip=client_ip(request))
@@ -45,8 +43,8 @@ def activate(
 def logout(
     request: Request,
     response: Response,
-    ctx: AuthContext | None = Depends(current_auth),
-    db: Session = Depends(get_db),
+    ctx: Auth,
+    db: DbSession,
 ) -> MessageOut:
     if ctx is not None:
         auth.logout(db, ctx.row, ip=client_ip(request))
@@ -56,7 +54,7 @@ def logout(
 
 
 @router.get("/me", response_model=MeOut)
-def me(ctx: AuthContext | None = Depends(current_auth)) -> MeOut:
+def me(ctx: Auth) -> MeOut:
     actor = require_login(ctx.actor if ctx else None)
     memberships = [MembershipOut(village_id=actor.village_id, roles=sorted(actor.roles))] if actor.village_id else []
     return MeOut(
@@ -75,9 +73,9 @@ def change_password(
     body: PasswordChangeIn,
     request: Request,
     response: Response,
-    ctx: AuthContext | None = Depends(current_auth),
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
+    ctx: Auth,
+    db: DbSession,
+    settings: SettingsDep,
 ) -> TokenOut:
     """Change the password. Every session of the account ends; a fresh token is returned."""
     actor = require_login(ctx.actor if ctx else None)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
-from sqlmodel import Session
+from fastapi import APIRouter, Query
 
-from app.config import Settings
 from app.services import members, places
-from app.services.access import Actor
-from routers.deps import current_actor, get_db, get_settings_dep
+from routers.deps import CurrentActor, DbSession, SettingsDep
 from schemas.common import PROBLEMS, PageOut
 from schemas.members import ActivationOut, MemberCreatedOut, MemberIn, MemberOut, MemberPatch
 
@@ -22,13 +19,13 @@ def _out(view: members.MemberView) -> MemberOut:
 @router.get("/villages/{vid}/members", response_model=PageOut[MemberOut])
 def list_members(
     vid: int,
+    db: DbSession,
+    actor: CurrentActor,
     q: str | None = Query(default=None, max_length=50),
     role: str | None = Query(default=None, max_length=20),
     group_id: int | None = None,
     page: int = Query(default=1, ge=1),
     per_page: int = Query(default=50, ge=1, le=200),
-    db: Session = Depends(get_db),
-    actor: Actor | None = Depends(current_actor),
 ):
     village = places.get_village(db, vid)
     result = members.list_members(db, actor, village, q=q, role=role, group_id=group_id, page=page,
@@ -41,9 +38,9 @@ def list_members(
 def add_member(
     vid: int,
     body: MemberIn,
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
-    actor: Actor | None = Depends(current_actor),
+    db: DbSession,
+    settings: SettingsDep,
+    actor: CurrentActor,
 ):
     village = places.get_village(db, vid)
     data = members.MemberIn(**body.model_dump(exclude={"roles"}), roles=body.roles or ["villager"])
@@ -57,7 +54,7 @@ def add_member(
 
 
 @router.get("/villages/{vid}/members/{uid}", response_model=MemberOut)
-def get_member(vid: int, uid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+def get_member(vid: int, uid: int, db: DbSession, actor: CurrentActor):
     village = places.get_village(db, vid)
     return _out(members.get_member(db, actor, village, uid))
 
@@ -67,8 +64,8 @@ def patch_member(
     vid: int,
     uid: int,
     body: MemberPatch,
-    db: Session = Depends(get_db),
-    actor: Actor | None = Depends(current_actor),
+    db: DbSession,
+    actor: CurrentActor,
 ):
     village = places.get_village(db, vid)
     view = members.update_member(db, actor, village, uid, roles=body.roles, household=body.household,
@@ -80,9 +77,9 @@ def patch_member(
 def new_code(
     vid: int,
     uid: int,
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
-    actor: Actor | None = Depends(current_actor),
+    db: DbSession,
+    settings: SettingsDep,
+    actor: CurrentActor,
 ):
     """A fresh one-time code (earlier ones stop working); shown only in this answer."""
     village = places.get_village(db, vid)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Response
-from sqlmodel import Session
+from fastapi import APIRouter, Query, Response
 
-from app.config import Settings
 from app.services import places
-from app.services.access import Actor, require_login
-from app.services.errors import NotFound
-from routers.deps import current_actor, get_db, get_settings_dep
+from routers.deps import CurrentActor, DbSession, SettingsDep
 from schemas.common import PROBLEMS
 from schemas.places import (
     CountyIn,
@@ -29,18 +25,18 @@ router = APIRouter(tags=["地方"], responses=PROBLEMS)
 
 
 @router.get("/counties", response_model=list[CountyOut])
-def counties(db: Session = Depends(get_db)) -> list[CountyOut]:
+def counties(db: DbSession) -> list[CountyOut]:
     return [CountyOut(id=c.id, name=c.name) for c in places.list_counties(db)]
 
 
 @router.post("/counties", response_model=CountyOut, status_code=201)
-def create_county(body: CountyIn, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+def create_county(body: CountyIn, db: DbSession, actor: CurrentActor):
     county = places.create_county(db, actor, body.name)
     return CountyOut(id=county.id, name=county.name)
 
 
 @router.get("/townships", response_model=list[TownshipOut])
-def townships(county_id: int | None = Query(default=None), db: Session = Depends(get_db)) -> list[TownshipOut]:
+def townships(db: DbSession, county_id: int | None = Query(default=None)) -> list[TownshipOut]:
     return [
         TownshipOut(id=t.id, name=t.name, county_id=t.county_id, county_name=c.name)
         for t, c in places.list_townships(db, county_id)
@@ -48,13 +44,13 @@ def townships(county_id: int | None = Query(default=None), db: Session = Depends
 
 
 @router.post("/townships", response_model=TownshipOut, status_code=201)
-def create_township(body: TownshipIn, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+def create_township(body: TownshipIn, db: DbSession, actor: CurrentActor):
     t = places.create_township(db, actor, body.name, body.county_id)
     return TownshipOut(id=t.id, name=t.name, county_id=t.county_id)
 
 
 @router.get("/villages", response_model=list[VillageOut])
-def villages(township_id: int | None = Query(default=None), db: Session = Depends(get_db)) -> list[VillageOut]:
+def villages(db: DbSession, township_id: int | None = Query(default=None)) -> list[VillageOut]:
     return [
         VillageOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id, township_name=t.name)
         for v, t in places.list_villages(db, township_id)
@@ -62,13 +58,13 @@ def villages(township_id: int | None = Query(default=None), db: Session = Depend
 
 
 @router.post("/villages", response_model=VillageOut, status_code=201)
-def create_village(body: VillageIn, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+def create_village(body: VillageIn, db: DbSession, actor: CurrentActor):
     v = places.create_village(db, actor, body.name, body.slug, body.township_id)
     return VillageOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id)
 
 
 @router.get("/villages/{vid}", response_model=VillageDetailOut)
-def village(vid: int, db: Session = Depends(get_db)) -> VillageDetailOut:
+def village(vid: int, db: DbSession) -> VillageDetailOut:
     v = places.get_village(db, vid)
     t = places.get_township(db, v.township_id)
     f = places.facts(db, v.id)
@@ -77,9 +73,9 @@ def village(vid: int, db: Session = Depends(get_db)) -> VillageDetailOut:
 
 
 @router.get("/townships/{tid}/monitors", response_model=list[MonitorOut])
-def monitors(tid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+def monitors(tid: int, db: DbSession, actor: CurrentActor):
     """The township's monitors (admin, or the township's own monitors)."""
-    users = places.list_monitors(db, require_login(actor), tid)
+    users = places.list_monitors(db, actor, tid)
     return [MonitorOut(user_id=u.id, name=u.name, phone=u.phone, status=u.status) for u in users]
 
 
@@ -87,34 +83,30 @@ def monitors(tid: int, db: Session = Depends(get_db), actor: Actor | None = Depe
 def add_monitor(
     tid: int,
     body: MonitorIn,
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
-    actor: Actor | None = Depends(current_actor),
+    db: DbSession,
+    settings: SettingsDep,
+    actor: CurrentActor,
 ):
     """Make a person a township monitor (admin). A new account's one-time code is shown only here."""
-    user, code, expires = places.add_monitor(db, settings, require_login(actor), tid, body.name, body.phone)
+    user, code, expires = places.add_monitor(db, settings, actor, tid, body.name, body.phone)
     return MonitorOut(user_id=user.id, name=user.name, phone=user.phone, status=user.status, code=code,
                       expires_at=expires)
 
 
 @router.delete("/townships/{tid}/monitors/{uid}", status_code=204)
-def remove_monitor(tid: int, uid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
-    places.remove_monitor(db, require_login(actor), tid, uid)
+def remove_monitor(tid: int, uid: int, db: DbSession, actor: CurrentActor):
+    places.remove_monitor(db, actor, tid, uid)
     return Response(status_code=204)
 
 
 @router.get("/townships/{tid}/settings", response_model=TownshipSettings)
-def township_settings(tid: int, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+def township_settings(tid: int, db: DbSession, actor: CurrentActor):
     """The rules the township applies to all its villages (its monitors, admins)."""
-    actor = require_login(actor)
-    township = places.get_township(db, tid)
-    if not actor.is_admin and tid not in actor.monitor_of:
-        raise NotFound("找不到这个乡镇")
-    return TownshipSettings(**(township.settings or {}))
+    return TownshipSettings(**places.township_settings(db, actor, tid))
 
 
 @router.put("/townships/{tid}/settings", response_model=TownshipSettings)
-def put_township_settings(tid: int, body: TownshipSettings, db: Session = Depends(get_db),
-                          actor: Actor | None = Depends(current_actor)):
+def put_township_settings(tid: int, body: TownshipSettings, db: DbSession,
+                          actor: CurrentActor):
     """Set the province's 一事一议 caps and proxy cap for every village of the township; null hands one back."""
     return TownshipSettings(**places.update_township_settings(db, actor, tid, body.model_dump()))

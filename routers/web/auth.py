@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
-from sqlmodel import Session
+from fastapi import APIRouter, Form, Request
 
-from app.config import Settings
 from app.services import auth, places
 from app.services.errors import ServiceError
-from routers.deps import AuthContext, client_ip, current_auth, get_db, get_settings_dep
+from routers.deps import Auth, DbSession, SettingsDep, client_ip
 from routers.security import clear_session_cookie, set_session_cookie
 from routers.templating import render
 from routers.web.common import login_redirect, redirect, safe_next
@@ -17,7 +15,7 @@ router = APIRouter()
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None, ctx: AuthContext | None = Depends(current_auth)):
+def login_form(request: Request, ctx: Auth, next: str | None = None):
     if ctx is not None:
         return redirect(request, safe_next(next))
     return render(request, "auth/login.html", {"next": safe_next(next), "phone": ""})
@@ -26,11 +24,11 @@ def login_form(request: Request, next: str | None = None, ctx: AuthContext | Non
 @router.post("/login")
 def login(
     request: Request,
+    db: DbSession,
+    settings: SettingsDep,
     phone: str = Form(default="", max_length=20),
     password: str = Form(default="", max_length=200),
     next: str = Form(default="/"),
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
 ):
     try:
         opened = auth.login(db, settings, phone, password, ip=client_ip(request),
@@ -49,7 +47,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, ctx: AuthContext | None = Depends(current_auth), db: Session = Depends(get_db)):
+def logout(request: Request, ctx: Auth, db: DbSession):
     if ctx is not None:
         auth.logout(db, ctx.row, ip=client_ip(request))
     response = redirect(request, "/", "已退出登录")
@@ -65,12 +63,12 @@ def activate_form(request: Request, phone: str = ""):
 @router.post("/activate")
 def activate(
     request: Request,
+    db: DbSession,
+    settings: SettingsDep,
     phone: str = Form(default="", max_length=20),
     code: str = Form(default="", max_length=20),
     password: str = Form(default="", max_length=200),
     password2: str = Form(default="", max_length=200),
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
 ):
     context = {"phone": phone, "code": code}
     if password != password2:
@@ -83,7 +81,7 @@ def activate(
 
 
 @router.get("/account")
-def account(request: Request, ctx: AuthContext | None = Depends(current_auth), db: Session = Depends(get_db)):
+def account(request: Request, ctx: Auth, db: DbSession):
     if ctx is None:
         return login_redirect(request)
     village = places.village_of_user(db, ctx.user.id)
@@ -93,12 +91,12 @@ def account(request: Request, ctx: AuthContext | None = Depends(current_auth), d
 @router.post("/account/password")
 def change_password(
     request: Request,
+    ctx: Auth,
+    db: DbSession,
+    settings: SettingsDep,
     current_password: str = Form(default="", max_length=200),
     new_password: str = Form(default="", max_length=200),
     new_password2: str = Form(default="", max_length=200),
-    ctx: AuthContext | None = Depends(current_auth),
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
 ):
     if ctx is None:
         return login_redirect(request)

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from fastapi import APIRouter, Depends, Request
-from sqlmodel import Session
+from fastapi import APIRouter, Request
 
 from app.services import places
-from app.services.access import Actor
-from routers.deps import current_actor, get_db
+from routers.deps import CurrentActor, DbSession
 from routers.templating import render
 
 router = APIRouter()
 
 
 @router.get("/")
-def directory(request: Request, db: Session = Depends(get_db), actor: Actor | None = Depends(current_actor)):
+def directory(request: Request, db: DbSession, actor: CurrentActor):
     by_township: dict = defaultdict(list)
     townships = {}
     for village, township in places.list_villages(db):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from sqlmodel import Session
+from fastapi import APIRouter, Form, Query, Request
 
-from app.config import Settings
 from app.domain.people import parse_date, parse_gender
 from app.domain.roles import COMMITTEE, VILLAGE_ROLES, VILLAGER
 from app.services import members, places
-from app.services.access import Actor, require
 from app.services.errors import Invalid, ServiceError
-from routers.deps import get_db, get_settings_dep, page_actor
+from routers.deps import DbSession, PageActor, SettingsDep
 from routers.templating import render
 from routers.web.common import redirect
 
@@ -22,11 +19,11 @@ router = APIRouter()
 def member_list(
     slug: str,
     request: Request,
+    db: DbSession,
+    actor: PageActor,
     q: str | None = Query(default=None, max_length=50),
     role: str | None = Query(default=None, max_length=20),
     page: int = Query(default=1, ge=1),
-    db: Session = Depends(get_db),
-    actor: Actor = Depends(page_actor),
 ):
     village = places.get_village_by_slug(db, slug)
     result = members.list_members(db, actor, village, q=q, role=role or None, page=page, per_page=50)
@@ -45,10 +42,9 @@ def _member_form(request: Request, village, values: dict, error: str | None = No
 
 
 @router.get("/v/{slug}/members/new")
-def new_member_form(slug: str, request: Request, db: Session = Depends(get_db),
-                    actor: Actor = Depends(page_actor)):
+def new_member_form(slug: str, request: Request, db: DbSession, actor: PageActor):
     village = places.get_village_by_slug(db, slug)
-    require(actor, village, COMMITTEE)
+    members.require_manager(actor, village)
     return _member_form(request, village, {"roles": [VILLAGER]})
 
 
@@ -56,6 +52,9 @@ def new_member_form(slug: str, request: Request, db: Session = Depends(get_db),
 def add_member(
     slug: str,
     request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    actor: PageActor,
     name: str = Form(default="", max_length=50),
     phone: str = Form(default="", max_length=20),
     birth_date: str = Form(default="", max_length=20),
@@ -63,12 +62,9 @@ def add_member(
     household: str = Form(default="", max_length=30),
     group: str = Form(default="", max_length=50),
     roles: list[str] = Form(default=[]),
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
-    actor: Actor = Depends(page_actor),
 ):
     village = places.get_village_by_slug(db, slug)
-    require(actor, village, COMMITTEE)
+    members.require_manager(actor, village)
     values = {"name": name.strip(), "phone": phone.strip(), "birth_date": birth_date.strip(), "gender": gender,
               "household": household.strip(), "group": group.strip(), "roles": roles}
     try:
@@ -91,8 +87,8 @@ def add_member(
 
 
 @router.get("/v/{slug}/members/{uid}")
-def member_page(slug: str, uid: int, request: Request, db: Session = Depends(get_db),
-                actor: Actor = Depends(page_actor)):
+def member_page(slug: str, uid: int, request: Request, db: DbSession,
+                actor: PageActor):
     village = places.get_village_by_slug(db, slug)
     member = members.get_member(db, actor, village, uid)
     return render(request, "members/detail.html", {"village": village, "member": member,
@@ -106,11 +102,11 @@ def member_update(
     slug: str,
     uid: int,
     request: Request,
+    db: DbSession,
+    actor: PageActor,
     household: str = Form(default="", max_length=30),
     group: str = Form(default="", max_length=50),
     roles: list[str] = Form(default=[]),
-    db: Session = Depends(get_db),
-    actor: Actor = Depends(page_actor),
 ):
     village = places.get_village_by_slug(db, slug)
     try:
@@ -126,8 +122,8 @@ def member_update(
 
 
 @router.post("/v/{slug}/members/{uid}/code")
-def member_code(slug: str, uid: int, request: Request, db: Session = Depends(get_db),
-                settings: Settings = Depends(get_settings_dep), actor: Actor = Depends(page_actor)):
+def member_code(slug: str, uid: int, request: Request, db: DbSession,
+                settings: SettingsDep, actor: PageActor):
     village = places.get_village_by_slug(db, slug)
     user, code, expires = members.reissue_code(db, settings, actor, village, uid)
     return render(request, "members/codes.html", {
