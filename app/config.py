@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     # largest roster file accepted
     roster_max_bytes: int = 5 * 1024 * 1024
+    # request bodies: JSON and forms; multipart uploads (a 10 MB file plus its envelope)
+    body_max_bytes: int = 1024 * 1024
+    upload_max_bytes: int = 10 * 1024 * 1024 + 64 * 1024
     log_sql: bool = False
 
     def resolved_secret_key(self) -> str:

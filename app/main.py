@@ -24,9 +24,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     settings.resolved_secret_key()
     from routers.errors import install_error_handlers
+    from routers.limits import BodyLimit
     from routers.security import SecurityHeaders
 
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, body_max_bytes=settings.body_max_bytes,
+                       upload_max_bytes=settings.upload_max_bytes)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
 

@@ -138,7 +138,7 @@ class Setup:
 def fill(settings: Settings, engine: Engine, n: int) -> Setup:
     from app.domain import rulebook as R
     from app.models import Household, MemberRole, Membership, Proposal, User, utcnow
-    from app.services import auth, places, votes
+    from app.services import auth, councils, places, votes
     from app.services.access import Actor, load_actor
 
     pw = auth.hash_password(settings, PASSWORD)  # cheap argon2 (time cost 1, 1 MiB), the same for all
@@ -177,7 +177,7 @@ def fill(settings: Settings, engine: Engine, n: int) -> Setup:
         pids = list(s.execute(select(Proposal.id).where(Proposal.village_id == village.id)
                               .order_by(Proposal.id)).scalars())
         chair_actor = load_actor(s, chair)
-        council = votes.create_council(s, chair_actor, village, kind=R.ASSEMBLY, name="村民会议")
+        council = councils.create_council(s, chair_actor, village, kind=R.ASSEMBLY, name="村民会议")
         sids = []
         for i, pid in enumerate(pids):
             vs = votes.create_session(s, chair_actor, pid, council_id=council.id, question="是否同意？", options=None,

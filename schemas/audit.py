@@ -3,7 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from app.domain.audit_chain import VerifyResult
+from schemas.common import out_model
 
 
 class AuditEventOut(BaseModel):
@@ -25,11 +28,4 @@ class AuditHeadOut(BaseModel):
     hash: str
 
 
-class AuditVerifyOut(BaseModel):
-    village_id: int
-    ok: bool
-    checked: int
-    head_seq: int
-    head_hash: str
-    broken_seq: int | None = None
-    reason: str | None = None
+AuditVerifyOut = out_model(VerifyResult, "AuditVerifyOut", extra={"village_id": (int, Field())})

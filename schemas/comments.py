@@ -1,8 +1,14 @@
+"""Comments as the API shows them: validated from the service's views (`services.comments.CommentView`,
+`ReportedComment`, `CommentVersionView`), the ones the proposal page shows."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.services.comments import CommentView, ReportedComment
+from schemas.common import out_model
 
 # The service trims and checks the real limits (5,000 characters of text, 500 of a reason) with a
 # Chinese message; these only bound what the server is asked to read.
@@ -27,66 +33,21 @@ class ReportIn(BaseModel):
     reason: str | None = Field(default=None, max_length=REASON_LIMIT)
 
 
-class CommentOut(BaseModel):
-    id: int
-    proposal_id: int
-    parent_id: int | None
-    depth: int
-    indent: int
-    author_id: int
-    author_name: str
-    body: str | None = Field(description="null when the comment is hidden and the viewer may not see hidden text")
-    body_html: str
-    hidden: bool
-    hidden_reason: str | None
-    hidden_notice: str | None = Field(description="此评论已被村委会隐藏，理由：… (shown in the comment's place)")
-    hidden_at: datetime | None
-    created_at: datetime
-    edited_at: datetime | None
-    versions: int = Field(description="number of earlier versions")
-    reports: int = Field(description="number of reports; 0 unless the viewer may hide comments")
-    can_edit: bool
-    can_hide: bool
-    can_report: bool
-    can_reply: bool
+CommentOut = out_model(CommentView, "CommentOut", descriptions={
+    "body": "null when the comment is hidden and the viewer may not see hidden text",
+}, extra={"hidden_notice": (str | None, Field(
+    description="此评论已被村委会隐藏，理由：… (shown in the comment's place)"))})
 
 
 class CommentVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     body: str
     written_at: datetime
 
 
-class ReportedCommentOut(BaseModel):
-    id: int
-    proposal_id: int
-    proposal_title: str
-    author_id: int
-    author_name: str
-    body: str
-    body_html: str
-    created_at: datetime
-    reports: int
-    last_reported_at: datetime
-    reasons: list[str]
+ReportedCommentOut = out_model(ReportedComment, "ReportedCommentOut", extra={"body_html": (str, Field())})
 
 
 class ReportedOut(BaseModel):
     reported: bool = True
-
-
-class NotificationOut(BaseModel):
-    id: int
-    village_id: int | None
-    text: str
-    link: str | None
-    created_at: datetime
-    read_at: datetime | None
-
-
-class UnreadOut(BaseModel):
-    unread: int
-
-
-class MarkedReadOut(BaseModel):
-    marked: int
-    unread: int

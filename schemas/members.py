@@ -4,17 +4,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from app.services.members import MemberView
+from schemas.common import out_model
 
-class MemberOut(BaseModel):
-    user_id: int
-    name: str
-    phone: str
-    birth_date: date | None
-    gender: str | None
-    status: str
-    household: str | None
-    group: str | None
-    roles: list[str]
+MemberOut = out_model(MemberView, "MemberOut", exclude=("joined_at",), doc="A member of the village.")
 
 
 class MemberIn(BaseModel):

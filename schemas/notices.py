@@ -2,17 +2,25 @@
 shows them.
 
 Input models only cap the size of what is sent; the rules (title length, window days, period format)
-are the service's, which answers with a Chinese message per field.
+are the service's, which answers with a Chinese message per field. The answers are filled from the
+service's views (`services.notice_views.NoticeView`, `services.objections.ObjectionView`), the same ones
+the pages show.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from app.domain import notices as N
 from schemas.attachments import AttachmentOut
+
+if TYPE_CHECKING:
+    from app.services.notice_views import NoticeView
+    from app.services.objections import ObjectionView
 
 _TEXT_CAP = N.BODY_MAX + 1000  # the service refuses anything over BODY_MAX with its own message
 
@@ -63,6 +71,17 @@ class NoticeSummary(BaseModel):
     supersedes_id: int | None
     updated_at: datetime
 
+    @classmethod
+    def of(cls, n: Any) -> NoticeSummary:
+        """From a notice row (its names from the domain's tables)."""
+        return cls(
+            id=n.id, village_id=n.village_id, category=n.category, category_name=N.CATEGORIES[n.category],
+            kind=n.kind, kind_name=N.KINDS.get(n.kind, n.kind), title=n.title, state=n.state,
+            state_name=N.STATE_NAMES[n.state], days=n.days, window_from=n.window_from,
+            window_until=n.window_until, published_at=n.published_at, content_hash=n.content_hash,
+            supersedes_id=n.supersedes_id, updated_at=n.updated_at,
+        )
+
 
 class VersionOut(BaseModel):
     id: int
@@ -97,6 +116,14 @@ class ObjectionOut(BaseModel):
     replied_at: datetime | None
     overdue: bool
 
+    @classmethod
+    def of(cls, view: ObjectionView) -> ObjectionOut:
+        o = view.objection
+        return cls(id=o.id, notice_id=o.notice_id, notice_title=view.notice_title or None, author_id=o.author_id,
+                   author_name=view.author_name, body=o.body, created_at=o.created_at, due_at=o.due_at,
+                   reply=o.reply, replied_by=o.replied_by, replier_name=view.replier_name,
+                   replied_at=o.replied_at, overdue=view.overdue)
+
 
 class NoticeOut(NoticeSummary):
     body: str
@@ -113,6 +140,23 @@ class NoticeOut(NoticeSummary):
     links: LinksOut
     objections: list[ObjectionOut] | None  # village members, monitors and admins only; null otherwise
 
+    @classmethod
+    def of(cls, view: NoticeView, attachment: Callable[[Any], AttachmentOut]) -> NoticeOut:
+        """From the notice's view; `attachment` shapes one of its files (with its download address)."""
+        n = view.notice
+        diff = view.diff
+        return cls(
+            **NoticeSummary.of(n).model_dump(), body=n.body, body_html=view.body_html, author_id=n.author_id,
+            review_note=n.review_note, reviewed_at=n.reviewed_at, closed_at=n.closed_at, created_at=n.created_at,
+            superseded_by=view.newer.id if view.newer else None,
+            versions=[VersionOut(id=v.id, title=v.title, published_at=v.published_at, content_hash=v.content_hash)
+                      for v in view.versions],
+            diff=[DiffLineOut(kind=d.kind, text=d.text) for d in diff] if diff is not None else None,
+            attachments=[attachment(a) for a in view.attachments],
+            links=LinksOut(proposal_id=n.proposal_id, vote_session_id=n.vote_session_id, period=n.period),
+            objections=[ObjectionOut.of(o) for o in view.objections] if view.objections is not None else None,
+        )
+
 
 class ComplianceOut(BaseModel):
     category: str
@@ -120,17 +164,3 @@ class ComplianceOut(BaseModel):
     last_published: date | None
     limit_months: int
     overdue: bool
-
-
-class VillageDashboardOut(BaseModel):
-    village_id: int
-    name: str
-    slug: str
-    calendar: list[ComplianceOut]
-    overdue: bool  # some category is behind its calendar
-    overdue_objections: int  # unanswered past their deadline
-
-
-class TownshipDashboardOut(BaseModel):
-    township_id: int
-    villages: list[VillageDashboardOut]

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
 
@@ -50,25 +48,3 @@ class VillageFactsOut(BaseModel):
 
 class VillageDetailOut(VillageOut):
     facts: VillageFactsOut
-
-
-class MonitorIn(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
-    phone: str = Field(min_length=11, max_length=20)
-
-
-class MonitorOut(BaseModel):
-    user_id: int
-    name: str
-    phone: str
-    status: str
-    code: str | None = None
-    expires_at: datetime | None = None
-
-
-class TownshipSettings(BaseModel):
-    """The province's rules as the township sets them for its villages; null leaves it to each village."""
-
-    per_capita_cap_fen: int | None = Field(default=None, ge=0)
-    labour_days_cap: int | None = Field(default=None, ge=0)
-    proxy_cap: int | None = Field(default=None, ge=1, le=10)

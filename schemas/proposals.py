@@ -1,10 +1,15 @@
+"""Proposals as the API shows them: validated from the service's views
+(`services.proposal_views.ProposalRow` / `ProposalDetail` / `CosignView`), the ones the pages show."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.proposals import BODY_MAX, EXEMPTIONS_MAX, TITLE_MAX
+from app.services.proposal_views import CosignView, ProposalRow
+from schemas.common import out_model
 
 
 class ProposalIn(BaseModel):
@@ -18,24 +23,12 @@ class ProposalIn(BaseModel):
     exemptions: str | None = Field(default=None, max_length=EXEMPTIONS_MAX)
 
 
-class ProposalSummary(BaseModel):
-    id: int
-    village_id: int
-    title: str
-    category: str
-    category_name: str
-    procedure: str
-    procedure_name: str
-    state: str
-    state_name: str
-    author_id: int
-    author_name: str
-    cosign_count: int
-    comment_count: int
-    updated_at: datetime
+ProposalSummary = out_model(ProposalRow, "ProposalSummary", exclude=("stage_entered_at",))
 
 
 class StageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     key: str
     kind: str
     name: str
@@ -44,16 +37,12 @@ class StageOut(BaseModel):
     done: bool
 
 
-class CosignOut(BaseModel):
-    villagers: int
-    villagers_needed: int
-    representatives: int
-    representatives_needed: int
-    met: bool
-    cosigned_by_me: bool
+CosignOut = out_model(CosignView, "CosignOut")
 
 
 class TransitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     action: str
     action_name: str
     from_state: str

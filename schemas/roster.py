@@ -1,6 +1,8 @@
+"""Roster checks and imports as the API shows them: validated from `services.roster.RosterReport`."""
+
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from schemas.members import ActivationOut
 
@@ -13,6 +15,8 @@ class RosterRowError(BaseModel):
 
 class RosterOut(BaseModel):
     """A roster check (dry run: created/updated say what an import would do) or a finished import."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     dry_run: bool
     total: int

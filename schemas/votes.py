@@ -1,4 +1,4 @@
-"""Councils and votes: request and response shapes. All times are ISO 8601 in UTC."""
+"""Vote sessions: request and response shapes. All times are ISO 8601 in UTC."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, Field, field_validator
 
 from app.domain.votes import MAX_OPTIONS, QUESTION_MAX
+from schemas.ballots import MyBallotOut
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -15,43 +16,6 @@ def _utc(value: datetime | None) -> datetime | None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-
-# --- councils -------------------------------------------------------------------------------
-
-class CouncilIn(BaseModel):
-    kind: str = Field(max_length=20)
-    name: str | None = Field(default=None, max_length=50)
-    group_id: int | None = None  # for a villager group meeting
-    member_ids: list[int] | None = Field(default=None, max_length=1000)  # for a custom body
-    quorum: str | None = Field(default=None, max_length=10, examples=["2/3"])  # custom bodies only
-    quorum_inclusive: bool = True  # "以上" (≥); False: "超过/过半数" (>)
-    passing: str | None = Field(default=None, max_length=10, examples=["1/2"])
-    passing_inclusive: bool = False
-
-
-class CouncilOut(BaseModel):
-    id: int
-    village_id: int
-    kind: str
-    kind_name: str
-    name: str
-    group_id: int | None
-    members: int  # eligible today
-    quorum_rule: str
-    passing_rule: str
-    citation: str
-
-
-class PersonOut(BaseModel):
-    id: int
-    name: str
-
-
-class CouncilDetailOut(CouncilOut):
-    member_list: list[PersonOut]
-
-
-# --- vote sessions --------------------------------------------------------------------------
 
 class VoteIn(BaseModel):
     council_id: int
@@ -118,14 +82,6 @@ class ResultOut(BaseModel):
     duplicates: list[str] | None  # signed in and voted online, counted once; null for the public
 
 
-class MyBallotOut(BaseModel):
-    voted: bool
-    secret: bool
-    choice: str | None  # roll-call only: a secret ballot's choice is never linked to its voter
-    receipt: str | None  # roll-call only: a secret ballot's receipt is shown once, when cast
-    cast_by_proxy: bool
-
-
 class VoteOut(BaseModel):
     id: int
     village_id: int
@@ -150,61 +106,3 @@ class VoteOut(BaseModel):
     turnout: int  # ballots cast online so far: the only figure shown before close
     result: ResultOut | None  # only once closed
     my_ballot: MyBallotOut | None  # for a logged-in member of the village
-
-
-# --- ballots, proxies, paper tallies --------------------------------------------------------
-
-class BallotIn(BaseModel):
-    choice: int  # the option's index (0 = the first)
-    on_behalf_of: int | None = None  # a voter whose written proxy the caller holds
-
-
-class CastOut(BaseModel):
-    receipt: str
-    changed: bool
-
-
-class ProxyIn(BaseModel):
-    voter_id: int
-    proxy_id: int
-    attachment_id: int | None = None  # the scanned written authorization
-
-
-class ProxyOut(BaseModel):
-    voter_id: int
-    voter: str
-    proxy_id: int
-    proxy: str
-    attachment_id: int | None
-
-
-class PaperIn(BaseModel):
-    present_user_ids: list[int] = Field(max_length=100_000)  # the sign-in sheet
-    counts: list[int] = Field(max_length=MAX_OPTIONS)  # paper ballots per option
-    invalid: int = Field(default=0, ge=0)
-    minutes: str | None = Field(default=None, max_length=20_000)
-    photo_id: int | None = None
-
-
-class PaperOut(BaseModel):
-    present: list[PersonOut]
-    counts: list[CountOut]
-    invalid: int
-    minutes: str | None
-    photo_id: int | None
-    recorded_by: int
-    recorded_at: datetime
-    confirmed_by: int | None
-    confirmed_at: datetime | None
-    confirmed: bool
-
-
-class BoxEntryOut(BaseModel):
-    receipt: str
-    choice: str
-    voter: str | None = None  # roll-call ballots, for the village's members
-
-
-class ReceiptOut(BaseModel):
-    receipt: str
-    choice: str

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import struct
+import zlib
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
@@ -216,7 +218,33 @@ class Clock:
         if self.api is not None:
             self.api.tokens.clear()
 
+    def on_day(self, day: date, hour: int = 12) -> None:
+        """Move to `hour` o'clock Beijing time on `day`."""
+        from app.domain.calendar import from_local
+
+        self.offset = from_local(datetime(day.year, day.month, day.day, hour)) - datetime.now(UTC)
+        if self.api is not None:
+            self.api.tokens.clear()
+
     def today(self) -> date:
         from app.domain.calendar import local_date_of
 
         return local_date_of(self())
+
+
+# --- small valid files, unique per call (so tests never share a stored file) ---------------------
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def png() -> bytes:
+    """A real 1×1 PNG with a unique text chunk."""
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"tEXt", b"id\x00" + secrets.token_hex(8).encode())
+            + _chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + _chunk(b"IEND", b""))
+
+
+def pdf() -> bytes:
+    return (b"%PDF-1.4\n%" + secrets.token_hex(8).encode() + b"\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")

@@ -20,7 +20,7 @@ from app.clock import utcnow
 from app.domain import rulebook as R
 from app.domain.people import adult_born_on_or_before
 from app.models import MemberRole, Membership, Proposal, User, Village
-from app.services import votes
+from app.services import ballots, councils, paper_tallies, votes
 from app.services.access import Actor, load_actor
 
 VILLAGE = "xinghua"
@@ -72,13 +72,13 @@ def load(session: Session) -> None:
 def _councils(session: Session, village: Village, chair: Actor, adults: list[User]) -> dict:
     made = {}
     for kind in (R.ASSEMBLY, R.REPRESENTATIVES, R.PARTY, R.JOINT):
-        made[kind] = votes.create_council(session, chair, village, kind=kind, name=R.COUNCIL_KINDS[kind])
+        made[kind] = councils.create_council(session, chair, village, kind=kind, name=R.COUNCIL_KINDS[kind])
     # A village's own body: four of the known logins and three elders, 2/3 to meet, more than half to pass.
     by_phone = {u.phone: u for u in adults}
     named = [by_phone[p] for p in (CHAIR, "13800000005", "13800000006", "13800000007") if p in by_phone]
     elders = sorted((u for u in adults if u.phone not in KNOWN), key=lambda u: (u.birth_date, u.id))
     named += elders[:7 - len(named)]
-    made[R.CUSTOM] = votes.create_council(session, chair, village, kind=R.CUSTOM, name="村民理事会",
+    made[R.CUSTOM] = councils.create_council(session, chair, village, kind=R.CUSTOM, name="村民理事会",
                                           member_ids=[u.id for u in named], quorum=(2, 3, True),
                                           passing=(1, 2, False))
     return made
@@ -95,7 +95,7 @@ def _open_vote(session: Session, proposal: Proposal, council, chair: Actor, adul
     voters = [u for u in adults if u.phone not in KNOWN]
     for user in rng.sample(voters, min(OPEN_BALLOTS, len(voters))):
         choice = rng.choices((0, 1, 2), weights=(7, 2, 1))[0]
-        votes.cast(session, load_actor(session, user), vs.id, choice)
+        ballots.cast(session, load_actor(session, user), vs.id, choice)
 
 
 def _closed_vote(session: Session, proposal: Proposal, council, chair: Actor, clerk: Actor) -> None:
@@ -111,7 +111,7 @@ def _closed_vote(session: Session, proposal: Proposal, council, chair: Actor, cl
     online = [uid for uid, _ in electors if uid in _ids(session, (CHAIR, "13800000005"))]
     for uid in online:
         voter = load_actor(session, session.get(User, uid))
-        votes.cast(session, voter, vs.id, 0)
+        ballots.cast(session, voter, vs.id, 0)
     others = [uid for uid, _ in electors if uid not in online]
     absent = others[-1:] if len(others) >= 4 else []
     present = [uid for uid in others if uid not in absent]
@@ -122,8 +122,9 @@ def _closed_vote(session: Session, proposal: Proposal, council, chair: Actor, cl
     minutes = (f"村民代表会议在村委会会议室召开，应到 {len(electors)} 人，网上表决 {len(online)} 人，"
                f"现场签到 {len(present)} 人。现场举手表决：同意 {counts[0]} 人，反对 {counts[1]} 人，弃权 0 人。"
                "表决事项属土地发包给本集体经济组织以外的单位，按三分之二以上同意通过。")
-    votes.record_paper(session, clerk, vs.id, present_user_ids=present, counts=counts, invalid=0, minutes=minutes)
-    votes.confirm_paper(session, chair, vs.id)
+    paper_tallies.record_paper(session, clerk, vs.id, present_user_ids=present, counts=counts, invalid=0,
+                               minutes=minutes)
+    paper_tallies.confirm_paper(session, chair, vs.id)
     votes.close_session(session, chair, vs.id)
 
 

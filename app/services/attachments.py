@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.models import Attachment
-from app.services import audit
+from app.services import audit, places
 from app.services.access import Actor, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
@@ -307,6 +307,16 @@ def get_for_download(session: Session, settings: Settings, actor: Actor | None, 
     path = path_of(settings, attachment.sha256)
     if not path.is_file():
         raise NotFound("附件文件丢失了，请联系村委会重新上传")
+    return attachment, path
+
+
+def get_for_download_in(session: Session, settings: Settings, actor: Actor | None, slug: str, attachment_id: int
+                        ) -> tuple[Attachment, Path]:
+    """As `get_for_download`, through the village in the address (another village's file: 404)."""
+    village = places.get_village_by_slug(session, slug)
+    attachment, path = get_for_download(session, settings, actor, attachment_id)
+    if attachment.village_id != village.id:
+        raise NotFound("找不到这个附件")
     return attachment, path
 
 

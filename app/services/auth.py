@@ -10,7 +10,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from passlib.context import CryptContext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -85,16 +85,46 @@ def _recent_failures(session: Session, settings: Settings, kind: str, **where: s
     return session.execute(stmt).scalar_one()
 
 
-def _throttle(session: Session, settings: Settings, kind: str, phone: str, ip: str | None) -> None:
-    """Refuse before any password hashing when an account or an address has failed too often."""
+def _lock_keys(session: Session, *keys: str) -> None:
+    """Serialise attempts on the same account or address. PostgreSQL: transaction-scoped advisory
+    locks, taken in a fixed order; SQLite: the INSERT that follows takes the database's write lock."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def _reserve(session: Session, settings: Settings, kind: str, phone: str | None, ip: str | None,
+             user_id: int | None = None) -> SecurityEvent:
+    """Count an attempt before any password hashing, atomically.
+
+    The attempt is written as a failure first (`kind`) and committed before the slow hash, so
+    parallel attempts see it; a success turns it into its success kind afterwards (`_settle`).
+    Writing and counting happen under one lock per account and per address, so sixty parallel
+    guesses cannot all read "nine so far": exactly the limit is checked, the rest are refused.
+    """
     minutes = settings.login_window_minutes
-    too_many = _recent_failures(session, settings, kind, phone=phone) >= settings.login_max_failures_account
+    _lock_keys(session, *(f"{kind}:phone:{phone}",) if phone else (), *(f"{kind}:ip:{ip}",) if ip else ())
+    row = SecurityEvent(kind=kind, user_id=user_id, phone=phone, ip=ip)
+    session.add(row)
+    session.flush()
+    too_many = bool(phone) and (
+        _recent_failures(session, settings, kind, phone=phone) > settings.login_max_failures_account)
     if not too_many and ip:
-        too_many = _recent_failures(session, settings, kind, ip=ip) >= settings.login_max_failures_address
+        too_many = _recent_failures(session, settings, kind, ip=ip) > settings.login_max_failures_address
     if too_many:
-        log_event(session, "throttled", phone=phone, ip=ip, detail=kind)
+        row.kind, row.detail = "throttled", kind
         session.commit()
         raise TooMany(f"失败次数太多，请 {minutes} 分钟后再试", retry_after=minutes * 60)
+    session.commit()
+    return row
+
+
+def _settle(row: SecurityEvent, kind: str, *, user_id: int | None = None, detail: str | None = None) -> None:
+    """The attempt succeeded: it no longer counts as a failure."""
+    row.kind = kind
+    row.user_id = user_id if user_id is not None else row.user_id
+    row.detail = detail
 
 
 @dataclass
@@ -133,7 +163,7 @@ def login(
     kind: str = "web",
 ) -> NewSession:
     phone = normalize_phone(phone)
-    _throttle(session, settings, "login_failed", phone, ip)
+    attempt = _reserve(session, settings, "login_failed", phone, ip)
     user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
     context = password_context(settings)
     if user is None or user.password_hash is None:
@@ -142,17 +172,16 @@ def login(
     else:
         ok, new_hash = context.verify_and_update(password, user.password_hash)
     if not ok or user is None or user.status == "disabled":
-        log_event(session, "login_failed", user_id=user.id if user else None, phone=phone, ip=ip)
+        attempt.user_id = user.id if user else None
         session.commit()
         if ok and user is not None:
             raise Unauthorized("这个账号已停用，请联系村委会")
-        if user is not None and user.status == "pending":
-            raise Unauthorized("账号还没有激活：请先用村委会给的激活码设置密码")
+        # a pending account answers like a wrong password: the answer never tells which phones exist
         raise Unauthorized("手机号或密码不对")
     if new_hash:
         user.password_hash = new_hash
     opened = _open_session(session, settings, user, kind, ip, user_agent)
-    log_event(session, "login_ok", user_id=user.id, phone=phone, ip=ip, detail=kind)
+    _settle(attempt, "login_ok", user_id=user.id, detail=kind)
     session.commit()
     return opened
 
@@ -213,13 +242,16 @@ def change_password(
     user_agent: str | None = None,
     kind: str = "web",
 ) -> NewSession:
-    """Check the old password, set the new one, revoke every session, open a fresh one here."""
+    """Check the old password, set the new one, revoke every session, open a fresh one here.
+    Wrong current passwords are throttled like logins: each costs a full hash."""
+    attempt = _reserve(session, settings, "password_change_failed", user.phone, ip, user_id=user.id)
     if user.password_hash is None or not password_context(settings).verify(current, user.password_hash):
-        log_event(session, "password_change_failed", user_id=user.id, ip=ip)
         session.commit()
         raise Invalid("原密码不对", field="current_password")
     problem = password_problem(new, user.phone)
     if problem:
+        _settle(attempt, "password_change_refused", detail="weak password")
+        session.commit()
         raise Invalid(problem, field="new_password")
     now = utcnow()
     user.password_hash = hash_password(settings, new)
@@ -231,7 +263,7 @@ def change_password(
         .values(revoked_at=now)
     )
     opened = _open_session(session, settings, user, kind, ip, user_agent)
-    log_event(session, "password_changed", user_id=user.id, ip=ip)
+    _settle(attempt, "password_changed", user_id=user.id)
     session.commit()
     return opened
 
@@ -278,9 +310,11 @@ def activate(
 ) -> User:
     """A villager sets their first password with the one-time code from the committee."""
     phone = normalize_phone(phone)
-    _throttle(session, settings, "activation_failed", phone, ip)
+    attempt = _reserve(session, settings, "activation_failed", phone, ip)
     problem = password_problem(password, phone)
     if problem:
+        _settle(attempt, "activation_refused", detail="weak password")
+        session.commit()
         raise Invalid(problem, field="password")
     user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
     row = None
@@ -302,7 +336,7 @@ def activate(
     elif user.status == "disabled":
         reason = "这个账号已停用，请联系村委会"
     if reason:
-        log_event(session, "activation_failed", user_id=user.id if user else None, phone=phone, ip=ip)
+        attempt.user_id = user.id if user else None
         session.commit()
         raise Invalid(reason, field="code")
     assert user is not None and row is not None
@@ -328,6 +362,6 @@ def activate(
             entity="user",
             entity_id=user.id,
         )
-    log_event(session, "activated", user_id=user.id, phone=phone, ip=ip)
+    _settle(attempt, "activated", user_id=user.id)
     session.commit()
     return user

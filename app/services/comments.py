@@ -81,17 +81,32 @@ class CommentView:
 class ReportedComment:
     """A reported, not hidden comment in the committee's moderation queue."""
 
-    comment: Comment
-    author_name: str
+    id: int
     proposal_id: int
     proposal_title: str
+    author_id: int
+    author_name: str
+    body: str
+    created_at: datetime
     reports: int
     last_reported_at: datetime
     reasons: list[str] = field(default_factory=list)
 
     @property
     def body_html(self) -> str:
-        return render(self.comment.body)
+        return render(self.body)
+
+
+@dataclass
+class CommentVersionView:
+    """One text a comment has had."""
+
+    body: str
+    written_at: datetime
+
+    @property
+    def html(self) -> str:
+        return render(self.body)
 
 
 def sees_hidden(actor: Actor | None, village: Village) -> bool:
@@ -220,7 +235,14 @@ def get_view(session: Session, actor: Actor | None, comment_id: int) -> CommentV
     return _Viewer.of(actor, proposal, village).view(comment, author_name, versions_count, mine)
 
 
-def versions(session: Session, actor: Actor | None, comment_id: int) -> list[dict]:
+def get_view_in(session: Session, actor: Actor | None, slug: str, comment_id: int) -> CommentView:
+    """As `get_view`, through the village in the address (another village's comment: 404)."""
+    view = get_view(session, actor, comment_id)
+    proposals.get_in(session, actor, slug, view.proposal_id)
+    return view
+
+
+def versions(session: Session, actor: Actor | None, comment_id: int) -> list[CommentVersionView]:
     """Every text the comment has had, oldest first; the current text last."""
     comment, _proposal, village = _load(session, actor, comment_id)
     if comment.hidden_at is not None and not sees_hidden(actor, village):
@@ -230,8 +252,8 @@ def versions(session: Session, actor: Actor | None, comment_id: int) -> list[dic
         .where(CommentVersion.comment_id == comment.id)
         .order_by(CommentVersion.written_at, CommentVersion.id)
     ).all()
-    return [{"body": body, "written_at": at} for body, at in earlier] + [
-        {"body": comment.body, "written_at": comment.edited_at or comment.created_at}
+    return [CommentVersionView(body, at) for body, at in earlier] + [
+        CommentVersionView(comment.body, comment.edited_at or comment.created_at)
     ]
 
 
@@ -259,11 +281,12 @@ def reported(session: Session, actor: Actor | None, village: Village, page: int 
         .order_by(last.c.last_at.desc(), Comment.id.desc())
     )
     raw = paginate(session, stmt, page, per_page, scalars=False)
-    items = [ReportedComment(comment=c, author_name=name, proposal_id=c.proposal_id, proposal_title=title,
-                             reports=n, last_reported_at=last_at)
+    items = [ReportedComment(id=c.id, proposal_id=c.proposal_id, proposal_title=title, author_id=c.author_id,
+                             author_name=name, body=c.body, created_at=c.created_at, reports=n,
+                             last_reported_at=last_at)
              for c, name, title, n, last_at in raw.items]
     if items:
-        by_id = {item.comment.id: item for item in items}
+        by_id = {item.id: item for item in items}
         for comment_id, reason in session.execute(
             select(CommentReport.comment_id, CommentReport.reason)
             .where(CommentReport.comment_id.in_(by_id), CommentReport.reason.is_not(None))

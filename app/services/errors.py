@@ -46,3 +46,8 @@ class TooMany(ServiceError):
     def __init__(self, detail: str, *, retry_after: int = 900):
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+def invalid_fields(errors: dict[str, str]) -> Invalid:
+    """One 422 for several fields at once: the messages joined for the detail, each by its field."""
+    return Invalid("；".join(errors.values()), errors=[{"field": k, "message": m} for k, m in errors.items()])

@@ -5,10 +5,10 @@ Y happens in another" of Cunyi is written here, and nowhere else:
 
 - a proposal in a vote stage asks for the outcome of its vote (votes.stage_outcome);
 - a proposal in a notice stage asks whether its notice is published and its window over
-  (notices.stage_done);
+  (notice_drafts.stage_done);
 - a proposal leaving an acceptance or implementation stage drafts its 实施结果公开
-  (notices.draft_implementation_result);
-- a vote that closes drafts its 决议公开 (notices.draft_resolution);
+  (notice_drafts.draft_implementation_result);
+- a vote that closes drafts its 决议公开 (notice_drafts.draft_resolution);
 - each owner of attachments declares who may see and add its files (`ATTACHMENT_OWNER` in
   proposals, notices and votes); attachments imports none of them.
 
@@ -19,7 +19,7 @@ township's decision files plug in here.
 
 from __future__ import annotations
 
-from app.services import attachments, notices, proposals, votes
+from app.services import attachments, notice_drafts, notices, proposals, votes
 
 
 def _connect(hooks: list, hook) -> None:
@@ -30,9 +30,9 @@ def _connect(hooks: list, hook) -> None:
 def register() -> None:
     """Connect the features. Safe to call more than once."""
     _connect(proposals.VOTE_OUTCOME, votes.stage_outcome)
-    _connect(proposals.NOTICE_DONE, notices.stage_done)
-    _connect(proposals.AFTER_MOVE, notices.draft_implementation_result)
-    _connect(votes.AFTER_CLOSE, notices.draft_resolution)
+    _connect(proposals.NOTICE_DONE, notice_drafts.stage_done)
+    _connect(proposals.AFTER_MOVE, notice_drafts.draft_implementation_result)
+    _connect(votes.AFTER_CLOSE, notice_drafts.draft_resolution)
     attachments.register_owner("proposal", proposals.ATTACHMENT_OWNER)
     attachments.register_owner("notice", notices.ATTACHMENT_OWNER)
     attachments.register_owner("vote", votes.ATTACHMENT_OWNER)

@@ -33,6 +33,11 @@ from app.services.pagination import Page, clamp, paginate
 MANAGERS = (COMMITTEE,)
 
 
+def may_manage(actor: Actor | None, village: Village) -> bool:
+    """Whether the member pages show the committee's buttons (add, change roles)."""
+    return actor is not None and actor.has(village.id, *MANAGERS)
+
+
 def require_manager(actor: Actor | None, village: Village) -> Actor:
     """Registering and changing members is the village committee's (before any form is shown)."""
     return require(actor, village, *MANAGERS)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import clock
-from app.config import Settings
-from app.domain.people import adult_born_on_or_before, is_valid_phone, normalize_phone
+from app.domain.people import adult_born_on_or_before
 from app.domain.roles import REPRESENTATIVE, VILLAGER
-from app.domain.village_settings import validate_province
 from app.models import (
     PLATFORM_CHAIN,
     County,
@@ -27,8 +25,8 @@ from app.models import (
     Village,
     VillagerGroup,
 )
-from app.services import audit, auth
-from app.services.access import Actor, require_admin, require_login
+from app.services import audit
+from app.services.access import Actor, require_admin
 from app.services.errors import Conflict, Invalid, NotFound
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
@@ -39,6 +37,11 @@ def _name(text: str, what: str) -> str:
     if len(text) > 50:
         raise Invalid(f"{what}名称最多 50 个字", field="name")
     return text
+
+
+def person_name(text: str) -> str:
+    """A person's name as typed, checked (not empty, at most 50 characters)."""
+    return _name(text, "人")
 
 
 def list_counties(session: Session) -> list[County]:
@@ -173,63 +176,6 @@ def village_of_user(session: Session, user_id: int) -> Village | None:
     ).scalar_one_or_none()
 
 
-def list_monitors(session: Session, actor: Actor | None, township_id: int) -> list[User]:
-    """A township's monitors: shown to the admin and to the monitors themselves."""
-    _overseen_township(session, actor, township_id)
-    return list(
-        session.execute(
-            select(User)
-            .join(TownshipMonitor, TownshipMonitor.user_id == User.id)
-            .where(TownshipMonitor.township_id == township_id)
-            .order_by(User.name)
-        ).scalars()
-    )
-
-
-def add_monitor(
-    session: Session, settings: Settings, actor: Actor | None, township_id: int, name: str, phone: str
-) -> tuple[User, str | None, datetime | None]:
-    """Make a person a monitor of a township (admin). A new account gets a one-time code."""
-    require_admin(actor)
-    get_township(session, township_id)
-    phone = normalize_phone(phone)
-    if not is_valid_phone(phone):
-        raise Invalid("手机号应为 11 位数字，以 1 开头", field="phone")
-    user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
-    if user is None:
-        user = User(name=_name(name, "人").strip(), phone=phone, status="pending")
-        session.add(user)
-        session.flush()
-    exists = session.execute(
-        select(TownshipMonitor.id).where(TownshipMonitor.township_id == township_id,
-                                         TownshipMonitor.user_id == user.id)
-    ).first()
-    if exists:
-        raise Conflict("这个人已经是本乡镇的监督员")
-    session.add(TownshipMonitor(township_id=township_id, user_id=user.id))
-    code = expires = None
-    if user.password_hash is None:
-        code, row = auth.issue_code(session, settings, user, None, actor.id)
-        expires = row.expires_at
-    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="monitor.grant", entity="user",
-                 entity_id=user.id, data={"township_id": township_id, "name": user.name})
-    session.commit()
-    return user, code, expires
-
-
-def remove_monitor(session: Session, actor: Actor | None, township_id: int, user_id: int) -> None:
-    require_admin(actor)
-    row = session.execute(
-        select(TownshipMonitor).where(TownshipMonitor.township_id == township_id, TownshipMonitor.user_id == user_id)
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound("这个人不是本乡镇的监督员")
-    session.delete(row)
-    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="monitor.revoke", entity="user",
-                 entity_id=user_id, data={"township_id": township_id})
-    session.commit()
-
-
 def monitors_by_township(session: Session) -> dict[int, list[User]]:
     """Every township's monitors in one query (admin page)."""
     result: dict[int, list[User]] = {}
@@ -239,39 +185,6 @@ def monitors_by_township(session: Session) -> dict[int, list[User]]:
     for township_id, user in rows:
         result.setdefault(township_id, []).append(user)
     return result
-
-
-def _overseen_township(session: Session, actor: Actor | None, township_id: int) -> Township:
-    """A township as its own monitors and admins see it; for anyone else it does not exist."""
-    actor = require_login(actor)
-    township = get_township(session, township_id)
-    if not actor.is_admin and township_id not in actor.monitor_of:
-        raise NotFound("找不到这个乡镇")
-    return township
-
-
-def township_settings(session: Session, actor: Actor | None, township_id: int) -> dict:
-    """The rules the township applies to all its villages (its monitors, admins)."""
-    return dict(_overseen_township(session, actor, township_id).settings or {})
-
-
-def update_township_settings(session: Session, actor: Actor | None, township_id: int, values: dict) -> dict:
-    """The township sets the province's rules for all its villages (一事一议 caps, proxy cap): its
-    monitors or an admin. A value of None hands that setting back to each village."""
-    actor = require_login(actor)
-    township = _overseen_township(session, actor, township_id)
-    checked, errors = validate_province(values)
-    if errors:
-        raise Invalid("设置有误：" + "；".join(errors.values()),
-                      errors=[{"field": k, "message": v} for k, v in errors.items()])
-    before = dict(township.settings or {})
-    after = {k: v for k, v in {**before, **checked}.items() if values.get(k, v) is not None}
-    township.settings = after
-    session.add(township)
-    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="township.settings",
-                 entity="township", entity_id=township.id, data={"before": before, "after": after})
-    session.commit()
-    return after
 
 
 @dataclass

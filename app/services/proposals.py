@@ -1,4 +1,4 @@
-"""Proposals: drafting, co-signing (民主提事), moving through the procedure, the committee's queue.
+"""Proposals: drafting, co-signing (民主提事), moving through the procedure; what a viewer may do.
 
 Every transition goes through `procedures.decide` (the rules) and `_move` (the one place that
 changes a proposal's state): a conditional UPDATE, so two people racing to move the same proposal
@@ -6,15 +6,18 @@ cannot both succeed; the history row and the audit event are written in the same
 
 Vote and notice stages are completed by the voting and notice features: they register a function
 in `VOTE_OUTCOME` / `NOTICE_DONE` that answers for a proposal and stage.
+
+`capabilities` says which buttons a viewer sees, from the same facts `transition` decides on. What
+the list, the queue and the proposal page show is assembled in services/proposal_views.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -22,15 +25,14 @@ from app import clock
 from app.clock import utcnow
 from app.domain import procedures as P
 from app.domain.people import is_adult
-from app.domain.proposals import CATEGORIES, ProposalDraft, problems
+from app.domain.proposals import ProposalDraft, problems
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
 from app.domain.rulebook import CosignProgress, cosign_progress
-from app.models import Cosignature, Proposal, ProposalTransition, User, Village
+from app.models import Cosignature, Proposal, ProposalTransition, Village
 from app.services import audit, places, village_settings
 from app.services.access import Actor, require, require_login
 from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.pagination import Page, paginate
 
 # Hooks the voting and notice features fill in: (session, proposal, stage key) → answer.
 VOTE_OUTCOME: list[Callable[[Session, Proposal, str], str | None]] = []
@@ -41,7 +43,7 @@ AFTER_MOVE: list[Callable[[Session, Proposal, str, str, int | None], None]] = []
 
 # --- reading --------------------------------------------------------------------------------
 
-def _roles_here(actor: Actor, village: Village, proposal: Proposal | None = None) -> frozenset[str]:
+def roles_here(actor: Actor, village: Village, proposal: Proposal | None = None) -> frozenset[str]:
     roles = set(actor.roles) if actor.is_member(village.id) else set()
     if actor.monitors(village):
         roles.add(P.MONITOR)
@@ -74,98 +76,13 @@ def get(session: Session, actor: Actor | None, proposal_id: int) -> tuple[Propos
     return proposal, village
 
 
-@dataclass
-class ProposalRow:
-    proposal: Proposal
-    author_name: str
-
-    @property
-    def state_name(self) -> str:
-        return state_label(self.proposal)
-
-    @property
-    def category_name(self) -> str:
-        return CATEGORIES.get(self.proposal.category, self.proposal.category)
-
-    @property
-    def procedure_name(self) -> str:
-        return P.PROCEDURES[self.proposal.procedure].name
-
-
-def list_proposals(
-    session: Session,
-    actor: Actor | None,
-    village: Village,
-    *,
-    state: str | None = None,
-    category: str | None = None,
-    q: str | None = None,
-    mine: bool = False,
-    page: int = 1,
-    per_page: int = 20,
-) -> Page[ProposalRow]:
-    """Two queries whatever the number of proposals (the count and the page, authors joined)."""
-    actor = require(actor, village, monitor=True)
-    stmt = (
-        select(Proposal, User.name)
-        .join(User, User.id == Proposal.author_id)
-        .where(Proposal.village_id == village.id)
-        .where(or_(Proposal.submitted_at.is_not(None), Proposal.author_id == actor.id))
-    )
-    if state:
-        stmt = stmt.where(Proposal.state == state)
-    if category:
-        if category not in CATEGORIES:
-            raise Invalid("没有这个类别", field="category")
-        stmt = stmt.where(Proposal.category == category)
-    if q and q.strip():
-        stmt = stmt.where(Proposal.title.contains(q.strip(), autoescape=True))
-    if mine:
-        stmt = stmt.where(Proposal.author_id == actor.id)
-    raw = paginate(session, stmt.order_by(Proposal.updated_at.desc(), Proposal.id.desc()), page, per_page,
-                   scalars=False)
-    return Page([ProposalRow(p, name) for p, name in raw.items], raw.total, raw.page, raw.per_page)
-
-
-def queue(session: Session, actor: Actor | None, village: Village, page: int = 1, per_page: int = 50
-          ) -> Page[ProposalRow]:
-    """Proposals waiting for the committee (or the party committee) to act."""
-    actor = require(actor, village, COMMITTEE, PARTY_COMMITTEE)
-    roles = _roles_here(actor, village) | ({COMMITTEE, PARTY_COMMITTEE} if actor.is_admin else set())
-    clauses = []
-    for proc in P.PROCEDURES.values():
-        keys = [s.key for s in proc.stages if s.movers and roles.intersection(s.movers)]
-        if keys:
-            clauses.append(and_(Proposal.procedure == proc.key, Proposal.state.in_(keys)))
-    stmt = (
-        select(Proposal, User.name)
-        .join(User, User.id == Proposal.author_id)
-        .where(Proposal.village_id == village.id, or_(*clauses))
-        .order_by(Proposal.stage_entered_at, Proposal.id)
-    )
-    raw = paginate(session, stmt, page, per_page, scalars=False)
-    return Page([ProposalRow(p, name) for p, name in raw.items], raw.total, raw.page, raw.per_page)
-
-
-@dataclass
-class HistoryRow:
-    transition: ProposalTransition
-    actor_name: str | None
-
-    @property
-    def action_name(self) -> str:
-        names = {**{a.value: n for a, n in P.ACTION_NAMES.items()}, "cosigned": "联署人数达到要求"}
-        return names.get(self.transition.action, self.transition.action)
-
-
-def history(session: Session, proposal: Proposal) -> list[HistoryRow]:
-    rows = session.execute(
-        select(ProposalTransition, User.name)
-        .join(User, User.id == ProposalTransition.actor_id, isouter=True)
-        .where(ProposalTransition.proposal_id == proposal.id)
-        .order_by(ProposalTransition.id)
-    ).all()
-    return [HistoryRow(t, name) for t, name in rows]
+def get_in(session: Session, actor: Actor | None, slug: str, proposal_id: int) -> tuple[Proposal, Village]:
+    """A proposal through the village in the address: as `get`, and a 404 when it is another village's."""
+    village = places.get_village_by_slug(session, slug)
+    proposal, home = get(session, actor, proposal_id)
+    if home.id != village.id:
+        raise NotFound("找不到这个事项")
+    return proposal, village
 
 
 def cosign_status(session: Session, proposal: Proposal, village: Village) -> CosignProgress:
@@ -223,14 +140,19 @@ def create(session: Session, actor: Actor | None, village: Village, draft: Propo
     return proposal
 
 
-def edit(session: Session, actor: Actor | None, proposal_id: int, draft: ProposalDraft) -> Proposal:
-    """The author edits a draft (also one returned for revision)."""
-    proposal, village = get(session, actor, proposal_id)
-    actor = require_login(actor)
+def check_editable(actor: Actor, proposal: Proposal) -> None:
+    """Only the author edits, and only a draft (also one returned for revision)."""
     if proposal.author_id != actor.id:
         raise Forbidden("只有提议人可以修改")
     if proposal.state != P.DRAFT:
         raise Conflict("事项已经提交，不能再修改；如需修改，请村委会退回")
+
+
+def edit(session: Session, actor: Actor | None, proposal_id: int, draft: ProposalDraft) -> Proposal:
+    """The author edits a draft (also one returned for revision)."""
+    proposal, village = get(session, actor, proposal_id)
+    actor = require_login(actor)
+    check_editable(actor, proposal)
     if draft.procedure != proposal.procedure:
         require(actor, village, *P.AUTHORS[draft.procedure])
     _check(session, draft, village)
@@ -290,9 +212,10 @@ def _outcome(session: Session, proposal: Proposal) -> tuple[str | None, bool]:
     return vote, notice
 
 
-def _facts(session: Session, actor: Actor, proposal: Proposal, village: Village, now: datetime, *,
-           cosign_met: bool, has_reason: bool) -> P.Facts:
-    """What `procedures.decide` needs to know about this proposal and this actor, now."""
+def decision_facts(session: Session, actor: Actor, proposal: Proposal, village: Village, now: datetime, *,
+                   cosign_met: bool, has_reason: bool) -> P.Facts:
+    """What `procedures.decide` needs to know about this proposal and this actor, now: the one
+    source for acting (`transition`) and for showing what may be done (`capabilities`)."""
     stage = stage_of(proposal)
     vote, notice = _outcome(session, proposal) if stage else (None, False)
     return P.Facts(
@@ -300,7 +223,7 @@ def _facts(session: Session, actor: Actor, proposal: Proposal, village: Village,
         state=proposal.state,
         entered_at=proposal.stage_entered_at,
         now=now,
-        roles=_roles_here(actor, village, proposal),
+        roles=roles_here(actor, village, proposal),
         min_days=(village_settings.settings_of(session, village).stage_days(proposal.procedure, stage.key)
                   if stage else 0),
         cosign_met=cosign_met,
@@ -321,8 +244,8 @@ def transition(session: Session, actor: Actor | None, proposal_id: int, action: 
     now = utcnow()
     stage = stage_of(proposal)
     cosign_met = stage is not None and stage.kind is P.Kind.COSIGN and cosign_status(session, proposal, village).met
-    decision = P.decide(action, _facts(session, actor, proposal, village, now, cosign_met=cosign_met,
-                                       has_reason=bool(note)))
+    decision = P.decide(action, decision_facts(session, actor, proposal, village, now, cosign_met=cosign_met,
+                                               has_reason=bool(note)))
     if not decision.ok:
         error = {403: Forbidden, 422: Invalid}.get(decision.status, Conflict)
         raise error(decision.reason or "现在不能这样操作")
@@ -426,24 +349,46 @@ def withdraw_cosign(session: Session, actor: Actor | None, proposal_id: int) -> 
     return proposal
 
 
-def actions_for(session: Session, actor: Actor | None, proposal: Proposal, village: Village) -> list[str]:
-    """The transitions this actor could ask for now (for showing buttons; the service re-checks)."""
+# --- what a viewer may do ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProposalCaps:
+    """What this viewer may do with this proposal now: the page's buttons and the API's `actions`.
+    Every use case checks again."""
+
+    actions: list[str] = field(default_factory=list)  # transitions to offer
+    can_edit: bool = False  # the author, while a draft
+    can_cosign: bool = False  # a villager of the village, while co-signing
+    can_upload: bool = False  # the committee; the author while drafting, co-signing or deliberating
+
+
+def _runners(proposal: Proposal) -> tuple[str, ...]:
+    """Who runs the procedure (and documents it with attachments)."""
+    return (COMMITTEE, PARTY_COMMITTEE) if proposal.procedure == "sizheng" else (COMMITTEE,)
+
+
+def capabilities(session: Session, actor: Actor | None, proposal: Proposal, village: Village) -> ProposalCaps:
+    """The transitions `procedures.decide` would allow this actor now (an advance that only waits
+    for its days or its vote is offered to those who may make it), and the other buttons."""
     if actor is None:
-        return []
+        return ProposalCaps()
     stage = stage_of(proposal)
-    facts = _facts(session, actor, proposal, village, utcnow(), cosign_met=False, has_reason=True)
+    facts = decision_facts(session, actor, proposal, village, utcnow(), cosign_met=False, has_reason=True)
     shown = []
     for action in P.Action:
         decision = P.decide(action.value, facts)
         if decision.ok or (decision.status == 409 and action is P.Action.ADVANCE and stage is not None
                            and stage.kind is not P.Kind.COSIGN and (facts.roles & set(stage.movers) or actor.is_admin)):
             shown.append(action.value)
-    return shown
-
-
-def author_name(session: Session, proposal: Proposal) -> str:
-    user = session.get(User, proposal.author_id)
-    return user.name if user else ""
+    is_author = proposal.author_id == actor.id
+    is_draft = proposal.state == P.DRAFT
+    return ProposalCaps(
+        actions=shown,
+        can_edit=is_author and is_draft,
+        can_cosign=(stage is not None and stage.kind is P.Kind.COSIGN and actor.is_member(village.id)
+                    and VILLAGER in actor.roles),
+        can_upload=actor.has(village.id, *_runners(proposal)) or (is_author and (is_draft or comments_open(proposal))),
+    )
 
 
 # --- attachments: a proposal owns its files ---------------------------------------------------
@@ -456,8 +401,7 @@ def _proposal_see(session: Session, actor: Actor | None, proposal_id: int) -> in
 def _proposal_attach(session: Session, actor: Actor | None, proposal_id: int) -> int:
     proposal, village = get(session, actor, proposal_id)
     actor = require_login(actor)
-    runners = (COMMITTEE, PARTY_COMMITTEE) if proposal.procedure == "sizheng" else (COMMITTEE,)
-    if actor.is_admin or actor.has(village.id, *runners):
+    if actor.is_admin or actor.has(village.id, *_runners(proposal)):
         return village.id  # the committee documents every stage
     if proposal.author_id == actor.id:
         stage = stage_of(proposal)

@@ -9,8 +9,10 @@ commits once — any problem and nothing changes. The shell (`cunyi import-roste
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +23,7 @@ from app.config import Settings
 from app.domain.roles import COMMITTEE, VILLAGER
 from app.domain.roster import FIELDS, ParsedRoster, RosterRecord, RowError, parse_roster
 from app.models import MemberRole, Membership, User, Village
-from app.services import audit, members
+from app.services import audit, members, places
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Invalid, ServiceError
 
@@ -308,3 +310,44 @@ def import_roster(
         raise
     return report
 
+
+
+# --- the web import: a checked file waits for the committee's confirmation --------------------
+
+KEEP_SECONDS = 24 * 3600  # unconfirmed uploads are swept after a day
+
+
+def village_for_import(session: Session, actor: Actor | None, slug: str) -> Village:
+    """The village in the address, for its committee's roster pages."""
+    village = places.get_village_by_slug(session, slug)
+    require(actor, village, COMMITTEE)
+    return village
+
+
+def _pending_dir(settings: Settings, village: Village) -> Path:
+    return settings.upload_dir / "roster" / str(village.id)
+
+
+def keep_pending(settings: Settings, village: Village, report: RosterReport, data: bytes) -> None:
+    """Keep a checked file under UPLOAD_DIR/roster/<village id>/<sha256>.<csv|xlsx> until it is
+    confirmed; files older than KEEP_SECONDS are swept on the way."""
+    folder = _pending_dir(settings, village)
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - KEEP_SECONDS
+    for old in folder.iterdir():
+        if old.is_file() and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    (folder / report.upload_id).write_bytes(data)
+
+
+def pending(settings: Settings, village: Village, upload_id: str) -> bytes | None:
+    """The kept file of `upload_id` (a checked `<sha256>.<kind>`), or None when gone or altered."""
+    path = _pending_dir(settings, village) / upload_id
+    data = path.read_bytes() if path.is_file() else None
+    if data is None or hashlib.sha256(data).hexdigest() != upload_id.split(".")[0]:
+        return None
+    return data
+
+
+def drop_pending(settings: Settings, village: Village, upload_id: str) -> None:
+    (_pending_dir(settings, village) / upload_id).unlink(missing_ok=True)

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.domain.roles import COMMITTEE
 from app.domain.village_settings import VillageSettings, validate
 from app.models import Township, Village
-from app.services import audit
+from app.services import audit, places
 from app.services.access import Actor, require
 from app.services.errors import Invalid
 
@@ -18,6 +18,19 @@ def settings_of(session: Session, village: Village) -> VillageSettings:
     """The village's settings, with the province rules its township sets taking precedence."""
     township = session.get(Township, village.township_id)
     return VillageSettings.from_json(village.settings, township.settings if township else None)
+
+
+def settings_for(session: Session, actor: Actor | None, village: Village) -> VillageSettings:
+    """The settings as the village's members and the township's monitors read them."""
+    require(actor, village, monitor=True)
+    return settings_of(session, village)
+
+
+def settings_form(session: Session, actor: Actor | None, slug: str) -> tuple[Village, VillageSettings]:
+    """The village in the address and its settings, for the committee's settings page."""
+    village = places.get_village_by_slug(session, slug)
+    require(actor, village, COMMITTEE)
+    return village, settings_of(session, village)
 
 
 def update_settings(session: Session, actor: Actor | None, village: Village, *, min_days: dict,

@@ -2,9 +2,27 @@
 
 from fastapi import APIRouter, Depends
 
-from routers.api import attachments, audit, auth, comments, members, notices, places, proposals, roster, votes
+from routers.api import (
+    attachments,
+    audit,
+    auth,
+    ballots,
+    comments,
+    councils,
+    members,
+    notices,
+    notifications,
+    objections,
+    paper_tallies,
+    places,
+    proposals,
+    roster,
+    townships,
+    votes,
+)
 from routers.deps import api_csrf
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
-for module in (auth, places, members, audit, roster, proposals, comments, attachments, votes, notices):
+for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
+               ballots, paper_tallies, notices, objections, townships):
     api_router.include_router(module.router)

@@ -11,18 +11,14 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute
-from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message
 
-from app.config import Settings
-from app.models import Attachment
 from app.services import attachments
-from app.services.access import Actor
-from routers.deps import current_actor, get_db, get_settings_dep
+from routers.deps import CurrentActor, DbSession, SettingsDep
 from schemas.attachments import AttachmentOut
 from schemas.common import PROBLEMS
 
@@ -64,45 +60,41 @@ class LimitedBody(APIRoute):
 router = APIRouter(tags=["附件"], responses={**PROBLEMS, 413: PROBLEMS[422]}, route_class=LimitedBody)
 
 
-def _out(a: Attachment) -> AttachmentOut:
-    return AttachmentOut(id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, sha256=a.sha256,
-                         created_at=a.created_at, url=f"/api/v1/attachments/{a.id}")
-
-
 # The owners files hang on, as they appear in paths: /proposals/{id}/attachments, /notices/{id}/…,
 # /votes/{id}/… (a vote's papers: written proxy authorizations and the photo of the paper count).
 OWNER_PATHS: dict[str, str] = {"proposals": "proposal", "notices": "notice", "votes": "vote"}
 Owner = Literal["proposals", "notices", "votes"]
 
 
-def attachment_out(a: Attachment) -> AttachmentOut:
-    return _out(a)
+def attachment_out(attachment) -> AttachmentOut:
+    """An attachment row as the API shows it (also in a notice's answer)."""
+    return AttachmentOut.model_validate(attachment)
 
 
 @router.post("/{owner}/{oid}/attachments", response_model=AttachmentOut, status_code=201)
 def upload(
     owner: Owner,
     oid: int,
+    db: DbSession,
+    settings: SettingsDep,
+    actor: CurrentActor,
     file: UploadFile = File(..., description="图片、PDF 或 Office 文档，最大 10 MB"),
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
-    actor: Actor | None = Depends(current_actor),
 ):
     """Add a file. Proposals: the author (while drafting, co-signing or deliberating) or the committee;
     notices: the category's drafters while it is a draft; votes: the committee before close. Wrong
     type → 422; over 10 MB → 413; outside the village → 404."""
     data = file.file.read(attachments.MAX_BYTES + 1)  # one byte over is enough to refuse
-    return _out(attachments.add(db, settings, actor, OWNER_PATHS[owner], oid, file.filename, data))
+    return attachment_out(attachments.add(db, settings, actor, OWNER_PATHS[owner], oid, file.filename, data))
 
 
 @router.get("/{owner}/{oid}/attachments", response_model=list[AttachmentOut])
-def list_attachments(owner: Owner, oid: int, db: Session = Depends(get_db),
-                     actor: Actor | None = Depends(current_actor)):
+def list_attachments(owner: Owner, oid: int, db: DbSession, actor: CurrentActor):
     """The owner's files, oldest first (at most 30, so not paginated), for whoever may see them."""
-    return [_out(a) for a in attachments.list_visible(db, actor, OWNER_PATHS[owner], oid)]
+    return [attachment_out(a) for a in attachments.list_visible(db, actor, OWNER_PATHS[owner], oid)]
 
 
-def content_disposition(attachment: Attachment) -> str:
+def content_disposition(attachment) -> str:
+    """Images inline, everything else downloaded; an ASCII fallback name and the UTF-8 one (RFC 6266)."""
     kind = attachments.type_of(attachment)
     disposition = "inline" if kind is not None and kind.is_image else "attachment"
     name = attachment.filename
@@ -113,8 +105,7 @@ def content_disposition(attachment: Attachment) -> str:
 
 @router.get("/attachments/{aid}", response_class=FileResponse,
             responses={200: {"content": {"application/octet-stream": {}}, "description": "文件内容"}})
-def download(aid: int, db: Session = Depends(get_db), settings: Settings = Depends(get_settings_dep),
-             actor: Actor | None = Depends(current_actor)):
+def download(aid: int, db: DbSession, settings: SettingsDep, actor: CurrentActor):
     """The file itself, for those who may see its owner (404 otherwise)."""
     attachment, path = attachments.get_for_download(db, settings, actor, aid)
     return FileResponse(path, media_type=attachment.content_type, headers={

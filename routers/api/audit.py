@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from fastapi import APIRouter, Query
@@ -47,5 +48,4 @@ def head(vid: int, db: DbSession) -> AuditHeadOut:
 def verify(vid: int, db: DbSession) -> AuditVerifyOut:
     village = places.get_village(db, vid)
     r = audit.verify_chain(db, village.id)
-    return AuditVerifyOut(village_id=village.id, ok=r.ok, checked=r.checked, head_seq=r.head_seq,
-                          head_hash=r.head_hash, broken_seq=r.broken_seq, reason=r.reason)
+    return AuditVerifyOut(village_id=village.id, **dataclasses.asdict(r))

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from app.services import places
-from routers.deps import CurrentActor, DbSession, SettingsDep
+from routers.deps import CurrentActor, DbSession
 from schemas.common import PROBLEMS
 from schemas.places import (
     CountyIn,
     CountyOut,
-    MonitorIn,
-    MonitorOut,
     TownshipIn,
     TownshipOut,
-    TownshipSettings,
     VillageDetailOut,
     VillageFactsOut,
     VillageIn,
@@ -70,43 +67,3 @@ def village(vid: int, db: DbSession) -> VillageDetailOut:
     f = places.facts(db, v.id)
     return VillageDetailOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id, township_name=t.name,
                             facts=VillageFactsOut(**f.__dict__))
-
-
-@router.get("/townships/{tid}/monitors", response_model=list[MonitorOut])
-def monitors(tid: int, db: DbSession, actor: CurrentActor):
-    """The township's monitors (admin, or the township's own monitors)."""
-    users = places.list_monitors(db, actor, tid)
-    return [MonitorOut(user_id=u.id, name=u.name, phone=u.phone, status=u.status) for u in users]
-
-
-@router.post("/townships/{tid}/monitors", response_model=MonitorOut, status_code=201)
-def add_monitor(
-    tid: int,
-    body: MonitorIn,
-    db: DbSession,
-    settings: SettingsDep,
-    actor: CurrentActor,
-):
-    """Make a person a township monitor (admin). A new account's one-time code is shown only here."""
-    user, code, expires = places.add_monitor(db, settings, actor, tid, body.name, body.phone)
-    return MonitorOut(user_id=user.id, name=user.name, phone=user.phone, status=user.status, code=code,
-                      expires_at=expires)
-
-
-@router.delete("/townships/{tid}/monitors/{uid}", status_code=204)
-def remove_monitor(tid: int, uid: int, db: DbSession, actor: CurrentActor):
-    places.remove_monitor(db, actor, tid, uid)
-    return Response(status_code=204)
-
-
-@router.get("/townships/{tid}/settings", response_model=TownshipSettings)
-def township_settings(tid: int, db: DbSession, actor: CurrentActor):
-    """The rules the township applies to all its villages (its monitors, admins)."""
-    return TownshipSettings(**places.township_settings(db, actor, tid))
-
-
-@router.put("/townships/{tid}/settings", response_model=TownshipSettings)
-def put_township_settings(tid: int, body: TownshipSettings, db: DbSession,
-                          actor: CurrentActor):
-    """Set the province's 一事一议 caps and proxy cap for every village of the township; null hands one back."""
-    return TownshipSettings(**places.update_township_settings(db, actor, tid, body.model_dump()))

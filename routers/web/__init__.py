@@ -9,12 +9,18 @@ web_router = APIRouter(dependencies=[Depends(web_csrf)], include_in_schema=False
 for module in (home, auth, members, audit, admin, roster):
     web_router.include_router(module.router)
 from routers.web import comments as _comments, proposals as _proposals  # noqa: E402, I001
+from routers.web import attachments as _attachments, notifications as _notifications  # noqa: E402, I001
+from routers.web import village_settings as _village_settings  # noqa: E402
 
-for module in (_proposals, _comments):
+for module in (_proposals, _comments, _attachments, _village_settings, _notifications):
     web_router.include_router(module.router)
-from routers.web import votes as _votes  # noqa: E402
+from routers.web import ballots as _ballots, councils as _councils  # noqa: E402, I001
+from routers.web import paper_tallies as _paper_tallies, votes as _votes  # noqa: E402, I001
 
-web_router.include_router(_votes.router)
-from routers.web import notices as _notices  # noqa: E402
+for module in (_councils, _votes, _ballots, _paper_tallies):
+    web_router.include_router(module.router)
+from routers.web import board as _board, notices as _notices  # noqa: E402, I001
+from routers.web import objections as _objections, townships as _townships  # noqa: E402, I001
 
-web_router.include_router(_notices.router)
+for module in (_board, _notices, _objections, _townships):  # the board's /notices/manage before /notices/{nid}
+    web_router.include_router(module.router)

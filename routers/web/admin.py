@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 
-from app.services import places
+from app.services import places, townships
 from app.services.access import Actor
 from app.services.errors import ServiceError
 from routers.deps import DbSession, PageActor, SettingsDep
@@ -88,7 +88,7 @@ def add_monitor(
     phone: str = Form(default="", max_length=20),
 ):
     try:
-        user, code, expires = places.add_monitor(db, settings, actor, township_id, name, phone)
+        user, code, expires = townships.add_monitor(db, settings, actor, township_id, name, phone)
     except ServiceError as exc:
         return _page(request, db, actor, exc.detail, exc.status, monitor_name=name, monitor_phone=phone)
     if code is None:

@@ -6,27 +6,16 @@ bad input (an empty comment, a missing reason) re-shows the proposal page with w
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
-from sqlmodel import Session
+from fastapi import APIRouter, Form, Request
 
-from app.domain.markdown import render as render_markdown
-from app.services import comments
-from app.services.access import Actor
+from app.services import comments, proposals
 from app.services.errors import Invalid, ServiceError
-from routers.deps import get_db, page_actor
+from routers.deps import DbSession, PageActor
 from routers.templating import render
 from routers.web.common import redirect
-from routers.web.proposals import load, proposal_url, refused
+from routers.web.proposals import proposal_url, refused_here
 
 router = APIRouter()
-
-
-def _comment_home(db: Session, actor: Actor, slug: str, cid: int) -> tuple[int, comments.CommentView]:
-    """The proposal a comment belongs to (404 when the comment is out of the actor's scope or
-    belongs to another village than the one in the address)."""
-    view = comments.get_view(db, actor, cid)
-    load(db, actor, slug, view.proposal_id)
-    return view.proposal_id, view
 
 
 @router.post("/v/{slug}/proposals/{pid}/comments")
@@ -34,12 +23,12 @@ def add_comment(
     slug: str,
     pid: int,
     request: Request,
+    db: DbSession,
+    actor: PageActor,
     body: str = Form(default="", max_length=20_000),
     parent_id: str = Form(default="", max_length=20),
-    db: Session = Depends(get_db),
-    actor: Actor = Depends(page_actor),
 ):
-    proposal, village = load(db, actor, slug, pid)
+    proposal, _ = proposals.get_in(db, actor, slug, pid)
     parent = int(parent_id) if parent_id.strip().isdigit() else None
     values = {"form": "reply" if parent else "new", "target": parent, "body": body}
     try:
@@ -47,54 +36,53 @@ def add_comment(
             raise Invalid("要回复的评论不在这个事项下", field="parent_id")
         comment = comments.add(db, actor, proposal.id, body, parent)
     except ServiceError as exc:
-        return refused(request, db, actor, slug, pid, exc, values, f"c{parent}" if parent else "new-comment")
-    return redirect(request, proposal_url(village, pid, f"c{comment.id}"), "已回复" if parent else "意见已发表")
+        return refused_here(request, db, actor, slug, pid, exc, values, f"c{parent}" if parent else "new-comment")
+    return redirect(request, proposal_url(slug, pid, f"c{comment.id}"), "已回复" if parent else "意见已发表")
 
 
 @router.post("/v/{slug}/comments/{cid}/edit")
-def edit_comment(slug: str, cid: int, request: Request, body: str = Form(default="", max_length=20_000),
-                 db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
-    pid, _ = _comment_home(db, actor, slug, cid)
+def edit_comment(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor,
+                 body: str = Form(default="", max_length=20_000)):
+    pid = comments.get_view_in(db, actor, slug, cid).proposal_id
     try:
         comments.edit(db, actor, cid, body)
     except ServiceError as exc:
-        return refused(request, db, actor, slug, pid, exc, {"form": "edit", "target": cid, "body": body}, f"c{cid}")
+        return refused_here(request, db, actor, slug, pid, exc, {"form": "edit", "target": cid, "body": body},
+                            f"c{cid}")
     return redirect(request, f"/v/{slug}/proposals/{pid}#c{cid}", "评论已修改，原来的内容仍可查看")
 
 
 @router.post("/v/{slug}/comments/{cid}/hide")
-def hide_comment(slug: str, cid: int, request: Request, reason: str = Form(default="", max_length=2000),
-                 db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
-    pid, _ = _comment_home(db, actor, slug, cid)
+def hide_comment(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor,
+                 reason: str = Form(default="", max_length=2000)):
+    pid = comments.get_view_in(db, actor, slug, cid).proposal_id
     try:
         comments.hide(db, actor, cid, reason)
     except ServiceError as exc:
-        return refused(request, db, actor, slug, pid, exc, {"form": "hide", "target": cid, "reason": reason},
-                       f"c{cid}")
+        return refused_here(request, db, actor, slug, pid, exc, {"form": "hide", "target": cid, "reason": reason},
+                            f"c{cid}")
     return redirect(request, f"/v/{slug}/proposals/{pid}#c{cid}", "评论已隐藏，理由会显示在原处，并已通知作者")
 
 
 @router.post("/v/{slug}/comments/{cid}/report")
-def report_comment(slug: str, cid: int, request: Request, reason: str = Form(default="", max_length=2000),
-                   db: Session = Depends(get_db), actor: Actor = Depends(page_actor)):
-    pid, _ = _comment_home(db, actor, slug, cid)
+def report_comment(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor,
+                   reason: str = Form(default="", max_length=2000)):
+    pid = comments.get_view_in(db, actor, slug, cid).proposal_id
     try:
         comments.report(db, actor, cid, reason)
     except ServiceError as exc:
-        return refused(request, db, actor, slug, pid, exc, {"form": "report", "target": cid, "reason": reason},
-                       f"c{cid}")
+        return refused_here(request, db, actor, slug, pid, exc,
+                            {"form": "report", "target": cid, "reason": reason}, f"c{cid}")
     return redirect(request, f"/v/{slug}/proposals/{pid}#c{cid}", "已举报，村委会会尽快查看")
 
 
 @router.get("/v/{slug}/comments/{cid}/versions")
-def comment_versions(slug: str, cid: int, request: Request, db: Session = Depends(get_db),
-                     actor: Actor = Depends(page_actor)):
-    pid, view = _comment_home(db, actor, slug, cid)
-    proposal, village = load(db, actor, slug, pid)
-    versions = comments.versions(db, actor, cid)
+def comment_versions(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor):
+    view = comments.get_view_in(db, actor, slug, cid)
+    proposal, village = proposals.get_in(db, actor, slug, view.proposal_id)
     return render(request, "proposals/versions.html", {
         "village": village,
         "proposal": proposal,
         "comment": view,
-        "versions": [{"html": render_markdown(v["body"]), "written_at": v["written_at"]} for v in versions],
+        "versions": comments.versions(db, actor, cid),
     })

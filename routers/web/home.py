@@ -1,5 +1,5 @@
 """The directory of townships and villages. (Each village's home, `/v/{slug}/`, is its public
-notice board: see routers/web/notices.py.)"""
+notice board: see routers/web/board.py.)"""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Query, Request
 
 from app.domain.people import parse_date, parse_gender
-from app.domain.roles import COMMITTEE, VILLAGE_ROLES, VILLAGER
+from app.domain.roles import VILLAGE_ROLES, VILLAGER
 from app.services import members, places
 from app.services.errors import Invalid, ServiceError
 from routers.deps import DbSession, PageActor, SettingsDep
@@ -32,7 +32,7 @@ def member_list(
         "page": result,
         "q": q or "",
         "role": role or "",
-        "can_manage": actor.has(village.id, COMMITTEE),
+        "can_manage": members.may_manage(actor, village),
     })
 
 
@@ -87,13 +87,12 @@ def add_member(
 
 
 @router.get("/v/{slug}/members/{uid}")
-def member_page(slug: str, uid: int, request: Request, db: DbSession,
-                actor: PageActor):
+def member_page(slug: str, uid: int, request: Request, db: DbSession, actor: PageActor):
     village = places.get_village_by_slug(db, slug)
     member = members.get_member(db, actor, village, uid)
     return render(request, "members/detail.html", {"village": village, "member": member,
                                                     "roles": VILLAGE_ROLES,
-                                                    "can_manage": actor.has(village.id, COMMITTEE),
+                                                    "can_manage": members.may_manage(actor, village),
                                                     "can_issue_code": members.may_issue_code(actor, village, member)})
 
 

@@ -6,54 +6,31 @@ UPLOAD_DIR/roster/<village id>/<sha256>.<csv|xlsx>; the confirm form names it by
 
 from __future__ import annotations
 
-import hashlib
 import re
-import time
-from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request, Response
-from sqlmodel import Session
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app.config import Settings
-from app.domain.roles import COMMITTEE
 from app.domain.roster import EXAMPLE_CSV
-from app.models import Village
 from app.services import places, roster
-from app.services.access import Actor, require
 from app.services.errors import ServiceError
-from routers.deps import get_db, get_settings_dep, page_actor
+from routers.deps import DbSession, PageActor, SettingsDep
 from routers.templating import render
 
 router = APIRouter()
 
 UPLOAD_ID_RE = re.compile(r"^[0-9a-f]{64}\.(csv|xlsx)$")
-KEEP_SECONDS = 24 * 3600  # unconfirmed uploads are swept after a day
 # Past this many rows the report lists only the rows with problems.
 FULL_REPORT_ROWS = 1000
 
 
-def _dir(settings: Settings, village: Village) -> Path:
-    return settings.upload_dir / "roster" / str(village.id)
-
-
-def _store(settings: Settings, village: Village, report: roster.RosterReport, data: bytes) -> None:
-    folder = _dir(settings, village)
-    folder.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - KEEP_SECONDS
-    for old in folder.iterdir():
-        if old.is_file() and old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-    (folder / report.upload_id).write_bytes(data)
-
-
-def _upload_form(request: Request, village: Village, error: str | None = None, status: int = 200) -> Response:
+def _upload_form(request: Request, village, error: str | None = None, status: int = 200) -> Response:
     return render(request, "members/roster.html", {"village": village, "error": error},
                   status_code=status)
 
 
-def _report_page(request: Request, village: Village, report: roster.RosterReport, status: int = 200) -> Response:
+def _report_page(request: Request, village, report: roster.RosterReport, status: int = 200) -> Response:
     rows = report.rows if report.total <= FULL_REPORT_ROWS else [r for r in report.rows if r.bad]
     return render(request, "members/roster_report.html", {
         "village": village, "report": report, "rows": rows, "only_bad": len(rows) < report.total,
@@ -61,15 +38,12 @@ def _report_page(request: Request, village: Village, report: roster.RosterReport
 
 
 @router.get("/v/{slug}/roster")
-def roster_form(slug: str, request: Request, db: Session = Depends(get_db),
-                actor: Actor = Depends(page_actor)):
-    village = places.get_village_by_slug(db, slug)
-    require(actor, village, COMMITTEE)
-    return _upload_form(request, village)
+def roster_form(slug: str, request: Request, db: DbSession, actor: PageActor):
+    return _upload_form(request, roster.village_for_import(db, actor, slug))
 
 
 @router.get("/v/{slug}/roster/example.csv")
-def roster_example(slug: str, db: Session = Depends(get_db)):
+def roster_example(slug: str, db: DbSession):
     """The example roster (fictional people), the same bytes as docs/roster-example.csv."""
     places.get_village_by_slug(db, slug)
     return Response(EXAMPLE_CSV, media_type="text/csv; charset=utf-8", headers={
@@ -79,12 +53,9 @@ def roster_example(slug: str, db: Session = Depends(get_db)):
 
 
 @router.post("/v/{slug}/roster")
-async def roster_check(slug: str, request: Request, db: Session = Depends(get_db),
-                       settings: Settings = Depends(get_settings_dep),
-                       actor: Actor = Depends(page_actor)):
+async def roster_check(slug: str, request: Request, db: DbSession, settings: SettingsDep, actor: PageActor):
     form = await request.form()
-    village = places.get_village_by_slug(db, slug)
-    require(actor, village, COMMITTEE)
+    village = roster.village_for_import(db, actor, slug)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _upload_form(request, village, "请选择要上传的名册文件（CSV 或 XLSX）", 422)
@@ -96,23 +67,19 @@ async def roster_check(slug: str, request: Request, db: Session = Depends(get_db
             raise
         return _upload_form(request, village, exc.detail, exc.status)
     if report.ok:
-        await run_in_threadpool(_store, settings, village, report, data)
+        await run_in_threadpool(roster.keep_pending, settings, village, report, data)
     return _report_page(request, village, report)
 
 
 @router.post("/v/{slug}/roster/confirm")
-async def roster_confirm(slug: str, request: Request, db: Session = Depends(get_db),
-                         settings: Settings = Depends(get_settings_dep),
-                         actor: Actor = Depends(page_actor)):
+async def roster_confirm(slug: str, request: Request, db: DbSession, settings: SettingsDep, actor: PageActor):
     form = await request.form()
-    village = places.get_village_by_slug(db, slug)
-    require(actor, village, COMMITTEE)
+    village = roster.village_for_import(db, actor, slug)
     upload_id = str(form.get("upload_id") or "")
     if not UPLOAD_ID_RE.fullmatch(upload_id):
         return _upload_form(request, village, "上传编号无效，请重新上传名册", 400)
-    path = _dir(settings, village) / upload_id
-    data = path.read_bytes() if path.is_file() else None
-    if data is None or hashlib.sha256(data).hexdigest() != upload_id.split(".")[0]:
+    data = roster.pending(settings, village, upload_id)
+    if data is None:
         return _upload_form(request, village, "上传的名册已过期或已经导入过了，请重新上传", 410)
     filename = f"roster.{upload_id.rsplit('.', 1)[1]}"
     try:
@@ -121,14 +88,14 @@ async def roster_confirm(slug: str, request: Request, db: Session = Depends(get_
         if exc.status in (401, 403, 404):
             raise
         if not exc.errors:
-            path.unlink(missing_ok=True)
+            roster.drop_pending(settings, village, upload_id)
             return _upload_form(request, village, exc.detail, exc.status)
         # The data changed since the check: show the fresh report (no confirm button when it has problems).
         fresh = await run_in_threadpool(roster.dry_run, db, settings, actor, village, filename, data)
         if not fresh.ok:
-            path.unlink(missing_ok=True)
+            roster.drop_pending(settings, village, upload_id)
         return _report_page(request, village, fresh, exc.status)
-    path.unlink(missing_ok=True)
+    roster.drop_pending(settings, village, upload_id)
     return render(request, "members/codes.html", {
         "village": village,
         "codes": report.activation,

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import io
 import secrets
-import struct
 import zipfile
-import zlib
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -17,29 +15,13 @@ from sqlalchemy import select, update
 
 from app.models import Attachment, AuditEvent, Proposal
 from app.services import attachments as service
-from tests.factories import bearer
+from tests.factories import bearer, pdf, png
 
 WRONG_TYPE = "只能上传图片、PDF 或 Office 文档"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 # --- small valid files, unique per call (so tests never share a stored file) ---------------------
-
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-
-def png() -> bytes:
-    """A real 1×1 PNG with a unique text chunk."""
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"tEXt", b"id\x00" + secrets.token_hex(8).encode())
-            + _chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + _chunk(b"IEND", b""))
-
-
-def pdf() -> bytes:
-    return (b"%PDF-1.4\n%" + secrets.token_hex(8).encode() + b"\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-
 
 def ooxml(folder: str = "word", main: str = "document.xml", extra: dict[str, bytes] | None = None,
           content_types: bool = True) -> bytes:
@@ -409,7 +391,7 @@ def test_a_votes_papers_are_for_those_who_oversee_it(client, world, db):
 
     from app.domain.proposals import ProposalDraft
     from app.models import utcnow
-    from app.services import proposals, votes
+    from app.services import councils, paper_tallies, proposals, votes
     from app.services.access import load_actor
 
     village = world.village()
@@ -424,7 +406,7 @@ def test_a_votes_papers_are_for_those_who_oversee_it(client, world, db):
                                                            procedure="yishiyiyi"))
     proposals.transition(db, chair, p.id, "submit")
     proposals.transition(db, chair, p.id, "advance")
-    council = votes.create_council(db, chair, village, kind="assembly", name="")
+    council = councils.create_council(db, chair, village, kind="assembly", name="")
     now = utcnow()
     vs = votes.create_session(db, chair, p.id, council_id=council.id, question="是否同意？", options=None, secret=True,
                               allow_change=False, opens_at=now, closes_at=now + timedelta(days=1))
@@ -443,4 +425,4 @@ def test_a_votes_papers_are_for_those_who_oversee_it(client, world, db):
     other = client.post(f"/api/v1/proposals/{p.id}/attachments", files={"file": ("a.pdf", scan, "application/pdf")},
                         headers=bearer(client, chair_user)).json()["id"]
     with pytest.raises(Exception, match="上传到本次表决"):
-        votes.record_proxy(db, chair, vs.id, villager.id, supervisor.id, attachment_id=other)
+        paper_tallies.record_proxy(db, chair, vs.id, villager.id, supervisor.id, attachment_id=other)

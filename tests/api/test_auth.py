@@ -100,10 +100,14 @@ def test_wrong_password_and_unknown_phone_get_the_same_answer(client, world, db)
     assert security_events(db, "19900000000", "login_failed") >= 1
 
 
-def test_pending_account_cannot_log_in(client, world):
+def test_pending_account_cannot_log_in_and_answers_like_a_wrong_password(client, world):
     village = world.village()
     user = world.member(village, password=None)
-    assert_problem(client.post(TOKEN, json={"phone": user.phone, "password": PASSWORD}), 401, "激活")
+    pending = assert_problem(client.post(TOKEN, json={"phone": user.phone, "password": PASSWORD}), 401)
+    unknown = assert_problem(client.post(TOKEN, json={"phone": "13712345678", "password": PASSWORD}), 401)
+    # the answer does not tell that the phone belongs to an account waiting for activation
+    assert pending == {**unknown, "instance": pending["instance"]}
+    assert pending["detail"] == "手机号或密码不对"
 
 
 def test_disabled_account_cannot_log_in_and_its_sessions_stop(client, world, db):

@@ -5,106 +5,26 @@ public board's query count, and the hooks that tie notices to votes and proposal
 
 from __future__ import annotations
 
-import secrets
-import struct
-import zlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from app import clock as app_clock
 from app.domain import notices as N
 from app.domain.calendar import SHANGHAI
 from app.models import Notice, Proposal
-from app.services import notices as notice_service
-from app.services import proposals as proposal_service
-from tests.factories import Api
+from tests.factories import Api, Staff, iso, now, ok, parse_time, png, refused
 from tests.querycount import count_queries
 
 BASE = "/api/v1"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(dt: datetime) -> str:
-    return dt.isoformat().replace("+00:00", "Z")
 
 
 def beijing_date(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
-def parse(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-@pytest.fixture
-def api(client) -> Api:
-    return Api(client)
-
-
-class Clock:
-    """The services' clock, moved forward by a test (the real time plus an offset)."""
-
-    def __init__(self):
-        self.offset = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def travel(self, **delta) -> None:
-        self.offset += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    c = Clock()
-    monkeypatch.setattr(notice_service, "utcnow", c)
-    monkeypatch.setattr(proposal_service, "utcnow", c)
-    return c
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def refused(response, status: int, detail: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    if detail is not None:
-        assert detail in body["detail"], body["detail"]
-    return body
-
-
-class Staff:
-    """A village with everyone who handles notices, and two villagers."""
-
-    def __init__(self, world, township_id: int | None = None):
-        self.village = world.village(township_id)
-        v = self.village
-        self.committee = world.member(v, "committee", name="主任")
-        self.party = world.member(v, "party_committee", "party_member", name="支书")
-        self.supervisor = world.member(v, "supervisor", name="监委会主任")
-        self.accountant = world.member(v, "accountant", name="报账员")
-        self.villager = world.member(v, name="村民甲")
-        self.neighbour = world.member(v, name="村民乙")
-
-
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-
-def png() -> bytes:
-    """A real 1×1 PNG, unique per call."""
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"tEXt", b"id\x00" + secrets.token_hex(8).encode())
-            + _chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + _chunk(b"IEND", b""))
+parse = parse_time
 
 
 VILLAGE_NOTICE = {"category": "village", "title": "村道硬化工程招标结果公示",
@@ -589,7 +509,7 @@ def test_overdue_objections_reach_the_townships_monitor(api, world, db, clock):
 
 # --- the calendar ---------------------------------------------------------------------------------
 
-def test_calendar_flags_a_village_whose_finance_notice_is_over_a_month_old(api, world, db, monkeypatch):
+def test_calendar_flags_a_village_whose_finance_notice_is_over_a_month_old(api, world, db, clock):
     township = world.township()
     late = Staff(world, township)
     punctual = Staff(world, township)
@@ -624,21 +544,20 @@ def test_calendar_flags_a_village_whose_finance_notice_is_over_a_month_old(api, 
         "village": False, "finance": True}
 
     # four months on, with nothing new, both villages are behind on both calendars
-    later = app_clock.local_today() + timedelta(days=125)
-    monkeypatch.setattr(app_clock, "local_today", lambda: later)
+    clock.travel(days=125)
     assert all(c["overdue"] for c in calendar(punctual).values())
     assert all(v["overdue"] for v in ok(api.get(f"/townships/{township}/dashboard", monitor))["villages"])
 
 
-def test_calendar_counts_in_beijing_dates(api, world, db, monkeypatch):
+def test_calendar_counts_in_beijing_dates(api, world, db, clock):
     s = Staff(world)
     # 01:00 on 15 October in Beijing is still 14 October in UTC
     insert_published(db, s.village.id, "finance", datetime(2026, 10, 14, 17, 0, tzinfo=UTC))
-    monkeypatch.setattr(app_clock, "local_today", lambda: date(2026, 11, 14))
+    clock.on_day(date(2026, 11, 14))
     finance = {c["category"]: c for c in ok(api.get(f"/villages/{s.village.id}/notice-calendar", s.committee))}[
         "finance"]
     assert finance["last_published"] == "2026-10-15" and finance["overdue"] is False
-    monkeypatch.setattr(app_clock, "local_today", lambda: date(2026, 11, 15))
+    clock.on_day(date(2026, 11, 15))
     finance = {c["category"]: c for c in ok(api.get(f"/villages/{s.village.id}/notice-calendar", s.committee))}[
         "finance"]
     assert finance["overdue"] is True

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import page_csrf
-from tests.factories import bearer, login
+from tests.factories import bearer
 
 
 def test_township_rules_override_the_villages(client, world):
@@ -40,21 +39,3 @@ def test_township_rules_override_the_villages(client, world):
                                                                                "labour_days_cap": 5, "proxy_cap": 2})
     assert back.json()["per_capita_cap_fen"] is None
     assert "per_capita_cap_fen" not in client.get(f"/api/v1/villages/{village.id}/settings", headers=c).json()["fixed"]
-
-
-def test_the_monitor_sets_the_rules_from_the_dashboard(client, world):
-    township = world.township()
-    village = world.village(township)
-    monitor = world.monitor(township)
-    token = login(client, monitor)
-    page = client.get(f"/townships/{township}/dashboard")
-    assert page.status_code == 200 and "本省规定" in page.text
-    r = client.post(f"/townships/{township}/settings",
-                    data={"per_capita_cap": "12.5", "labour_days_cap": "", "proxy_cap": "2", "csrf_token": token})
-    assert r.status_code == 303
-    assert 'value="12.50"' in client.get(f"/townships/{township}/dashboard").text
-    committee = world.member(village, "committee")
-    client.post("/logout", data={"csrf_token": page_csrf(client, "/account")})
-    login(client, committee)
-    settings_page = client.get(f"/v/{village.slug}/settings").text
-    assert "由乡镇按本省规定统一设定" in settings_page and 'value="12.50" readonly' in settings_page

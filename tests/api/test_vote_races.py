@@ -20,7 +20,7 @@ from sqlmodel import Session
 from app.domain.proposals import ProposalDraft
 from app.domain.roles import VILLAGER
 from app.models import AuditEvent, Ballot, BallotBox, BallotRegister, MemberRole, Membership, User, utcnow
-from app.services import proposals, votes
+from app.services import ballots, councils, proposals, votes
 from app.services.access import load_actor
 from app.services.errors import Conflict
 from tests.factories import unique_phone
@@ -49,7 +49,7 @@ def open_vote(db, village, committee, *, secret: bool = True, allow_change: bool
     proposal = proposals.create(db, actor, village, DRAFT)
     proposals.transition(db, actor, proposal.id, "submit")
     assert proposals.transition(db, actor, proposal.id, "advance").state == "vote"
-    council = votes.create_council(db, actor, village, kind="assembly", name="")
+    council = councils.create_council(db, actor, village, kind="assembly", name="")
     vs = votes.create_session(db, actor, proposal.id, council_id=council.id, question="是否同意修桥？",
                               options=None, secret=secret, allow_change=allow_change,
                               opens_at=utcnow() - timedelta(minutes=1), closes_at=utcnow() + timedelta(hours=1))
@@ -61,7 +61,7 @@ def cast(engine, user_id: int, sid: int, choice: int) -> tuple[str, str]:
     with Session(engine, expire_on_commit=False) as session:
         actor = load_actor(session, session.get(User, user_id))
         try:
-            return "ok", votes.cast(session, actor, sid, choice).receipt
+            return "ok", ballots.cast(session, actor, sid, choice).receipt
         except Conflict as exc:
             return "409", exc.detail
 
@@ -138,7 +138,7 @@ def test_two_hundred_voters_at_once_are_all_counted(world, db, database):
     assert [c["count"] for c in vs.result["counts"]] == [expected[0], expected[1], expected[2]]
     assert vs.result["quorum"]["present"] == 200 and vs.result["electorate"] == 201
     assert vs.result["quorum"]["met"] is True
-    public = votes.ballot_box(db, None, sid)
+    public = ballots.ballot_box(db, None, sid)
     assert sorted(b["receipt"] for b in public) == sorted(r[1] for r in results)
     assert elapsed < 60, f"200 ballots took {elapsed:.1f} s"
 
@@ -188,7 +188,7 @@ def test_ballots_racing_the_close_are_counted_if_and_only_if_acknowledged(world,
     assert box == set(acked)
     assert count(db, BallotRegister, sid) == len(acked)
     db.expire_all()
-    result = votes.ballot_box(db, None, sid)
+    result = ballots.ballot_box(db, None, sid)
     assert len(result) == len(acked)
     vs, _ = votes.get_session_public(db, sid)
     assert sum(c["count"] for c in vs.result["counts"]) == len(acked) == vs.result["quorum"]["present"]

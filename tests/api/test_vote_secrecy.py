@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.domain.proposals import ProposalDraft
 from app.models import utcnow
-from app.services import proposals, votes
+from app.services import ballots, councils, proposals, votes
 from app.services.access import load_actor
 
 
@@ -23,13 +23,13 @@ def test_closing_rewrites_the_box_so_rows_no_longer_pair(world, db, database):
                                                                   procedure="yishiyiyi"))
     proposals.transition(db, chair, proposal.id, "submit")
     proposals.transition(db, chair, proposal.id, "advance")
-    council = votes.create_council(db, chair, village, kind="assembly", name="")
+    council = councils.create_council(db, chair, village, kind="assembly", name="")
     now = utcnow()
     vs = votes.create_session(db, chair, proposal.id, council_id=council.id, question="是否同意？", options=None,
                               secret=True, allow_change=False, opens_at=now - timedelta(minutes=1),
                               closes_at=now + timedelta(hours=1))
     votes.open_session(db, chair, vs.id)
-    receipts = [votes.cast(db, load_actor(db, p), vs.id, i % 3).receipt for i, p in enumerate(people)]
+    receipts = [ballots.cast(db, load_actor(db, p), vs.id, i % 3).receipt for i, p in enumerate(people)]
     if database.name == "postgresql":
         paired = text("SELECT count(*) FROM ballot_register r JOIN ballot_box b ON b.xmin = r.xmin "
                       "WHERE r.vote_session_id = :s AND b.vote_session_id = :s")
@@ -38,6 +38,6 @@ def test_closing_rewrites_the_box_so_rows_no_longer_pair(world, db, database):
     if database.name == "postgresql":
         assert db.execute(paired, {"s": vs.id}).scalar_one() == 0
     # every receipt still finds its ballot, and the count is unchanged
-    assert sorted(votes.find_receipt(db, vs.id, r) for r in receipts) == sorted(["同意", "反对", "弃权"] * 2)
+    assert sorted(ballots.find_receipt(db, vs.id, r) for r in receipts) == sorted(["同意", "反对", "弃权"] * 2)
     db.expire_all()
     assert [c["count"] for c in db.get(type(vs), vs.id).result["counts"]] == [2, 2, 2]

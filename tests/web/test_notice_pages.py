@@ -1,7 +1,7 @@
 """The three publications on the web: the public board (no login), notice pages with versions, the
 difference and the hash, the A4 print sheet with its QR code, the Atom feed; and for the people who
-run it: drafting, review, publication, corrections, objections and replies, the inbox, the township
-dashboard — with the refusals."""
+run it: drafting, review, publication, corrections, objections and replies, the inbox — with the
+refusals. (The township's dashboard: tests/web/test_township_pages.py.)"""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from app.domain import notices as N
 from app.models import Notice, Objection, utcnow
 from app.services import notices as notice_service
 from app.services.access import load_actor
-from tests.factories import login
+from tests.factories import login, png
 from tests.querycount import count_queries
-from tests.web.test_proposal_pages import flash, follow, main, png
+from tests.web.test_proposal_pages import flash, follow, main
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -549,34 +549,6 @@ def test_not_logged_in_goes_to_login(client, v):
         r = client.get(v.url(path))
         assert r.status_code == 303, path
         assert unquote(r.headers["location"]) == f"/login?next={v.url(path)}"
-
-
-def test_monitor_dashboard(client, world, v):
-    v.archived(1, category="finance", days_ago=120)
-    notice = v.published(title="公开")
-    v.db.add(Objection(village_id=v.village.id, notice_id=notice.id, author_id=v.villager.id, body="？",
-                       created_at=utcnow() - timedelta(days=20), due_at=utcnow() - timedelta(days=1)))
-    v.db.commit()
-    township = v.village.township_id
-    sibling = world.village(township)
-    monitor = world.monitor(township)
-    login(client, monitor)
-    nav = client.get(v.url()).text
-    assert f'href="/townships/{township}/dashboard"' in nav
-    r = client.get(f"/townships/{township}/dashboard")
-    assert r.status_code == 200
-    text = main(r.text)
-    assert v.village.name in text and sibling.name in text
-    assert "逾期未答复质询： 1 条" in text and "财务公开：从未公开" in text
-    assert re.search(r"财务公开：\d{4}-\d{2}-\d{2}（逾期）", text)  # 120 days ago: overdue
-    assert "1 个村需要督促" in text  # a village that just joined is not overdue yet
-    other = world.township()
-    assert client.get(f"/townships/{other}/dashboard").status_code == 404
-    client.cookies.clear()
-    login(client, v.committee)
-    assert client.get(f"/townships/{township}/dashboard").status_code == 404
-    client.cookies.clear()
-    assert client.get(f"/townships/{township}/dashboard").status_code == 303
 
 
 def test_manage_shows_the_calendar(client, v):

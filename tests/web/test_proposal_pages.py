@@ -4,9 +4,6 @@
 from __future__ import annotations
 
 import re
-import secrets
-import struct
-import zlib
 from datetime import timedelta
 from urllib.parse import unquote
 
@@ -17,7 +14,7 @@ from app.domain.proposals import ProposalDraft
 from app.models import Proposal
 from app.services import proposals as proposal_service
 from app.services.access import load_actor
-from tests.factories import login
+from tests.factories import login, png
 from tests.querycount import count_queries
 
 ROAD = {"title": "硬化村东头道路", "body": "## 方案\n\n修 300 米水泥路，**雨天**不再泥泞。", "category": "facilities",
@@ -74,15 +71,6 @@ def follow(client, response):
 def flash(html: str) -> str:
     match = re.search(r'<div class="flash flash-(\w+)"[^>]*>(.*?)</div>', html, re.S)
     return f"{match.group(1)}: {match.group(2).strip()}" if match else ""
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-
-    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"tEXt", b"id\x00" + secrets.token_hex(8).encode())
-            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
 
 
 # --- who may see what -------------------------------------------------------------------------

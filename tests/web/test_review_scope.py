@@ -7,9 +7,8 @@ import json
 
 from app.domain.proposals import ProposalDraft
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
-from app.services import attachments, notices, proposals, votes
-from tests.api.test_attachments import png
-from tests.factories import bearer, login
+from app.services import attachments, councils, notices, proposals
+from tests.factories import bearer, login, png
 
 
 def _draft(title: str) -> ProposalDraft:
@@ -26,7 +25,7 @@ def test_ids_of_another_village_under_a_village_address_are_404(client, world, s
     attachment = attachments.add(world.db, settings, admin, "proposal", proposal.id, "图.png", png())
     notice = notices.create(world.db, admin, b, category="party", title="乙村党务公开", body="内容。")
     notices.publish(world.db, admin, notice.id)
-    council = votes.create_council(world.db, admin, b, kind="assembly", name="乙村村民会议")
+    council = councils.create_council(world.db, admin, b, kind="assembly", name="乙村村民会议")
 
     for path in (f"/v/{a.slug}/notices/{notice.id}", f"/v/{a.slug}/notices/{notice.id}/print"):
         assert client.get(path).status_code == 404, path  # anonymous: the notice is public, but not village a's

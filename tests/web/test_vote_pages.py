@@ -1,209 +1,27 @@
-"""Council and vote pages as the committee, villagers, monitors and outsiders meet them: councils, the
-vote form, opening, casting (receipt shown once), turnout without counts, closing (result with the rule
-and its citation), the ballot box and "查我的回执", proxies, the paper tally (recorded by one committee
-member, confirmed by another) and the printable sheet."""
+"""Vote pages as the committee, villagers, monitors and outsiders meet them: the vote form, opening,
+casting (receipt shown once), turnout without counts, closing (result with the rule and its citation),
+the ballot box and "查我的回执", proxies, the paper tally (recorded by one committee member, confirmed by
+another) and the printable sheet."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
 
-import pytest
-
-from app.domain import rulebook as R
-from app.domain.proposals import ProposalDraft
-from app.models import Proposal
-from app.services import proposals as proposal_service
-from app.services import village_settings
+from app.services import ballots as ballot_service
+from app.services import paper_tallies as paper_service
 from app.services import votes as vote_service
-from app.services.access import load_actor
-from tests.conftest import _addresses
-from tests.factories import login
-
-ASSEMBLY_CITATION = "依据《村民委员会组织法》（2018年修正）第二十二条：到会人员的过半数同意"
-RECEIPT_RE = re.compile(r'<p class="receipt-code">([A-Z0-9]{5})-([A-Z0-9]{5})</p>')
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-def main(html: str) -> str:
-    body = html[html.index("<main"):html.index("</main>")]
-    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
-
-
-def flash(html: str) -> str:
-    match = re.search(r'<div class="flash flash-(\w+)"[^>]*>(.*?)</div>', html, re.S)
-    return f"{match.group(1)}: {match.group(2).strip()}" if match else ""
-
-
-class Browser:
-    """One person's logged-in client (own cookies, own address) with the CSRF token of the session."""
-
-    def __init__(self, app, user):
-        from fastapi.testclient import TestClient
-
-        n = next(_addresses)
-        self.client = TestClient(app, client=(f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}", 50000),
-                                 follow_redirects=False)
-        self.client.__enter__()
-        self.token = login(self.client, user)
-
-    def get(self, url: str, **kw):
-        return self.client.get(url, **kw)
-
-    def post(self, url: str, data: dict | None = None, **kw):
-        return self.client.post(url, data={**(data or {}), "csrf_token": self.token}, **kw)
-
-    def follow(self, response):
-        assert response.status_code == 303, response.text
-        return self.client.get(response.headers["location"])
-
-    def close(self):
-        self.client.__exit__(None, None, None)
-
-
-class Town:
-    """A village with two committee members, four adult villagers, a minor and a township monitor."""
-
-    def __init__(self, world, app):
-        self.world, self.app = world, app
-        self.village = world.village()
-        self.slug = self.village.slug
-        self.chair = world.member(self.village, "committee", name="李主任", household="H01")
-        self.clerk = world.member(self.village, "committee", name="王文书", household="H02")
-        self.people = [world.member(self.village, name=f"村民{i}", household=f"H1{i}") for i in range(4)]
-        self.minor = world.member(self.village, name="小明", household="H10", birth_date=date(2015, 1, 1))
-        self.browsers: list[Browser] = []
-
-    def url(self, tail: str = "") -> str:
-        return f"/v/{self.slug}/{tail}"
-
-    def as_(self, user) -> Browser:
-        browser = Browser(self.app, user)
-        self.browsers.append(browser)
-        return browser
-
-    def actor(self, user):
-        return load_actor(self.world.db, user)
-
-    def council(self, kind: str = R.ASSEMBLY, **kw):
-        return vote_service.create_council(self.world.db, self.actor(self.chair), self.village, kind=kind,
-                                           name=kw.pop("name", ""), **kw)
-
-    def in_vote(self, title: str = "修村口的路") -> Proposal:
-        """A committee proposal moved straight into its vote stage (deliberation set to 0 days)."""
-        db, chair = self.world.db, self.actor(self.chair)
-        proposal = proposal_service.create(db, chair, self.village, ProposalDraft(
-            title=title, body="村口的路坑洼不平。", category="facilities", procedure="yishiyiyi"))
-        proposal_service.transition(db, chair, proposal.id, "submit")
-        current = village_settings.settings_of(self.world.db, self.village)
-        village_settings.update_settings(db, chair, self.village,
-                                         min_days={**current.min_days, "yishiyiyi.deliberation": 0},
-                                         per_capita_cap_fen=current.per_capita_cap_fen,
-                                         labour_days_cap=current.labour_days_cap)
-        proposal = proposal_service.transition(db, chair, proposal.id, "advance")
-        assert proposal.state == "vote"
-        return proposal
-
-
-@pytest.fixture
-def town(world, app):
-    t = Town(world, app)
-    yield t
-    for browser in t.browsers:
-        browser.close()
-
-
-def vote_form(town: Town, pid: int, chair: Browser, **changes) -> dict:
-    """The new-vote form as the page fills it in, with changes."""
-    html = chair.get(town.url(f"proposals/{pid}/votes/new")).text
-    values = {name: value for name, value in re.findall(r'<input id="(\w+)" name="\w+" type="datetime-local"[^>]*'
-                                                           r'value="([^"]*)"', html)}
-    council = re.search(r'<option value="(\d+)"', html[html.index('id="council_id"'):])
-    data = {"council_id": council.group(1), "question": f"是否同意《{changes.pop('title', '修村口的路')}》？",
-            "options": "同意\n反对\n弃权", "ballot": "secret", **values}
-    data.update(changes)
-    return data
-
-
-def open_vote(town: Town, chair: Browser, **changes) -> tuple[int, Proposal]:
-    """Create through the form and open: returns the vote's id and its proposal."""
-    town.council()
-    proposal = town.in_vote()
-    page = chair.follow(chair.post(town.url(f"proposals/{proposal.id}/votes/new"),
-                                   vote_form(town, proposal.id, chair, **changes)))
-    sid = int(re.search(r"/votes/(\d+)", page.url.path).group(1))
-    page = chair.follow(chair.post(town.url(f"votes/{sid}/open")))
-    assert flash(page.text).startswith("ok: 表决已开始"), flash(page.text)
-    return sid, proposal
-
-
-def cast(browser: Browser, town: Town, sid: int, choice: int, **extra) -> str:
-    """Vote through the form; returns the receipt the next page shows."""
-    page = browser.follow(browser.post(town.url(f"votes/{sid}/cast"), {"choice": str(choice), **extra}))
-    match = RECEIPT_RE.search(page.text)
-    assert match, main(page.text)
-    return match.group(1) + match.group(2)
-
-
-# --- councils ---------------------------------------------------------------------------------
-
-def test_committee_sets_up_councils_through_the_form(town):
-    chair = town.as_(town.chair)
-    page = chair.get(town.url("councils"))
-    assert page.status_code == 200 and "还没有设立议事机构" in page.text and 'id="new-council"' in page.text
-    assert f'href="/v/{town.slug}/councils"' in page.text  # the village menu links here
-
-    page = chair.follow(chair.post(town.url("councils"), {"kind": "representatives", "name": ""}))
-    assert flash(page.text) == "ok: 已设立：村民代表会议"
-    page = chair.follow(chair.post(town.url("councils"), {"kind": "assembly", "name": "全体村民会议"}))
-    assert flash(page.text) == "ok: 已设立：全体村民会议"
-    text = main(page.text)
-    assert "现有人数 6 人" in text  # adults only: the child is not in the assembly
-    for name in ("李主任", "王文书", "村民0", "村民3"):
-        assert name in text
-    assert "小明" not in text
-    assert "第二十二条" in text
-
-    # a custom body: a bad fraction re-shows the form with the ticked members kept
-    members = [str(town.people[0].id), str(town.people[1].id), str(town.chair.id)]
-    bad = chair.post(town.url("councils"), {"kind": "custom", "name": "村民理事会", "members": members,
-                                             "quorum": "二分之一", "passing": "1/2"})
-    assert bad.status_code == 422 and "分子/分母" in bad.text
-    assert 'value="村民理事会"' in bad.text and 'value="二分之一"' in bad.text
-    assert all(f'value="{m}" checked' in bad.text for m in members)
-    page = chair.follow(chair.post(town.url("councils"), {"kind": "custom", "name": "村民理事会", "members": members,
-                                                          "quorum": "2/3", "quorum_inclusive": "1",
-                                                          "passing": "1/2"}))
-    assert flash(page.text) == "ok: 已设立：村民理事会" and "现有人数 3 人" in main(page.text)
-    assert "组成人员的三分之二以上" in main(page.text) and "到会人员的过半数同意" in main(page.text)
-
-    listing = main(chair.get(town.url("councils")).text)
-    assert "村民代表会议" in listing and "全体村民会议" in listing and "村民理事会" in listing
-    assert "现有 6 人" in listing and "本村 18 周岁以上村民的过半数" in listing
-
-
-def test_council_pages_for_villagers_monitors_and_outsiders(town, world, app):
-    council = town.council(R.REPRESENTATIVES)
-    villager = town.as_(town.people[0])
-    page = villager.get(town.url("councils"))
-    assert page.status_code == 200 and "村民代表会议" in page.text and 'id="new-council"' not in page.text
-    assert villager.get(town.url(f"councils/{council.id}")).status_code == 200
-    assert villager.post(town.url("councils"), {"kind": "assembly"}).status_code == 403
-
-    monitor = Browser(app, world.monitor(town.village.township_id))
-    town.browsers.append(monitor)
-    assert monitor.get(town.url("councils")).status_code == 200
-    assert monitor.get(town.url(f"councils/{council.id}")).status_code == 200
-
-    other = Town(world, app)
-    outsider = town.as_(other.people[0])
-    assert outsider.get(town.url("councils")).status_code == 404
-    assert outsider.get(town.url(f"councils/{council.id}")).status_code == 404
-    # a council is found only under its own village
-    chair = town.as_(town.chair)
-    assert chair.get(other.url(f"councils/{council.id}")).status_code == 404
-
+from tests.web.vote_town import (
+    ASSEMBLY_CITATION,
+    RECEIPT_RE,
+    Browser,
+    Town,
+    cast,
+    flash,
+    main,
+    open_vote,
+    town_fixture,  # noqa: F401  (the `town` fixture)
+    vote_form,
+)
 
 # --- the vote, from the form to the result ----------------------------------------------------
 
@@ -465,8 +283,8 @@ def test_vote_page_queries_do_not_grow_with_ballots(world, app):
         chair = town.as_(town.chair)
         sid, _ = open_vote(town, chair, ballot="roll_call")
         for person in town.people[:2 + extra]:
-            vote_service.cast(world.db, town.actor(person), sid, 0)
-        vote_service.record_proxy(world.db, town.actor(town.clerk), sid, town.people[-1].id, town.chair.id)
+            ballot_service.cast(world.db, town.actor(person), sid, 0)
+        paper_service.record_proxy(world.db, town.actor(town.clerk), sid, town.people[-1].id, town.chair.id)
         vote_service.close_session(world.db, town.actor(town.chair), sid)
         chair.get(town.url(f"votes/{sid}"))  # warm
         with count_queries(app.state.engine) as counter:

@@ -1,0 +1,180 @@
+"""The notice board and the lists around it: the public board (the village home), the Atom feed's
+items, the village's notice list and working queue, and the publication calendar (村务至少每季度、
+财务至少每月公开一次).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session
+
+from app import clock
+from app.clock import utcnow
+from app.domain import notices as N
+from app.domain.calendar import SHANGHAI
+from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
+from app.models import Notice, Township, Village
+from app.services import notices, places
+from app.services.access import Actor, require
+from app.services.errors import Invalid
+from app.services.pagination import Page, paginate
+
+VISIBLE = notices.VISIBLE
+WORKING = (N.DRAFT, N.SUBMITTED, N.APPROVED)
+
+
+# --- the public board ---------------------------------------------------------------------------
+
+@dataclass
+class BoardPage:
+    current: list[Notice]
+    archive: Page[Notice]
+
+
+def board(session: Session, village: Village, category: str | None, page: int = 1, per_page: int = 20
+          ) -> BoardPage:
+    """The public board: notices in their window first, then the archive, newest first. Three queries."""
+    if category is not None and category not in N.CATEGORIES:
+        raise Invalid("没有这个公开类别", field="category")
+    now = utcnow()
+    base = select(Notice).where(Notice.village_id == village.id, Notice.state.in_(VISIBLE))
+    if category:
+        base = base.where(Notice.category == category)
+    current = list(session.execute(base.where(Notice.state == N.PUBLISHED, Notice.window_until > now)
+                                   .order_by(Notice.published_at.desc()).limit(50)).scalars())
+    archive = paginate(session, base.where(or_(Notice.state == N.CLOSED, Notice.window_until <= now))
+                       .order_by(Notice.published_at.desc(), Notice.id.desc()), page, per_page)
+    return BoardPage(current, archive)
+
+
+def superseded_ids(session: Session, ids: list[int]) -> set[int]:
+    """Which of these notices have a published correction (one query for a whole list)."""
+    if not ids:
+        return set()
+    return set(session.execute(select(Notice.supersedes_id).where(
+        Notice.supersedes_id.in_(ids), Notice.state.in_(VISIBLE))).scalars())
+
+
+@dataclass
+class BoardView:
+    """The village home: its facts, the notices in their window, the archive, which are corrected."""
+
+    village: Village
+    township: Township
+    facts: places.VillageFacts
+    current: list[Notice]
+    archive: Page[Notice]
+    superseded: set[int]
+    is_member: bool
+    my_roles: list[str] = field(default_factory=list)
+
+
+def board_view(session: Session, actor: Actor | None, village: Village, category: str | None, *, page: int = 1,
+               per_page: int = 20) -> BoardView:
+    township = places.get_township(session, village.township_id)
+    result = board(session, village, category, page=page, per_page=per_page)
+    marked = superseded_ids(session, [n.id for n in result.current] + [n.id for n in result.archive.items])
+    facts = places.facts(session, village.id)
+    is_member = actor is not None and actor.is_member(village.id)
+    return BoardView(village, township, facts, result.current, result.archive, marked, is_member,
+                     sorted(actor.roles) if is_member and actor else [])
+
+
+def feed(session: Session, village: Village, limit: int = 50) -> list[Notice]:
+    return list(session.execute(select(Notice).where(Notice.village_id == village.id, Notice.state.in_(VISIBLE))
+                                .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)).scalars())
+
+
+# --- the village's lists --------------------------------------------------------------------------
+
+def list_notices(session: Session, actor: Actor | None, village: Village, *, category: str | None = None,
+                 state: str | None = None, page: int = 1, per_page: int = 20) -> Page[Notice]:
+    """One page of a village's notices (two queries). Published and closed ones are public, newest
+    first; drafts and those in review (`state` draft / submitted / approved) only for the people who
+    handle their category, the township's monitors and admins, most recently changed first."""
+    if category is not None and category not in N.CATEGORIES:
+        raise Invalid("没有这个公开类别", field="category")
+    if state is not None and state not in N.STATE_NAMES:
+        raise Invalid("没有这个状态", field="state")
+    stmt = select(Notice).where(Notice.village_id == village.id)
+    if category:
+        stmt = stmt.where(Notice.category == category)
+    if state in WORKING:
+        staff = sorted({r for cat in N.CATEGORIES for r in notices.staff_roles(cat)})
+        actor = require(actor, village, *staff, monitor=True)
+        if not actor.is_admin and not actor.monitors(village):
+            mine = [cat for cat in N.CATEGORIES if actor.roles.intersection(notices.staff_roles(cat))]
+            stmt = stmt.where(Notice.category.in_(mine))
+        stmt = stmt.where(Notice.state == state).order_by(Notice.updated_at.desc(), Notice.id.desc())
+    else:
+        stmt = stmt.where(Notice.state == state if state else Notice.state.in_(VISIBLE))
+        stmt = stmt.order_by(Notice.published_at.desc(), Notice.id.desc())
+    return paginate(session, stmt, page, per_page)
+
+
+def work_queue(session: Session, actor: Actor | None, village: Village) -> dict[str, list[Notice]]:
+    """What waits for this person: drafts to finish, notices to review, approved ones to publish,
+    published ones whose window ended and can be closed."""
+    actor = require(actor, village, *sorted({r for roles in N.DRAFTERS.values() for r in roles} | {SUPERVISOR}))
+    rows = list(session.execute(select(Notice).where(
+        Notice.village_id == village.id,
+        or_(Notice.state.in_((N.DRAFT, N.SUBMITTED, N.APPROVED)),
+            and_(Notice.state == N.PUBLISHED, Notice.window_until <= utcnow())))
+        .order_by(Notice.updated_at.desc()).limit(200)).scalars())
+    roles = set(actor.roles) if not actor.is_admin else {COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, "accountant"}
+    out: dict[str, list[Notice]] = {"drafts": [], "review": [], "publish": [], "close": []}
+    for n in rows:
+        if n.state == N.DRAFT and roles.intersection(N.DRAFTERS[n.category]):
+            out["drafts"].append(n)
+        elif n.state == N.SUBMITTED and SUPERVISOR in roles:
+            out["review"].append(n)
+        elif n.state == N.APPROVED and roles.intersection(N.PUBLISHERS[n.category]):
+            out["publish"].append(n)
+        elif n.state == N.PUBLISHED and roles.intersection(N.PUBLISHERS[n.category]):
+            out["close"].append(n)
+    return out
+
+
+@dataclass
+class ManageView:
+    """The working page: the queue, whether this person may start a notice, the calendar."""
+
+    queue: dict[str, list[Notice]]
+    can_draft: bool
+    calendar: list[N.Compliance]
+
+
+def manage_view(session: Session, actor: Actor | None, village: Village) -> ManageView:
+    queue = work_queue(session, actor, village)
+    return ManageView(queue, bool(notices.draftable_categories(actor, village)), calendar(session, village))
+
+
+# --- the publication calendar -------------------------------------------------------------------
+
+def compliance_of(village: Village, last: dict[str, datetime | None]) -> list[N.Compliance]:
+    """Each category's calendar for a village, from the last publication of each."""
+    limits = {**N.DEFAULT_CALENDAR_MONTHS, **((village.settings or {}).get("notice_calendar") or {})}
+    today = clock.local_today()
+
+    def local(moment):  # dates on the Beijing calendar, like `today` (the columns hold UTC)
+        return moment.astimezone(SHANGHAI).date() if moment else None
+
+    return [N.compliance(cat, local(last.get(cat)), today, int(months), local(village.created_at))
+            for cat, months in limits.items()]
+
+
+def calendar(session: Session, village: Village) -> list[N.Compliance]:
+    """Village affairs at least quarterly, finance at least monthly: the last publication of each, in SQL."""
+    last = dict(session.execute(
+        select(Notice.category, func.max(Notice.published_at))
+        .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE)).group_by(Notice.category)).all())
+    return compliance_of(village, last)
+
+
+def village_calendar(session: Session, actor: Actor | None, village: Village) -> list[N.Compliance]:
+    """The calendar for the committee, the supervisory committee and the township's monitors."""
+    require(actor, village, COMMITTEE, SUPERVISOR, monitor=True)
+    return calendar(session, village)

@@ -1,0 +1,87 @@
+"""Notices other features ask for, connected in services/flows.py: a closed vote drafts its 决议公开, a
+finished implementation drafts its 实施结果公开, and a proposal in a notice stage asks whether its
+notice is published and its window over. The drafts go through review like any other.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.clock import utcnow
+from app.domain import notices as N
+from app.domain import procedures as P
+from app.models import Notice, Proposal, VoteSession
+from app.services import audit
+from app.services.notices import VISIBLE
+
+
+def _notice_stage_after(proposal: Proposal, stage: str) -> str | None:
+    proc = P.PROCEDURES[proposal.procedure]
+    keys = [s.key for s in proc.stages]
+    for s in proc.stages[keys.index(stage) + 1:] if stage in keys else []:
+        if s.kind is P.Kind.NOTICE:
+            return s.key
+        if s.kind is not P.Kind.NOTICE:
+            break
+    return None
+
+
+def draft_resolution(session: Session, vs: VoteSession) -> Notice | None:
+    """When a vote closes: a draft 决议公开 with the result, quorum and rule (goes through review)."""
+    proposal = session.get(Proposal, vs.proposal_id)
+    if proposal is None or not vs.result:
+        return None
+    r = vs.result
+    counts = "；".join(f"{c['option']} {c['count']} 票" for c in r["counts"])
+    quorum = r["quorum"]
+    body = (
+        f"## 表决事项\n\n{vs.question}\n\n"
+        f"## 表决结果\n\n- 结果：**{'通过' if r['passed'] else '未通过'}**\n- 计票：{counts}；无效 {r['invalid']} 票\n"
+        f"- 应到 {r['electorate']} 人，实到 {quorum['present']} 人（法定人数 {quorum['required']} 人，"
+        f"{'符合' if quorum['met'] else '不符合'}）\n\n"
+        f"## 依据\n\n{r['summary']}\n\n表决指纹：`{vs.fingerprint}`\n"
+    )
+    stage = _notice_stage_after(proposal, vs.stage)
+    now = utcnow()
+    notice = Notice(village_id=vs.village_id, category=N.VILLAGE, kind="resolution",
+                    title=f"关于《{proposal.title}》的表决结果公示", body=body, days=N.DEFAULT_DAYS, author_id=None,
+                    proposal_id=proposal.id, proposal_stage=stage, vote_session_id=vs.id, created_at=now,
+                    updated_at=now)
+    session.add(notice)
+    session.flush()
+    audit.record(session, village_id=vs.village_id, actor_id=None, action="notice.auto_draft", entity="notice",
+                 entity_id=notice.id, data={"vote_session_id": vs.id, "kind": "resolution"})
+    return notice
+
+
+def draft_implementation_result(session: Session, proposal: Proposal, old: str, new: str, actor_id: int | None) -> None:
+    """When implementation is accepted (or a 四议两公开 matter is carried out): a draft 实施结果公开."""
+    proc = P.PROCEDURES[proposal.procedure]
+    try:
+        left = proc.stage(old)
+    except KeyError:
+        return
+    if left.kind not in (P.Kind.ACCEPTANCE, P.Kind.IMPLEMENTATION) or new in (P.REJECTED, P.WITHDRAWN, P.DRAFT):
+        return
+    if left.kind is P.Kind.IMPLEMENTATION and proc.stage(new).kind is not P.Kind.NOTICE:
+        return  # 一事一议: the result is published after acceptance, not before
+    now = utcnow()
+    stage = new if new != P.CLOSED and proc.stage(new).kind is P.Kind.NOTICE else None
+    notice = Notice(village_id=proposal.village_id, category=N.VILLAGE, kind="implementation",
+                    title=f"《{proposal.title}》实施结果公开",
+                    body=f"事项《{proposal.title}》已{'验收' if left.kind is P.Kind.ACCEPTANCE else '实施'}完毕。\n\n"
+                         "请村委会补充：完成情况、实际收支、验收意见。", days=N.DEFAULT_DAYS, author_id=None,
+                    proposal_id=proposal.id, proposal_stage=stage, created_at=now, updated_at=now)
+    session.add(notice)
+    session.flush()
+    audit.record(session, village_id=proposal.village_id, actor_id=actor_id, action="notice.auto_draft",
+                 entity="notice", entity_id=notice.id, data={"proposal_id": proposal.id, "kind": "implementation"})
+
+
+def stage_done(session: Session, proposal: Proposal, stage: str) -> bool:
+    """The proposal's notice stage is done when a notice of it for this stage was published and its
+    window has ended."""
+    return session.execute(select(Notice.id).where(
+        Notice.proposal_id == proposal.id, Notice.proposal_stage == stage, Notice.state.in_(VISIBLE),
+        Notice.window_until <= utcnow()).limit(1)).first() is not None

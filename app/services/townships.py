@@ -1,0 +1,183 @@
+"""The township's view over its villages (乡镇监督): which villages keep their publication calendar and
+which leave objections unanswered past their deadline. For the township's monitors and admins; to
+anyone else the township does not exist (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from app.clock import utcnow
+from app.config import Settings
+from app.domain import notices as N
+from app.domain.people import is_valid_phone, normalize_phone
+from app.domain.village_settings import validate_province
+from app.models import PLATFORM_CHAIN, Notice, Objection, Township, TownshipMonitor, User, Village
+from app.services import audit, auth, board, places
+from app.services.access import Actor, require_admin, require_login
+from app.services.errors import Conflict, Invalid, NotFound
+
+
+def _overseen(actor: Actor | None, township_id: int) -> Actor:
+    actor = require_login(actor)
+    if not actor.is_admin and township_id not in actor.monitor_of:
+        raise NotFound("找不到这个乡镇")
+    return actor
+
+
+def township_calendar(session: Session, actor: Actor | None, township_id: int) -> list[tuple[Village, list]]:
+    """Every village of a township with its calendar compliance: two queries, however many villages."""
+    _overseen(actor, township_id)
+    if session.get(Township, township_id) is None:
+        raise NotFound("找不到这个乡镇")
+    villages = list(session.execute(select(Village).where(Village.township_id == township_id)
+                                    .order_by(Village.name)).scalars())
+    last: dict[int, dict[str, datetime | None]] = {v.id: {} for v in villages}
+    for village_id, category, when in session.execute(
+        select(Notice.village_id, Notice.category, func.max(Notice.published_at))
+        .join(Village, Village.id == Notice.village_id)
+        .where(Village.township_id == township_id, Notice.state.in_(board.VISIBLE))
+        .group_by(Notice.village_id, Notice.category)
+    ).all():
+        last[village_id][category] = when
+    return [(v, board.compliance_of(v, last[v.id])) for v in villages]
+
+
+def overdue_objections(session: Session, actor: Actor | None, township_id: int) -> list[tuple[Village, int]]:
+    """Per village of a township: objections unanswered past their deadline (for the monitor)."""
+    _overseen(actor, township_id)
+    rows = session.execute(
+        select(Village, func.count(Objection.id))
+        .join(Objection, and_(Objection.village_id == Village.id, Objection.replied_at.is_(None),
+                              Objection.due_at < utcnow()), isouter=True)
+        .where(Village.township_id == township_id).group_by(Village.id).order_by(Village.name)
+    ).all()
+    return [(v, n) for v, n in rows]
+
+
+@dataclass
+class VillageRow:
+    village: Village
+    calendar: list[N.Compliance]
+    overdue_objections: int  # unanswered past their deadline
+
+    @property
+    def overdue(self) -> bool:
+        """Some category is behind its calendar."""
+        return any(c.overdue for c in self.calendar)
+
+    @property
+    def late(self) -> bool:
+        """Behind its calendar or late with a reply: the township should remind it."""
+        return self.overdue or self.overdue_objections > 0
+
+
+@dataclass
+class Dashboard:
+    township: Township
+    villages: list[VillageRow]
+
+    @property
+    def late(self) -> int:
+        return sum(1 for v in self.villages if v.late)
+
+
+def dashboard(session: Session, actor: Actor | None, township_id: int) -> Dashboard:
+    """The monitors' dashboard: every village's calendar and its overdue objections (three queries)."""
+    rows = township_calendar(session, actor, township_id)
+    overdue = {v.id: n for v, n in overdue_objections(session, actor, township_id)}
+    township = places.get_township(session, township_id)
+    return Dashboard(township, [VillageRow(v, cal, overdue.get(v.id, 0)) for v, cal in rows])
+
+
+# --- the township's monitors and the rules it sets for its villages ----------------------------
+
+def overseen_township(session: Session, actor: Actor | None, township_id: int) -> Township:
+    """A township as its own monitors and admins see it; for anyone else it does not exist."""
+    _overseen(actor, township_id)
+    return places.get_township(session, township_id)
+
+
+def township_settings(session: Session, actor: Actor | None, township_id: int) -> dict:
+    """The rules the township applies to all its villages (its monitors, admins)."""
+    return dict(overseen_township(session, actor, township_id).settings or {})
+
+
+def update_township_settings(session: Session, actor: Actor | None, township_id: int, values: dict) -> dict:
+    """The township sets the province's rules for all its villages (一事一议 caps, proxy cap): its
+    monitors or an admin. A value of None hands that setting back to each village."""
+    actor = require_login(actor)
+    township = overseen_township(session, actor, township_id)
+    checked, errors = validate_province(values)
+    if errors:
+        raise Invalid("设置有误：" + "；".join(errors.values()),
+                      errors=[{"field": k, "message": v} for k, v in errors.items()])
+    before = dict(township.settings or {})
+    after = {k: v for k, v in {**before, **checked}.items() if values.get(k, v) is not None}
+    township.settings = after
+    session.add(township)
+    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="township.settings",
+                 entity="township", entity_id=township.id, data={"before": before, "after": after})
+    session.commit()
+    return after
+
+
+def list_monitors(session: Session, actor: Actor | None, township_id: int) -> list[User]:
+    """A township's monitors: shown to the admin and to the monitors themselves."""
+    overseen_township(session, actor, township_id)
+    return list(
+        session.execute(
+            select(User)
+            .join(TownshipMonitor, TownshipMonitor.user_id == User.id)
+            .where(TownshipMonitor.township_id == township_id)
+            .order_by(User.name)
+        ).scalars()
+    )
+
+
+def add_monitor(
+    session: Session, settings: Settings, actor: Actor | None, township_id: int, name: str, phone: str
+) -> tuple[User, str | None, datetime | None]:
+    """Make a person a monitor of a township (admin). A new account gets a one-time code."""
+    require_admin(actor)
+    places.get_township(session, township_id)
+    phone = normalize_phone(phone)
+    if not is_valid_phone(phone):
+        raise Invalid("手机号应为 11 位数字，以 1 开头", field="phone")
+    user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
+    if user is None:
+        user = User(name=places.person_name(name).strip(), phone=phone, status="pending")
+        session.add(user)
+        session.flush()
+    exists = session.execute(
+        select(TownshipMonitor.id).where(TownshipMonitor.township_id == township_id,
+                                         TownshipMonitor.user_id == user.id)
+    ).first()
+    if exists:
+        raise Conflict("这个人已经是本乡镇的监督员")
+    session.add(TownshipMonitor(township_id=township_id, user_id=user.id))
+    code = expires = None
+    if user.password_hash is None:
+        code, row = auth.issue_code(session, settings, user, None, actor.id)
+        expires = row.expires_at
+    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="monitor.grant", entity="user",
+                 entity_id=user.id, data={"township_id": township_id, "name": user.name})
+    session.commit()
+    return user, code, expires
+
+
+def remove_monitor(session: Session, actor: Actor | None, township_id: int, user_id: int) -> None:
+    require_admin(actor)
+    row = session.execute(
+        select(TownshipMonitor).where(TownshipMonitor.township_id == township_id, TownshipMonitor.user_id == user_id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("这个人不是本乡镇的监督员")
+    session.delete(row)
+    audit.record(session, village_id=PLATFORM_CHAIN, actor_id=actor.id, action="monitor.revoke", entity="user",
+                 entity_id=user_id, data={"township_id": township_id})
+    session.commit()

@@ -1,0 +1,38 @@
+"""Councils: request and response shapes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class CouncilIn(BaseModel):
+    kind: str = Field(max_length=20)
+    name: str | None = Field(default=None, max_length=50)
+    group_id: int | None = None  # for a villager group meeting
+    member_ids: list[int] | None = Field(default=None, max_length=1000)  # for a custom body
+    quorum: str | None = Field(default=None, max_length=10, examples=["2/3"])  # custom bodies only
+    quorum_inclusive: bool = True  # "以上" (≥); False: "超过/过半数" (>)
+    passing: str | None = Field(default=None, max_length=10, examples=["1/2"])
+    passing_inclusive: bool = False
+
+
+class CouncilOut(BaseModel):
+    id: int
+    village_id: int
+    kind: str
+    kind_name: str
+    name: str
+    group_id: int | None
+    members: int  # eligible today
+    quorum_rule: str
+    passing_rule: str
+    citation: str
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str
+
+
+class CouncilDetailOut(CouncilOut):
+    member_list: list[PersonOut]

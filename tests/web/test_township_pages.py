@@ -1,0 +1,66 @@
+"""The township's pages: the monitors' dashboard (each village's calendar and overdue objections)
+and the province's rules the township sets for its villages from it."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.models import Objection, utcnow
+from tests.conftest import page_csrf
+from tests.factories import login
+from tests.web.test_notice_pages import Village
+from tests.web.test_proposal_pages import main
+
+
+@pytest.fixture
+def v(world) -> Village:
+    return Village(world)
+
+
+def test_monitor_dashboard(client, world, v):
+    v.archived(1, category="finance", days_ago=120)
+    notice = v.published(title="公开")
+    v.db.add(Objection(village_id=v.village.id, notice_id=notice.id, author_id=v.villager.id, body="？",
+                       created_at=utcnow() - timedelta(days=20), due_at=utcnow() - timedelta(days=1)))
+    v.db.commit()
+    township = v.village.township_id
+    sibling = world.village(township)
+    monitor = world.monitor(township)
+    login(client, monitor)
+    nav = client.get(v.url()).text
+    assert f'href="/townships/{township}/dashboard"' in nav
+    r = client.get(f"/townships/{township}/dashboard")
+    assert r.status_code == 200
+    text = main(r.text)
+    assert v.village.name in text and sibling.name in text
+    assert "逾期未答复质询： 1 条" in text and "财务公开：从未公开" in text
+    assert re.search(r"财务公开：\d{4}-\d{2}-\d{2}（逾期）", text)  # 120 days ago: overdue
+    assert "1 个村需要督促" in text  # a village that just joined is not overdue yet
+    other = world.township()
+    assert client.get(f"/townships/{other}/dashboard").status_code == 404
+    client.cookies.clear()
+    login(client, v.committee)
+    assert client.get(f"/townships/{township}/dashboard").status_code == 404
+    client.cookies.clear()
+    assert client.get(f"/townships/{township}/dashboard").status_code == 303
+
+
+def test_the_monitor_sets_the_rules_from_the_dashboard(client, world):
+    township = world.township()
+    village = world.village(township)
+    monitor = world.monitor(township)
+    token = login(client, monitor)
+    page = client.get(f"/townships/{township}/dashboard")
+    assert page.status_code == 200 and "本省规定" in page.text
+    r = client.post(f"/townships/{township}/settings",
+                    data={"per_capita_cap": "12.5", "labour_days_cap": "", "proxy_cap": "2", "csrf_token": token})
+    assert r.status_code == 303
+    assert 'value="12.50"' in client.get(f"/townships/{township}/dashboard").text
+    committee = world.member(village, "committee")
+    client.post("/logout", data={"csrf_token": page_csrf(client, "/account")})
+    login(client, committee)
+    settings_page = client.get(f"/v/{village.slug}/settings").text
+    assert "由乡镇按本省规定统一设定" in settings_page and 'value="12.50" readonly' in settings_page
