@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/proposals.py
 	$(BIN)/python bench/votes.py
 	$(BIN)/python bench/notices.py
+	$(BIN)/python bench/kill9.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     secret_key_file: Path = VAR_DIR / "secret_key"
     upload_dir: Path = VAR_DIR / "uploads"
+    # the public address (https://cunyi.example.cn): QR codes and feeds use it, and other Host headers
+    # are refused; empty: taken from each request (fine on a laptop)
+    base_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     # sessions
@@ -44,6 +47,8 @@ class Settings(BaseSettings):
     body_max_bytes: int = 1024 * 1024
     upload_max_bytes: int = 10 * 1024 * 1024 + 64 * 1024
     log_sql: bool = False
+    # refuse to start on a database that fails `PRAGMA quick_check` (SQLite) or a connection check
+    startup_check: bool = True
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated once into var/ and reused."""

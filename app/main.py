@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import logging
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.config import ROOT, Settings, get_settings
-from app.db import make_engine
+from app.db import DatabaseRefused, hold_serve_lock, make_engine, startup_check
+
+log = logging.getLogger("cunyi")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """Start-up: hold the serving lock (restore refuses while it is held) and check the database once."""
+    settings: Settings = app.state.settings
+    lock = None
+    try:
+        lock = hold_serve_lock(settings.database_url)
+        if settings.startup_check and not getattr(app.state, "database_checked", False):
+            startup_check(app.state.engine)
+            app.state.database_checked = True  # once per process, however many test clients enter
+    except DatabaseRefused as refused:
+        log.error("%s", refused)
+        if lock is not None:
+            lock.close()
+        raise
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,17 +47,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     settings.resolved_secret_key()
     from routers.errors import install_error_handlers
     from routers.limits import BodyLimit
-    from routers.security import SecurityHeaders
+    from routers.security import SecurityHeaders, TrustedHosts
 
     install_error_handlers(app)
     app.add_middleware(BodyLimit, body_max_bytes=settings.body_max_bytes,
                        upload_max_bytes=settings.upload_max_bytes)
+    if settings.base_url:  # behind a public address, a forged Host header gets nowhere
+        app.add_middleware(TrustedHosts, allowed=[urlsplit(settings.base_url).hostname or "", "127.0.0.1",
+                                                  "localhost"])
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
 

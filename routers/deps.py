@@ -8,7 +8,10 @@ a handler reads `def page(slug: str, db: DbSession, actor: PageActor)`.
 - `CurrentActor`: the caller as services know them (`Actor`), or None when anonymous.
 - `PageActor`: the logged-in actor of a page or API call; without a login a 401, which pages turn
   into the login form.
-CSRF is checked here too, before any handler of an unsafe request runs (`web_csrf`, `api_csrf`).
+CSRF is checked here too, before any handler of an unsafe request runs (`web_csrf`, `api_csrf`), and
+so is what no handler should ever see (`input_guard`): an id past the database's range (404), a
+control character in a path, a query string or a page's form (404 or 422).
+Bounded types for query parameters (`PageNo`, `PerPage`, `QueryId`) live here too.
 """
 
 from __future__ import annotations
@@ -16,15 +19,20 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.utils import get_flat_params
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
 
 from app.config import Settings
 from app.db import session_scope
+from app.domain import bounds, text
 from app.services import auth
 from app.services.access import Actor, require_login
+from app.services.errors import Invalid, NotFound
 from routers.security import (
     ANON_COOKIE,
     CSRF_FIELD,
@@ -93,6 +101,76 @@ def current_auth(
 
 def current_actor(ctx: AuthContext | None = Depends(current_auth)) -> Actor | None:
     return ctx.actor if ctx else None
+
+
+# --- what no handler should see ----------------------------------------------------------------
+
+_INT = TypeAdapter(int)
+
+
+def _int_params(route: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The names of a route's integer path and query parameters (its dependencies' included),
+    worked out once per route and kept on it."""
+    known = getattr(route, "_cunyi_int_params", None)
+    if known is None:
+        ints: dict[str, set[str]] = {"path": set(), "query": set()}
+        dependant = getattr(route, "dependant", None)
+        for field in get_flat_params(dependant) if dependant is not None else ():
+            annotation = field.field_info.annotation
+            where = getattr(getattr(field.field_info, "in_", None), "value", None)
+            if (annotation is int or annotation == int | None) and where in ints:
+                ints[where].add(field.alias or field.name)
+        known = (frozenset(ints["path"]), frozenset(ints["query"]))
+        if route is not None:
+            route._cunyi_int_params = known
+    return known
+
+
+def _out_of_range(raw: str) -> bool:
+    """True when `raw` reads as an integer (as pydantic reads it) that no INTEGER column holds."""
+    if len(raw) > 40:
+        return raw.strip().lstrip("+-").replace("_", "").isdigit()
+    try:
+        value = _INT.validate_python(raw)
+    except ValidationError:
+        return False  # not a number: the handler's validation answers 422
+    return not -bounds.MAX_ID <= value <= bounds.MAX_ID
+
+
+async def input_guard(request: Request) -> None:
+    """Before any handler: an id past the INTEGER range names nothing (404), nor does a path with a
+    control character (404); a control character in a query string or a page's form, or an integer
+    query parameter past the range, is refused (422). Services check the meaning of what remains."""
+    int_path, int_query = _int_params(request.scope.get("route"))
+    for name, value in request.path_params.items():
+        raw = str(value)
+        if text.has_control(raw, multiline=False) or (name in int_path and _out_of_range(raw)):
+            raise NotFound("要找的内容不存在")
+    for name, raw in request.query_params.multi_items():
+        if text.has_control(raw, multiline=False) or text.has_control(name, multiline=False):
+            raise Invalid(f"查询参数{text.CONTROL_REASON}", field=name)
+        if name in int_query and _out_of_range(raw):
+            raise Invalid("数字超出允许范围", field=name)
+
+
+async def form_guard(request: Request) -> None:
+    """A page's form with a control character (line breaks and tabs aside) is refused (422)."""
+    if request.method not in UNSAFE:
+        return
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return
+    form = await request.form()
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            continue  # a file's name is cleaned where it is stored (services/attachments.py)
+        if text.has_control(name, multiline=False) or text.has_control(value):
+            raise Invalid(f"填写的内容{text.CONTROL_REASON}", field=name)
+
+
+PageNo = Annotated[int, Query(ge=1, le=bounds.MAX_PAGE, description="页码，从 1 开始")]
+PerPage = Annotated[int, Query(ge=1, le=200, description="每页条数")]
+QueryId = Annotated[int | None, Query(ge=1, le=bounds.MAX_ID)]
 
 
 # --- CSRF, checked before the handler runs ------------------------------------------------------

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.services.errors import ServiceError, TooMany
 from routers.security import with_security_headers
@@ -106,11 +107,23 @@ def _validation_message(err: dict) -> dict:
         message = f"{label}应为是或否"
     elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         message = f"{label}超出允许范围"
+    elif kind == "cunyi_reason":  # schemas/common.py: the reason follows the field's name
+        message = f"{label}{err.get('msg', '格式不对')}"
     elif kind == "json_invalid":
         message = "请求内容不是有效的 JSON"
     else:
         message = f"{label}格式不对"
     return {"field": ".".join(loc) or "body", "message": message}
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some route answers at this request's address."""
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -133,8 +146,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else None
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every method the address answers, not only the first route's (RFC 9110)
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
         return problem(request, exc.status_code, detail or HTTP_DETAILS.get(exc.status_code, "请求有误"),
-                       headers=getattr(exc, "headers", None))
+                       headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

@@ -49,7 +49,8 @@ def csrf_token_for(request: Request) -> str:
 
 # --- cookies --------------------------------------------------------------------------------
 
-def _secure(request: Request) -> bool:
+def secure_cookies(request: Request) -> bool:
+    """Whether cookies carry the Secure flag: CUNYI_COOKIE_SECURE, or `auto` by the request scheme."""
     mode = request.app.state.settings.cookie_secure.lower()
     if mode in ("true", "1", "yes"):
         return True
@@ -66,7 +67,7 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
         max_age=settings.session_max_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=_secure(request),
+        secure=secure_cookies(request),
         path="/",
     )
 
@@ -78,7 +79,7 @@ def clear_session_cookie(response: Response) -> None:
 def set_anon_cookie(request: Request, response: Response) -> None:
     anon = getattr(request.state, "new_anon", None)
     if anon and not request.cookies.get(ANON_COOKIE):
-        response.set_cookie(ANON_COOKIE, anon, httponly=True, samesite="lax", secure=_secure(request), path="/")
+        response.set_cookie(ANON_COOKIE, anon, httponly=True, samesite="lax", secure=secure_cookies(request), path="/")
 
 
 # --- headers --------------------------------------------------------------------------------
@@ -135,3 +136,28 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class TrustedHosts:
+    """With CUNYI_BASE_URL set, only its host (and the loopback names) may be named in the Host
+    header; anything else is refused with 400 before the app sees it, as Starlette's
+    TrustedHostMiddleware does, but in Chinese and inside the security headers."""
+
+    def __init__(self, app, *, allowed: list[str]) -> None:
+        self.app = app
+        self.allowed = {h.lower() for h in allowed if h}
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1").lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        body = "请求的网址不对，请从正式网址访问".encode()
+        await send({"type": "http.response.start", "status": 400,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})

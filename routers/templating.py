@@ -12,7 +12,7 @@ from app.domain.people import mask_phone
 from app.domain.roles import ADMIN_LABEL, MONITOR_LABEL, VILLAGE_ROLES
 from app.services.access import village_links
 from routers import cookies
-from routers.security import CSRF_FIELD, csrf_token_for, set_anon_cookie
+from routers.security import CSRF_FIELD, csrf_token_for, secure_cookies, set_anon_cookie
 
 FLASH_COOKIE = "cunyi_flash"
 
@@ -44,7 +44,8 @@ templates.env.globals["village_links"] = village_links
 
 def flash(request: Request, response: Response, message: str, kind: str = "ok") -> None:
     value = cookies.encode(request, "flash", {"m": message, "k": kind})
-    response.set_cookie(FLASH_COOKIE, value, max_age=120, httponly=True, samesite="lax", path="/")
+    response.set_cookie(FLASH_COOKIE, value, max_age=120, httponly=True, samesite="lax", secure=secure_cookies(request),
+                        path="/")
 
 
 def read_flash(request: Request) -> dict | None:

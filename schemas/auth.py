@@ -5,11 +5,13 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.domain.people import PASSWORD_MAX
+from app.services.auth import SessionView
+from schemas.common import Line, out_model
 
 
 class TokenIn(BaseModel):
-    phone: str = Field(min_length=1, max_length=20)
-    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+    phone: Line = Field(min_length=1, max_length=20)
+    password: Line = Field(min_length=1, max_length=PASSWORD_MAX)
 
 
 class TokenOut(BaseModel):
@@ -19,14 +21,14 @@ class TokenOut(BaseModel):
 
 
 class ActivateIn(BaseModel):
-    phone: str = Field(min_length=1, max_length=20)
-    code: str = Field(min_length=4, max_length=20)
-    password: str = Field(min_length=1, max_length=PASSWORD_MAX + 1)
+    phone: Line = Field(min_length=1, max_length=20)
+    code: Line = Field(min_length=4, max_length=20)
+    password: Line = Field(min_length=1, max_length=PASSWORD_MAX + 1)
 
 
 class PasswordChangeIn(BaseModel):
-    current_password: str = Field(min_length=1, max_length=PASSWORD_MAX + 1)
-    new_password: str = Field(min_length=1, max_length=PASSWORD_MAX + 1)
+    current_password: Line = Field(min_length=1, max_length=PASSWORD_MAX + 1)
+    new_password: Line = Field(min_length=1, max_length=PASSWORD_MAX + 1)
 
 
 class MessageOut(BaseModel):
@@ -46,3 +48,6 @@ class MeOut(BaseModel):
     memberships: list[MembershipOut]
     monitor_of: list[int]
     csrf_token: str | None = None
+
+
+SessionOut = out_model(SessionView, "SessionOut")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from app.domain.votes import MAX_OPTIONS
+from schemas.common import Id
 
 
 class BallotIn(BaseModel):
-    choice: int  # the option's index (0 = the first)
-    on_behalf_of: int | None = None  # a voter whose written proxy the caller holds
+    choice: int = Field(ge=0, le=MAX_OPTIONS - 1)  # the option's index (0 = the first)
+    on_behalf_of: Id | None = None  # a voter whose written proxy the caller holds
 
 
 class CastOut(BaseModel):

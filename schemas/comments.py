@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.services.comments import CommentView, ReportedComment
-from schemas.common import out_model
+from schemas.common import Id, Text, out_model
 
 # The service trims and checks the real limits (5,000 characters of text, 500 of a reason) with a
 # Chinese message; these only bound what the server is asked to read.
@@ -17,20 +17,20 @@ REASON_LIMIT = 1_000
 
 
 class CommentIn(BaseModel):
-    body: str = Field(max_length=BODY_LIMIT)
-    parent_id: int | None = None
+    body: Text = Field(max_length=BODY_LIMIT)
+    parent_id: Id | None = None
 
 
 class CommentEditIn(BaseModel):
-    body: str = Field(max_length=BODY_LIMIT)
+    body: Text = Field(max_length=BODY_LIMIT)
 
 
 class HideIn(BaseModel):
-    reason: str = Field(default="", max_length=REASON_LIMIT)
+    reason: Text = Field(default="", max_length=REASON_LIMIT)
 
 
 class ReportIn(BaseModel):
-    reason: str | None = Field(default=None, max_length=REASON_LIMIT)
+    reason: Text | None = Field(default=None, max_length=REASON_LIMIT)
 
 
 CommentOut = out_model(CommentView, "CommentOut", descriptions={

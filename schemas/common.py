@@ -1,12 +1,22 @@
-"""Shapes shared by every API answer: pages and problems."""
+"""Shapes shared by every API answer (pages and problems) and the bounded types every request uses.
+
+Every integer a client sends is bounded (`Id`, `Count`, `Days`, `Fen`), and every text has no control
+characters (`Line` for one line, `Text` for a body that keeps line breaks and tabs); `Title` and
+`Prose` must also show something once invisible characters are removed. The rules are the domain's
+(`app/domain/bounds.py`, `app/domain/text.py`); a refusal is a 422 naming the field, in Chinese.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import typing
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic_core import PydanticCustomError
+
+from app.domain import bounds
+from app.domain import text as text_rules
 
 T = TypeVar("T")
 
@@ -35,8 +45,35 @@ class Problem(BaseModel):
     errors: list[ProblemError] | None = None
 
 
+# --- bounded input ----------------------------------------------------------------------------
+
+Id = Annotated[int, Field(ge=1, le=bounds.MAX_ID)]
+Count = Annotated[int, Field(ge=0, le=bounds.MAX_COUNT)]
+Days = Annotated[int, Field(ge=0, le=bounds.MAX_DAYS)]
+Fen = Annotated[int, Field(ge=0, le=bounds.MAX_FEN, description="金额，单位：分")]
+
+
+def _checker(*, multiline: bool, required: bool):
+    def check(value: str) -> str:
+        reason = text_rules.problem(value, multiline=multiline, required=required)
+        if reason:
+            # the error's message follows the field's Chinese name (routers/errors.py)
+            raise PydanticCustomError("cunyi_reason", reason)
+        return value
+
+    return check
+
+
+_LINE = {"pattern": text_rules.LINE_PATTERN}
+_TEXT = {"pattern": text_rules.TEXT_PATTERN}
+Line = Annotated[str, AfterValidator(_checker(multiline=False, required=False)), Field(json_schema_extra=_LINE)]
+Text = Annotated[str, AfterValidator(_checker(multiline=True, required=False)), Field(json_schema_extra=_TEXT)]
+Title = Annotated[str, AfterValidator(_checker(multiline=False, required=True)), Field(json_schema_extra=_LINE)]
+Prose = Annotated[str, AfterValidator(_checker(multiline=True, required=True)), Field(json_schema_extra=_TEXT)]
+
+
 PROBLEMS = {code: {"model": Problem, "content": {"application/problem+json": {}}}
-            for code in (401, 403, 404, 409, 422, 429)}
+            for code in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 def out_model(view: type, name: str, *, exclude: tuple[str, ...] = (), descriptions: dict[str, str] | None = None,

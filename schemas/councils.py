@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from schemas.common import Id, Line, Title
+
 
 class CouncilIn(BaseModel):
-    kind: str = Field(max_length=20)
-    name: str | None = Field(default=None, max_length=50)
-    group_id: int | None = None  # for a villager group meeting
-    member_ids: list[int] | None = Field(default=None, max_length=1000)  # for a custom body
-    quorum: str | None = Field(default=None, max_length=10, examples=["2/3"])  # custom bodies only
+    kind: Line = Field(max_length=20)
+    name: Title | None = Field(default=None, max_length=50)
+    group_id: Id | None = None  # for a villager group meeting
+    member_ids: list[Id] | None = Field(default=None, max_length=1000)  # for a custom body
+    quorum: Line | None = Field(default=None, max_length=10, examples=["2/3"])  # custom bodies only
     quorum_inclusive: bool = True  # "以上" (≥); False: "超过/过半数" (>)
-    passing: str | None = Field(default=None, max_length=10, examples=["1/2"])
+    passing: Line | None = Field(default=None, max_length=10, examples=["1/2"])
     passing_inclusive: bool = False
 
 

@@ -1,30 +1,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from app.services.members import MemberView
-from schemas.common import out_model
+from schemas.common import Line, Title, out_model
 
 MemberOut = out_model(MemberView, "MemberOut", exclude=("joined_at",), doc="A member of the village.")
 
 
 class MemberIn(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
-    phone: str = Field(min_length=11, max_length=20)
-    birth_date: date | None = None
+    name: Title = Field(min_length=1, max_length=50)
+    phone: Line = Field(min_length=11, max_length=20)
+    birth_date: date | None = Field(default=None, description="1900-01-01 至今天")
     gender: str | None = Field(default=None, pattern="^(男|女)$")
-    household: str | None = Field(default=None, max_length=30)
-    group: str | None = Field(default=None, max_length=50)
-    roles: list[str] = Field(default_factory=list)
+    household: Line | None = Field(default=None, max_length=30)
+    group: Line | None = Field(default=None, max_length=50)
+    roles: list[Annotated[Line, Field(max_length=30)]] = Field(default_factory=list, max_length=20)
     household_head: bool = False
 
 
 class MemberPatch(BaseModel):
-    roles: list[str] | None = None
-    household: str | None = Field(default=None, max_length=30)
-    group: str | None = Field(default=None, max_length=50)
+    roles: list[Annotated[Line, Field(max_length=30)]] | None = Field(default=None, max_length=20)
+    household: Line | None = Field(default=None, max_length=30)
+    group: Line | None = Field(default=None, max_length=50)
 
 
 class ActivationOut(BaseModel):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from app.domain import notices as N
 from schemas.attachments import AttachmentOut
+from schemas.common import Id, Line, Text, Title
 
 if TYPE_CHECKING:
     from app.services.notice_views import NoticeView
@@ -26,31 +27,31 @@ _TEXT_CAP = N.BODY_MAX + 1000  # the service refuses anything over BODY_MAX with
 
 
 class NoticeEdit(BaseModel):
-    title: str = Field(max_length=1000)
-    body: str = Field(max_length=_TEXT_CAP)
-    days: int = Field(default=N.DEFAULT_DAYS, description="公示天数（1–365）")
+    title: Title = Field(max_length=1000)
+    body: Text = Field(max_length=_TEXT_CAP)
+    days: int = Field(default=N.DEFAULT_DAYS, ge=1, le=N.MAX_DAYS, description="公示天数（1–365）")
 
 
 class NoticeIn(NoticeEdit):
-    category: str = Field(max_length=20, description="party 党务 / village 村务 / finance 财务")
-    proposal_id: int | None = None
-    vote_session_id: int | None = None
-    period: str | None = Field(default=None, max_length=20, description="会计期间，如 2026-10")
+    category: Line = Field(max_length=20, description="party 党务 / village 村务 / finance 财务")
+    proposal_id: Id | None = None
+    vote_session_id: Id | None = None
+    period: Line | None = Field(default=None, max_length=20, description="会计期间，如 2026-10")
 
 
 class CorrectionIn(BaseModel):
-    title: str = Field(max_length=1000)
-    body: str = Field(max_length=_TEXT_CAP)
-    days: int | None = Field(default=None, description="更正的公示天数；不填则与原公开相同")
+    title: Title = Field(max_length=1000)
+    body: Text = Field(max_length=_TEXT_CAP)
+    days: int | None = Field(default=None, ge=1, le=N.MAX_DAYS, description="更正的公示天数；不填则与原公开相同")
 
 
 class ReviewIn(BaseModel):
     approve: bool
-    note: str | None = Field(default=None, max_length=2000, description="退回时必填")
+    note: Text | None = Field(default=None, max_length=2000, description="退回时必填")
 
 
 class TextIn(BaseModel):
-    body: str = Field(max_length=10_000)
+    body: Text = Field(max_length=10_000)
 
 
 class NoticeSummary(BaseModel):

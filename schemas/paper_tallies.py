@@ -7,14 +7,15 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.domain.votes import MAX_OPTIONS
+from schemas.common import Count, Id, Text
 from schemas.councils import PersonOut
 from schemas.votes import CountOut
 
 
 class ProxyIn(BaseModel):
-    voter_id: int
-    proxy_id: int
-    attachment_id: int | None = None  # the scanned written authorization
+    voter_id: Id
+    proxy_id: Id
+    attachment_id: Id | None = None  # the scanned written authorization
 
 
 class ProxyOut(BaseModel):
@@ -26,11 +27,11 @@ class ProxyOut(BaseModel):
 
 
 class PaperIn(BaseModel):
-    present_user_ids: list[int] = Field(max_length=100_000)  # the sign-in sheet
-    counts: list[int] = Field(max_length=MAX_OPTIONS)  # paper ballots per option
-    invalid: int = Field(default=0, ge=0)
-    minutes: str | None = Field(default=None, max_length=20_000)
-    photo_id: int | None = None
+    present_user_ids: list[Id] = Field(max_length=100_000)  # the sign-in sheet
+    counts: list[Count] = Field(max_length=MAX_OPTIONS)  # paper ballots per option
+    invalid: Count = 0
+    minutes: Text | None = Field(default=None, max_length=20_000)
+    photo_id: Id | None = None
 
 
 class PaperOut(BaseModel):

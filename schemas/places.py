@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from schemas.common import Id, Line, Title
+
 
 class CountyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
+    name: Title = Field(min_length=1, max_length=50)
 
 
 class CountyOut(BaseModel):
@@ -13,8 +15,8 @@ class CountyOut(BaseModel):
 
 
 class TownshipIn(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
-    county_id: int
+    name: Title = Field(min_length=1, max_length=50)
+    county_id: Id
 
 
 class TownshipOut(BaseModel):
@@ -25,9 +27,9 @@ class TownshipOut(BaseModel):
 
 
 class VillageIn(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
-    slug: str = Field(min_length=2, max_length=40)
-    township_id: int
+    name: Title = Field(min_length=1, max_length=50)
+    slug: Line = Field(min_length=2, max_length=40)
+    township_id: Id
 
 
 class VillageOut(BaseModel):

@@ -4,23 +4,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.proposals import BODY_MAX, EXEMPTIONS_MAX, TITLE_MAX
 from app.services.proposal_views import CosignView, ProposalRow
-from schemas.common import out_model
+from schemas.common import Days, Fen, Line, Text, Title, out_model
 
 
 class ProposalIn(BaseModel):
-    title: str = Field(min_length=1, max_length=TITLE_MAX)
-    body: str = Field(min_length=1, max_length=BODY_MAX)
-    category: str = Field(max_length=20)
-    procedure: str = Field(default="yishiyiyi", max_length=20)
-    budget_fen: int | None = Field(default=None, ge=0)
-    per_capita_fen: int | None = Field(default=None, ge=0)
-    labour_days: int | None = Field(default=None, ge=0)
-    exemptions: str | None = Field(default=None, max_length=EXEMPTIONS_MAX)
+    title: Title = Field(min_length=1, max_length=TITLE_MAX)
+    body: Text = Field(min_length=1, max_length=BODY_MAX)
+    category: Line = Field(max_length=20)
+    procedure: Line = Field(default="yishiyiyi", max_length=20)
+    budget_fen: Fen | None = None
+    per_capita_fen: Fen | None = None
+    labour_days: Days | None = None
+    exemptions: Text | None = Field(default=None, max_length=EXEMPTIONS_MAX)
 
 
 ProposalSummary = out_model(ProposalRow, "ProposalSummary", exclude=("stage_entered_at",))
@@ -71,14 +72,14 @@ class ProposalOut(ProposalSummary):
 
 
 class TransitionIn(BaseModel):
-    action: str = Field(max_length=20)
-    note: str | None = Field(default=None, max_length=1000)
+    action: Line = Field(max_length=20)
+    note: Text | None = Field(default=None, max_length=1000)
 
 
 class VillageSettingsIn(BaseModel):
-    min_days: dict[str, int] = Field(default_factory=dict)
-    per_capita_cap_fen: int = Field(ge=0)
-    labour_days_cap: int = Field(ge=0)
+    min_days: dict[Annotated[Line, Field(max_length=30)], Days] = Field(default_factory=dict, max_length=50)
+    per_capita_cap_fen: Fen
+    labour_days_cap: Days
     proxy_cap: int | None = Field(default=None, ge=1, le=10)
     objection_reply_days: int | None = Field(default=None, ge=1, le=60)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from schemas.common import Days, Fen, Line, Title
 from schemas.notices import ComplianceOut
 
 if TYPE_CHECKING:
@@ -37,8 +38,8 @@ class TownshipDashboardOut(BaseModel):
 
 
 class MonitorIn(BaseModel):
-    name: str = Field(min_length=1, max_length=50)
-    phone: str = Field(min_length=11, max_length=20)
+    name: Title = Field(min_length=1, max_length=50)
+    phone: Line = Field(min_length=11, max_length=20)
 
 
 class MonitorOut(BaseModel):
@@ -53,6 +54,6 @@ class MonitorOut(BaseModel):
 class TownshipSettings(BaseModel):
     """The province's rules as the township sets them for its villages; null leaves it to each village."""
 
-    per_capita_cap_fen: int | None = Field(default=None, ge=0)
-    labour_days_cap: int | None = Field(default=None, ge=0)
+    per_capita_cap_fen: Fen | None = None
+    labour_days_cap: Days | None = None
     proxy_cap: int | None = Field(default=None, ge=1, le=10)

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from app.domain.votes import MAX_OPTIONS, QUESTION_MAX
+from app.domain.votes import MAX_OPTIONS, OPTION_MAX, QUESTION_MAX
 from schemas.ballots import MyBallotOut
+from schemas.common import Id, Line, Prose
+
+Option = Annotated[Line, Field(max_length=OPTION_MAX * 2)]
 
 
 def _utc(value: datetime | None) -> datetime | None:
     """A time without a zone is read as UTC; any other zone is converted to UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+08:00 has no UTC time
+        raise PydanticCustomError("cunyi_reason", "超出范围") from None
 
 
 class VoteIn(BaseModel):
-    council_id: int
-    question: str = Field(max_length=QUESTION_MAX * 2)  # the service checks the length, in Chinese
-    options: list[str] | None = Field(default=None, max_length=MAX_OPTIONS * 2)  # default 同意/反对/弃权
+    council_id: Id
+    question: Prose = Field(max_length=QUESTION_MAX * 2)  # the service checks the length, in Chinese
+    options: list[Option] | None = Field(default=None, max_length=MAX_OPTIONS * 2)  # default 同意/反对/弃权
     secret: bool
     allow_change: bool = False  # roll-call only
     opens_at: datetime
     closes_at: datetime
-    special_rule: str | None = Field(default=None, max_length=30)
+    special_rule: Line | None = Field(default=None, max_length=30)
 
     @field_validator("opens_at", "closes_at")
     @classmethod
@@ -34,8 +42,8 @@ class VoteIn(BaseModel):
 
 
 class VotePatch(BaseModel):
-    question: str | None = Field(default=None, max_length=QUESTION_MAX * 2)
-    options: list[str] | None = Field(default=None, max_length=MAX_OPTIONS * 2)
+    question: Prose | None = Field(default=None, max_length=QUESTION_MAX * 2)
+    options: list[Option] | None = Field(default=None, max_length=MAX_OPTIONS * 2)
     opens_at: datetime | None = None
     closes_at: datetime | None = None
 

@@ -8,7 +8,6 @@ builds its own village through `world` (unique names, slugs and phones), so they
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import secrets
@@ -113,17 +112,12 @@ def app(database):
     application.state.engine.dispose()
 
 
-_addresses = itertools.count(1)
-
-
 @pytest.fixture
 def client(app):
     """A browser-like client with its own cookies and its own client address."""
-    from fastapi.testclient import TestClient
+    from tests.factories import unique_client
 
-    n = next(_addresses)
-    with TestClient(app, client=(f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}", 50000),
-                    follow_redirects=False) as c:
+    with unique_client(app, follow_redirects=False) as c:
         yield c
 
 

@@ -24,6 +24,17 @@ def unique_phone() -> str:
     return f"15{next(_serial) % 1_000_000_000:09d}"
 
 
+_addresses = itertools.count(1)
+
+
+def unique_client(app, **kwargs):
+    """A TestClient with its own client address, so no two tests share a login-failure count."""
+    from fastapi.testclient import TestClient
+
+    n = next(_addresses)
+    return TestClient(app, client=(f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}", 50000), **kwargs)
+
+
 def unique_slug(prefix: str = "v") -> str:
     return f"{prefix}{secrets.token_hex(5)}"
 

@@ -1,9 +1,10 @@
-"""The `cunyi` command on a brand-new SQLite database: upgrade, demo, audit verify, create-admin."""
+"""The `cunyi` command on a brand-new SQLite database: upgrade, demo, audit verify, create-admin.
+
+Each test gets its own database file, so the tests pass in any order."""
 
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -13,12 +14,13 @@ from app.config import get_settings
 from app.db import make_engine
 from app.demo import DEMO_LOGINS, DEMO_PASSWORD
 from app.models import Membership, User, Village
+from tests.factories import unique_client
 
 
-@pytest.fixture(scope="module")
-def cunyi(tmp_path_factory):
+@pytest.fixture
+def cunyi(tmp_path):
     """Run `cunyi ...` against a fresh SQLite file, with cheap password hashing."""
-    tmp = tmp_path_factory.mktemp("cli")
+    tmp = tmp_path
     env = {
         "CUNYI_DATABASE_URL": f"sqlite:///{tmp / 'cli.db'}",
         "CUNYI_SECRET_KEY": "cli-test-secret-key",
@@ -43,7 +45,7 @@ def cunyi(tmp_path_factory):
     return run
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def upgraded(cunyi):
     result = cunyi("db", "upgrade")
     assert result.exit_code == 0, result.output
@@ -95,7 +97,7 @@ def test_demo_loads_two_villages_and_prints_the_logins(upgraded):
     from app.main import create_app
 
     app = create_app(settings_for(upgraded))
-    with TestClient(app) as client:
+    with unique_client(app) as client:
         r = client.post("/api/v1/auth/token", json={"phone": DEMO_LOGINS[2].phone, "password": DEMO_PASSWORD})
         assert r.status_code == 200
     app.state.engine.dispose()
@@ -109,17 +111,24 @@ def test_create_admin_who_can_log_in(upgraded):
     from app.main import create_app
 
     app = create_app(settings_for(upgraded))
-    with TestClient(app) as client:
+    with unique_client(app) as client:
         r = client.post("/api/v1/auth/token", json={"phone": "13912345678", "password": "Admin-pass-2026!"})
         assert r.status_code == 200, r.text
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}).json()
         assert me["is_admin"] is True and me["name"] == "王管理"
     app.state.engine.dispose()
-    # running it again updates the password instead of failing
+    # running it again updates the password instead of failing: the new one works, the old one not
     again = upgraded("create-admin", "--phone", "13912345678", "--name", "王管理",
                      CUNYI_ADMIN_PASSWORD="Another-pass-2026!")
     assert again.exit_code == 0, again.output
     assert upgraded("audit", "verify").exit_code == 0
+    app = create_app(settings_for(upgraded))
+    with unique_client(app) as client:
+        new = client.post("/api/v1/auth/token", json={"phone": "13912345678", "password": "Another-pass-2026!"})
+        assert new.status_code == 200, new.text
+        old = client.post("/api/v1/auth/token", json={"phone": "13912345678", "password": "Admin-pass-2026!"})
+        assert old.status_code == 401, old.text
+    app.state.engine.dispose()
 
 
 @pytest.mark.parametrize(
@@ -148,12 +157,13 @@ def test_audit_verify_of_an_unknown_village_exits_2(upgraded):
 
 def test_no_arguments_prints_help(cunyi):
     result = cunyi()
-    assert "村议" in result.output
+    assert result.exit_code == 2  # as click does for a command that needs one: help, then status 2
+    assert "村议" in result.output and "import-roster" in result.output
 
 
 def test_demo_twice_is_refused_with_a_message(upgraded):
     first = upgraded("demo", "--if-empty")
-    assert first.exit_code == 0
+    assert first.exit_code == 0 and "演示" in first.output
     result = upgraded("demo")
     assert result.exit_code == 1, result.output
     assert "只能装入空数据库" in result.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from app.cli import alembic_config
 from app.db import make_engine
@@ -28,6 +29,117 @@ def test_upgrade_check_downgrade(engine_name, tmp_path):
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         engine.dispose()
         command.upgrade(cfg, "head")
+    finally:
+        if schema:
+            drop_pg_schema(PG_URL, schema)
+
+
+# --- 0006: money in BIGINT, one published correction, frozen records: data kept ---------------------
+
+
+def _at_0005(engine_name, tmp_path):
+    url, schema = fresh_url(engine_name, tmp_path)
+    settings = make_settings(url, tmp_path)
+    cfg = alembic_config(settings)
+    command.upgrade(cfg, "0005")
+    return settings, cfg, schema
+
+
+def _published(db, village_id: int, title: str, supersedes: int | None = None) -> int:
+    from app.domain import notices as N
+    from app.models import Notice, utcnow
+
+    when = utcnow()
+    notice = Notice(village_id=village_id, category="village", title=title, body="内容", state="published",
+                    supersedes_id=supersedes, kind="correction" if supersedes else "general", published_at=when,
+                    window_from=when, window_until=when, content_hash=N.content_hash(title, "内容", []),
+                    created_at=when, updated_at=when)
+    db.add(notice)
+    db.commit()
+    return notice.id
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_the_hardening_migration_keeps_every_row(engine_name, tmp_path):
+    from sqlalchemy import func, select, text
+    from sqlmodel import Session
+
+    from app.domain.proposals import ProposalDraft
+    from app.models import Cosignature, Proposal, ProposalTransition
+    from app.services import audit, proposals
+    from app.services.access import load_actor
+    from tests.factories import World
+
+    settings, cfg, schema = _at_0005(engine_name, tmp_path)
+    engine = make_engine(settings)
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            world = World(db, settings)
+            village = world.village()
+            author = load_actor(db, world.member(village, "committee", name="主任"))
+            draft = ProposalDraft(title="修建村道", body="方案", category="facilities", procedure="yishiyiyi",
+                                  budget_fen=2_000_000_000, per_capita_fen=1_234)
+            pid = proposals.create(db, author, village, draft).id
+            proposals.transition(db, author, pid, "submit")
+            old = _published(db, village.id, "原公开")
+            _published(db, village.id, "更正", supersedes=old)
+            rows_before = {t.__name__: db.execute(select(func.count()).select_from(t)).scalar_one()
+                           for t in (Proposal, Cosignature, ProposalTransition)}
+        engine.dispose()
+
+        command.upgrade(cfg, "head")
+        command.check(cfg)
+
+        engine = make_engine(settings)
+        with Session(engine, expire_on_commit=False) as db:
+            proposal = db.get(Proposal, pid)
+            assert (proposal.title, proposal.budget_fen, proposal.per_capita_fen) == ("修建村道", 2_000_000_000, 1_234)
+            assert {t.__name__: db.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in (Proposal, Cosignature, ProposalTransition)} == rows_before
+            if engine_name == "sqlite":
+                assert db.execute(text("PRAGMA foreign_key_check")).all() == []
+                assert db.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+            # money past 2³¹ fen now fits on both engines
+            proposal.budget_fen = 3_000_000_000_000
+            db.commit()
+            db.expire_all()
+            assert db.get(Proposal, pid).budget_fen == 3_000_000_000_000
+            # the index holds for the notices already there
+            with pytest.raises(IntegrityError):
+                _published(db, village.id, "第二份更正", supersedes=old)
+            db.rollback()
+            assert audit.verify_chain(db, village.id).ok
+            db.execute(text("UPDATE proposal SET budget_fen = 1 WHERE id = :p"), {"p": pid})  # fits INTEGER again
+            db.commit()
+        engine.dispose()
+        command.downgrade(cfg, "0005")
+        command.upgrade(cfg, "head")
+    finally:
+        if schema:
+            drop_pg_schema(PG_URL, schema)
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_the_hardening_migration_stops_on_a_forked_record(engine_name, tmp_path):
+    from sqlmodel import Session
+
+    from tests.factories import World
+
+    settings, cfg, schema = _at_0005(engine_name, tmp_path)
+    engine = make_engine(settings)
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            village = World(db, settings).village()
+            old = _published(db, village.id, "原公开")
+            forks = [_published(db, village.id, f"更正{i}", supersedes=old) for i in range(2)]
+        with pytest.raises(RuntimeError, match=f"superseded more than once: \\[{old}\\]"):
+            command.upgrade(cfg, "head")
+        assert forks
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0005"
+            columns = {c["name"]: c["type"] for c in inspect(conn).get_columns("proposal")}
+            assert columns["budget_fen"].__class__.__name__ == "INTEGER"  # nothing was changed
+        engine.dispose()
     finally:
         if schema:
             drop_pg_schema(PG_URL, schema)

@@ -1,4 +1,4 @@
-"""The `cunyi` command: serve, db upgrade, demo, create-admin, import-roster, audit verify."""
+"""The `cunyi` command: serve, db upgrade, demo, create-admin, import-roster, audit verify, backup, restore."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlmodel import Session
@@ -66,6 +67,7 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    _check_before_serving(settings)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -75,6 +77,74 @@ def serve(
         reload=reload,
         proxy_headers=True,
     )
+
+
+def _check_before_serving(settings: Settings) -> None:
+    """The app's start-up runs the same check in every worker; here it fails with a plain message."""
+    from app.db import DatabaseRefused, hold_serve_lock, startup_check
+
+    try:
+        lock = hold_serve_lock(settings.database_url)
+        if lock is not None:
+            lock.close()
+        if settings.startup_check:
+            engine = make_engine(settings)
+            try:
+                startup_check(engine)
+            finally:
+                engine.dispose()
+    except DatabaseRefused as refused:
+        console.print(f"[red]{escape(str(refused))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@app.command("backup")
+def backup_command(
+    file: Path = typer.Argument(..., help="备份文件（.tar.gz），或一个文件夹（自动命名）"),
+) -> None:
+    """Back up the database and the uploads into one archive while the server runs; verify the copy."""
+    from app.cli import backup as backups
+
+    settings = get_settings()
+    try:
+        target, check = backups.backup(settings, file, console.print)
+    except backups.BackupFailed as failed:
+        console.print(f"[red]备份失败：{escape(str(failed))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    _print_check(check)
+    console.print(f"[green]备份完成并已核验：{target}[/green]", soft_wrap=True)
+    console.print(backups.KEY_NOTE.format(key_file=settings.secret_key_file), soft_wrap=True)
+
+
+@app.command("restore")
+def restore_command(
+    file: Path = typer.Argument(..., help="cunyi backup 写的备份文件"),
+) -> None:
+    """Restore a backup into an empty database (server stopped); verify the result."""
+    from app.cli import backup as backups
+
+    settings = get_settings()
+    try:
+        check = backups.restore(settings, file, console.print)
+    except backups.BackupFailed as failed:
+        console.print(f"[red]未恢复：{escape(str(failed))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    _print_check(check)
+    if not check.ok:
+        console.print("[red]恢复后的数据库核验未通过，请不要启动服务，换一个备份重试。[/red]")
+        raise typer.Exit(1)
+    console.print("[green]恢复完成并已核验，可以启动服务。[/green]")
+    console.print(backups.KEY_NOTE.format(key_file=settings.secret_key_file), soft_wrap=True)
+
+
+def _print_check(check) -> None:
+    c = check.counts
+    integrity = "[green]ok[/green]" if check.integrity == "ok" else f"[red]{escape(check.integrity)}[/red]"
+    chains = f"审计链 {check.chains} 条、事件 {check.events} 条" + ("，全部完整" if not check.broken else "")
+    counts = f"村 {c.get('villages', 0)} 个，用户 {c.get('users', 0)} 人，无记名选票 {c.get('secret_ballots', 0)} 张"
+    console.print(f"完整性检查：{integrity}；{chains}；{counts}", soft_wrap=True)
+    for line in check.broken:
+        console.print(f"[red]{escape(line)}[/red]", soft_wrap=True)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from app.db import make_engine
 from app.domain.calendar import format_date
 from app.domain.people import format_code
 from app.domain.roster import FIELDS
+from app.domain.spreadsheet import safe_row
 from app.models import Village
 from app.services import roster
 from app.services.errors import ServiceError
@@ -43,7 +44,7 @@ def codes_csv_bytes(activation: list[dict]) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["姓名", "手机号", "激活码", "有效期至"])
     for a in activation:
-        writer.writerow([a["name"], a["phone"], format_code(a["code"]), format_date(a["expires_at"])])
+        writer.writerow(safe_row([a["name"], a["phone"], format_code(a["code"]), format_date(a["expires_at"])]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -12,8 +12,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def to_local(value: datetime) -> datetime:
-    """A stored moment (aware UTC, or naive meaning UTC) as Beijing time."""
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(SHANGHAI)
+    """A stored moment (aware UTC, or naive meaning UTC) as Beijing time. At the calendar's very edge
+    (9999-12-31 after 16:00 UTC) there is no Beijing time: the moment stays in UTC, never an error."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    try:
+        return aware.astimezone(SHANGHAI)
+    except OverflowError:
+        return aware
 
 
 def local_date_of(value: datetime) -> date:

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from app.domain import text as T
 from app.domain.roles import ACCOUNTANT, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 
 PARTY, VILLAGE, FINANCE = "party", "village", "finance"
@@ -55,10 +56,14 @@ def check(category: str, title: str, body: str, days: int) -> dict[str, str]:
         errors["title"] = "请填写标题"
     elif len(title.strip()) > TITLE_MAX:
         errors["title"] = f"标题最多 {TITLE_MAX} 个字"
+    elif reason := T.problem(title.strip(), multiline=False, required=True):
+        errors["title"] = "标题" + reason
     if not body.strip():
         errors["body"] = "请填写公开内容"
     elif len(body) > BODY_MAX:
         errors["body"] = f"内容最多 {BODY_MAX} 个字"
+    elif reason := T.problem(body):
+        errors["body"] = "内容" + reason
     if not 1 <= days <= MAX_DAYS:
         errors["days"] = f"公示天数应在 1 到 {MAX_DAYS} 天之间"
     return errors
@@ -119,3 +124,11 @@ def compliance(category: str, last: date | None, today: date, limit_months: int,
     start = last or village_since
     overdue = start is None or months_between(start, today) >= limit_months
     return Compliance(category, last, limit_months, overdue)
+
+
+def stage_complete(*, published: bool, window_ended: bool, unanswered_objections: int) -> bool:
+    """Whether a matter's notice stage (公示) is complete: its notice — the latest version, when it was
+    corrected — is published, that version's window is over, and every objection raised against any
+    version has its reply. An unanswered objection holds the stage: the committee answers before
+    the matter moves on, and a correction does not make an earlier version's objections go away."""
+    return published and window_ended and unanswered_objections == 0

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 
+from app.domain.passwords import guessable
+
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ADULT_AGE = 18
 PASSWORD_MIN = 8
@@ -72,6 +74,20 @@ def parse_date(value: object) -> date | None:
     return None
 
 
+MIN_BIRTH = date(1900, 1, 1)
+
+
+def birth_date_problem(birth: date | None, today: date) -> str | None:
+    """Why a birth date is refused (before 1900 or after today), in Chinese; None when plausible."""
+    if birth is None:
+        return None
+    if birth > today:
+        return f"出生日期 {birth.isoformat()} 晚于今天"
+    if birth < MIN_BIRTH:
+        return f"出生日期 {birth.isoformat()} 早于 1900 年"
+    return None
+
+
 _GENDERS = {"男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "female": "女"}
 
 
@@ -91,7 +107,7 @@ def password_problem(password: str, phone: str | None = None) -> str | None:
         return f"密码至少 {PASSWORD_MIN} 位"
     if len(password) > PASSWORD_MAX:
         return f"密码最多 {PASSWORD_MAX} 位"
-    if password.lower() in common_passwords():
+    if password.lower() in common_passwords() or guessable(password):
         return "这个密码太常见，容易被猜到，请换一个"
     if phone and phone in password:
         return "密码不能包含手机号"

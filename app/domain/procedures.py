@@ -263,7 +263,7 @@ def decide(action: str, facts: Facts) -> Decision:
         if facts.vote_outcome != "passed":  # no result yet, or one we do not understand: fail closed
             return _refuse(409, "还没有表决结果")
     if stage.kind is Kind.NOTICE and not facts.notice_done:
-        return _refuse(409, "公示还没有发布或公示期还没结束")
+        return _refuse(409, "公示还没有发布、公示期还没结束，或还有质询没有答复")
     return Decision(True, proc.after(stage.key).key)
 
 

@@ -151,19 +151,22 @@ def file_kind(filename: str) -> str:
     raise RosterFileError("只能上传 CSV 或 XLSX 格式的名册文件")
 
 
+UNREADABLE = ("看不懂文件的文字编码。能读的编码：UTF-8（可带 BOM）、GB18030/GBK（Excel 默认的“CSV”）、"
+              "UTF-16（带 BOM）。请在 Excel 里另存为“CSV UTF-8”后再上传")
+
+
 def _decode_csv(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")  # what Chinese Excel writes for "CSV"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("gb18030")  # what Chinese Excel writes for "CSV"
     except UnicodeDecodeError as exc:
-        raise RosterFileError("看不懂文件的文字编码：请在 Excel 里另存为“CSV UTF-8”后再上传") from exc
+        raise RosterFileError(UNREADABLE) from exc
 
 
 def _csv_rows(data: bytes) -> Iterator[list[object]]:

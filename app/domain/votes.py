@@ -7,9 +7,10 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.domain import rulebook
+from app.domain import text as T
 from app.domain.people import CODE_ALPHABET
 
 APPROVE_OPTIONS = ["同意", "反对", "弃权"]
@@ -17,6 +18,11 @@ QUESTION_MAX = 500
 OPTION_MAX = 100
 MAX_OPTIONS = 10
 RECEIPT_LENGTH = 10
+# When a vote may run: planned at most a year ahead, open at most 90 days, and not planned to start
+# more than a day ago (a draft left lying must get new times before it is edited or opened).
+OPENS_AHEAD_MAX = timedelta(days=365)
+OPENS_BEHIND_MAX = timedelta(days=1)
+DURATION_MAX = timedelta(days=90)
 
 
 def fingerprint(voter_ids: list[int], question: str, options: list[str]) -> str:
@@ -39,23 +45,34 @@ def is_approval(options: list[str]) -> bool:
 
 
 def check_definition(question: str, options: list[str], opens_at: datetime, closes_at: datetime,
-                     secret: bool, allow_change: bool) -> dict[str, str]:
+                     secret: bool, allow_change: bool, now: datetime) -> dict[str, str]:
+    """Every problem with a vote's definition, by field, in Chinese; `now` bounds its times."""
     errors: dict[str, str] = {}
     if not question.strip():
         errors["question"] = "请填写表决事项"
     elif len(question) > QUESTION_MAX:
         errors["question"] = f"表决事项最多 {QUESTION_MAX} 个字"
+    elif reason := T.problem(question, multiline=True, required=True):
+        errors["question"] = "表决事项" + reason
     cleaned = [o.strip() for o in options]
     if len(cleaned) < 2:
         errors["options"] = "至少要有两个选项"
     elif len(cleaned) > MAX_OPTIONS:
         errors["options"] = f"最多 {MAX_OPTIONS} 个选项"
-    elif any(not o or len(o) > OPTION_MAX for o in cleaned):
+    elif any(T.is_blank(o) or len(o) > OPTION_MAX for o in cleaned):
         errors["options"] = f"选项不能为空，每项最多 {OPTION_MAX} 个字"
+    elif reasons := [r for o in cleaned if (r := T.problem(o, multiline=False))]:
+        errors["options"] = "选项" + reasons[0]
     elif len(set(cleaned)) != len(cleaned):
         errors["options"] = "选项不能重复"
+    if opens_at < now - OPENS_BEHIND_MAX:
+        errors["opens_at"] = "开始时间不能早于 24 小时以前"
+    elif opens_at > now + OPENS_AHEAD_MAX:
+        errors["opens_at"] = "开始时间最多定在一年以内"
     if closes_at <= opens_at:
         errors["closes_at"] = "结束时间要晚于开始时间"
+    elif closes_at - opens_at > DURATION_MAX:
+        errors["closes_at"] = f"投票时间最长 {DURATION_MAX.days} 天"
     if secret and allow_change:
         errors["allow_change"] = "无记名投票不能改票"
     return errors

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
 
+PUBLISHED_SQL = "state IN ('published', 'closed')"
+
 
 class Notice(SQLModel, table=True):
-    """A notice. Once published its title, body and window never change (a database trigger
-    refuses it); a correction is a new notice that `supersedes` the old one."""
+    """A notice. Once published its title, body and window never change, its state only moves on
+    to closed, and its attachment rows stay as they are (database triggers refuse the rest); a
+    correction is a new notice that `supersedes` the old one, and only one of them is ever published."""
 
     __table_args__ = (
         Index("ix_notice_village_category_state", "village_id", "category", "state", "published_at"),
         Index("ix_notice_village_state", "village_id", "state", "updated_at"),
         Index("ix_notice_proposal", "proposal_id"),
+        # One published correction per notice, whatever the races: the database refuses a second.
+        Index("uq_notice_one_published_correction", "supersedes_id", unique=True,
+              sqlite_where=text(PUBLISHED_SQL), postgresql_where=text(PUBLISHED_SQL)),
     )
     id: int | None = Field(default=None, primary_key=True)
     village_id: int = Field(foreign_key="village.id")

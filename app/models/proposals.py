@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -26,8 +26,8 @@ class Proposal(SQLModel, table=True):
     state: str = Field(default="draft", max_length=30)
     stage_entered_at: datetime | None = None
     submitted_at: datetime | None = None
-    budget_fen: int | None = None
-    per_capita_fen: int | None = None
+    budget_fen: int | None = Field(default=None, sa_type=BigInteger)  # money: BIGINT (past 2³¹ fen)
+    per_capita_fen: int | None = Field(default=None, sa_type=BigInteger)
     labour_days: int | None = None
     exemptions: str | None = Field(default=None, max_length=500)
     cosign_count: int = 0

@@ -106,21 +106,30 @@ def _rows(session: Session, village_id: int) -> Iterator[ChainRow]:
 
 
 def verify_chain(session: Session, village_id: int) -> VerifyResult:
-    """Recompute every link; also check the head row agrees with the last event."""
+    """Recompute every link; then the head row must name exactly the last event.
+
+    A chain with events and no head row is broken (the head is what shows the tail was not cut:
+    deleting the last events and the head together would otherwise pass), and so is a head ahead
+    of the chain (events cut off the end) or behind it.
+    """
     result = verify(_rows(session, village_id))
     if not result.ok:
         return result
     stored = session.get(AuditHead, village_id)
-    if stored is not None and (stored.seq, stored.hash) != (result.head_seq, result.head_hash):
-        return VerifyResult(
-            False,
-            result.checked,
-            result.head_seq,
-            result.head_hash,
-            result.head_seq + 1,
-            f"链尾缺失：记录的链头为第 {stored.seq} 条，实际只到第 {result.head_seq} 条",
-        )
-    return result
+    last = result.head_seq
+    if stored is None:
+        if result.checked == 0:
+            return result  # a chain never written to
+        broken, reason = last + 1, f"链头记录缺失：无法确认第 {last} 条之后的事件没有被删除"
+    elif (stored.seq, stored.hash) == (last, result.head_hash):
+        return result
+    elif stored.seq > last:
+        broken, reason = last + 1, f"链尾缺失：记录的链头为第 {stored.seq} 条，实际只到第 {last} 条"
+    elif stored.seq < last:
+        broken, reason = stored.seq + 1, f"链头落后：记录的链头为第 {stored.seq} 条，实际已到第 {last} 条"
+    else:
+        broken, reason = last, f"链头的哈希与第 {last} 条事件不符"
+    return VerifyResult(False, result.checked, last, result.head_hash, broken, reason)
 
 
 def events(session: Session, village_id: int, *, after: int = 0, page: int = 1, per_page: int = 50) -> Page:

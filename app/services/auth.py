@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from passlib.context import CryptContext
@@ -365,3 +365,55 @@ def activate(
     _settle(attempt, "activated", user_id=user.id)
     session.commit()
     return user
+
+
+# --- the person's own sessions: where am I logged in -----------------------------------------------
+
+@dataclass
+class SessionView:
+    """One live login of the person, as the account page lists it (no token, no hash)."""
+
+    id: int
+    kind: str  # "web" (a browser) or "api" (an app with a token)
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str | None
+    device: str
+    current: bool
+
+
+_DEVICES = (("micromessenger", "微信里的浏览器"), ("iphone", "苹果手机"), ("ipad", "苹果平板"),
+            ("android", "安卓手机"), ("windows", "Windows 电脑"), ("macintosh", "苹果电脑"),
+            ("linux", "Linux 电脑"))
+
+
+def device_of(user_agent: str | None, kind: str) -> str:
+    """A plain name for the device a session came from."""
+    if kind == "api":
+        return "应用程序（接口）"
+    text = (user_agent or "").lower()
+    return next((name for key, name in _DEVICES if key in text), "浏览器")
+
+
+def live_sessions(session: Session, settings: Settings, user_id: int, current_id: int | None,
+                  limit: int = 20) -> list[SessionView]:
+    """The person's sessions that still work (not ended, not idle too long, not too old), newest first."""
+    now = utcnow()
+    rows = session.execute(
+        select(UserSession).where(
+            UserSession.user_id == user_id, UserSession.revoked_at.is_(None), UserSession.expires_at > now,
+            UserSession.last_seen_at > now - timedelta(minutes=settings.session_idle_minutes))
+        .order_by(UserSession.last_seen_at.desc()).limit(limit)).scalars()
+    return [SessionView(id=r.id, kind=r.kind, created_at=r.created_at, last_seen_at=r.last_seen_at, ip=r.ip,
+                        device=device_of(r.user_agent, r.kind), current=r.id == current_id) for r in rows]
+
+
+def end_other_sessions(session: Session, user_id: int, current_id: int, *, ip: str | None = None) -> int:
+    """Sign out everywhere else: every other session of the person ends now. Returns how many."""
+    ended = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.id != current_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))
+    log_event(session, "logout_others", user_id=user_id, ip=ip, detail=str(ended.rowcount))
+    session.commit()
+    return ended.rowcount

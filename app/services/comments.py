@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.domain import text as text_rules
 from app.domain.markdown import render
 from app.domain.roles import COMMITTEE, SUPERVISOR
 from app.models import Comment, CommentReport, CommentVersion, Proposal, User, Village
@@ -304,6 +305,8 @@ def _clean_body(body: str | None) -> str:
         raise Invalid("意见内容不能为空", field="body")
     if len(text) > BODY_MAX:
         raise Invalid(f"意见最多 {BODY_MAX} 个字", field="body")
+    if reason := text_rules.problem(text, required=True):
+        raise Invalid("意见内容" + reason, field="body")
     return text
 
 
@@ -380,6 +383,8 @@ def hide(session: Session, actor: Actor | None, comment_id: int, reason: str | N
         raise Invalid("请写明隐藏理由", field="reason")
     if len(reason) > REASON_MAX:
         raise Invalid(f"隐藏理由最多 {REASON_MAX} 个字", field="reason")
+    if problem := text_rules.problem(reason, required=True):
+        raise Invalid("隐藏理由" + problem, field="reason")
     if comment.hidden_at is not None:
         raise Conflict("这条评论已经被隐藏了")
     now = utcnow()
@@ -418,6 +423,8 @@ def report(session: Session, actor: Actor | None, comment_id: int, reason: str |
     reason = (reason or "").strip() or None
     if reason and len(reason) > REASON_MAX:
         raise Invalid(f"举报理由最多 {REASON_MAX} 个字", field="reason")
+    if problem := text_rules.problem(reason):
+        raise Invalid("举报理由" + problem, field="reason")
     session.add(CommentReport(village_id=village.id, comment_id=comment.id, reporter_id=actor.id, reason=reason,
                               created_at=utcnow()))
     try:

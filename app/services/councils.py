@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app import clock
 from app.clock import utcnow
 from app.domain import rulebook as R
+from app.domain import text as text_rules
 from app.domain.people import adult_born_on_or_before
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, PARTY_MEMBER, REPRESENTATIVE, VILLAGER
 from app.models import (
@@ -201,6 +202,8 @@ def create_council(
     name = (name or "").strip() or R.COUNCIL_KINDS.get(kind, "")
     if len(name) > 50:
         errors["name"] = "名称最多 50 个字"
+    elif reason := text_rules.problem(name, multiline=False, required=True):
+        errors["name"] = "名称" + reason
     if kind == R.GROUP:
         group = session.get(VillagerGroup, group_id) if group_id else None
         if group is None or group.village_id != village.id:

@@ -12,8 +12,10 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
+from app import clock
 from app.config import Settings
-from app.domain.people import is_valid_phone, mask_phone, normalize_phone
+from app.domain import text as text_rules
+from app.domain.people import birth_date_problem, is_valid_phone, mask_phone, normalize_phone
 from app.domain.roles import COMMITTEE, SUPERVISOR, VILLAGE_ROLES, VILLAGER
 from app.models import (
     Household,
@@ -26,7 +28,7 @@ from app.models import (
 )
 from app.services import audit, auth
 from app.services.access import Actor, require
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound, invalid_fields
 from app.services.pagination import Page, clamp, paginate
 
 # Who may see full phone numbers and manage members.
@@ -139,6 +141,12 @@ def upsert_member(
     name = (data.name or "").strip()
     if not name:
         raise Invalid("请填写姓名", field="name")
+    errors = text_rules.problems({"name": ("姓名", name), "household": ("户号", data.household),
+                            "group": ("村民小组", data.group)}, required=frozenset({"name"}))
+    if birth := birth_date_problem(data.birth_date, clock.local_today()):
+        errors["birth_date"] = birth
+    if errors:
+        raise invalid_fields(errors)
     user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
     membership = None
     if user is not None:
@@ -344,6 +352,9 @@ def update_member(
     ).scalar_one_or_none()
     if membership is None:
         raise NotFound("这个村没有这位村民")
+    errors = text_rules.problems({"household": ("户号", household), "group": ("村民小组", group)})
+    if errors:
+        raise invalid_fields(errors)
     cache: dict = {}
     changes: dict = {}
     if group is not None:

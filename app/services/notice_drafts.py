@@ -5,13 +5,13 @@ notice is published and its window over. The drafts go through review like any o
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.clock import utcnow
 from app.domain import notices as N
 from app.domain import procedures as P
-from app.models import Notice, Proposal, VoteSession
+from app.models import Notice, Objection, Proposal, VoteSession
 from app.services import audit
 from app.services.notices import VISIBLE
 
@@ -80,8 +80,22 @@ def draft_implementation_result(session: Session, proposal: Proposal, old: str, 
 
 
 def stage_done(session: Session, proposal: Proposal, stage: str) -> bool:
-    """The proposal's notice stage is done when a notice of it for this stage was published and its
-    window has ended."""
-    return session.execute(select(Notice.id).where(
-        Notice.proposal_id == proposal.id, Notice.proposal_stage == stage, Notice.state.in_(VISIBLE),
-        Notice.window_until <= utcnow()).limit(1)).first() is not None
+    """The proposal's notice stage, by `domain.notices.stage_complete`: the notices of it for this
+    stage and every correction of them, their latest versions' windows, and their objections."""
+    versions = set(session.execute(select(Notice.id).where(
+        Notice.proposal_id == proposal.id, Notice.proposal_stage == stage, Notice.state.in_(VISIBLE))).scalars())
+    if not versions:
+        return N.stage_complete(published=False, window_ended=False, unanswered_objections=0)
+    frontier = set(versions)
+    while frontier:  # corrections of corrections: a chain is a handful of versions
+        frontier = set(session.execute(select(Notice.id).where(
+            Notice.supersedes_id.in_(frontier), Notice.state.in_(VISIBLE))).scalars()) - versions
+        versions |= frontier
+    superseded = set(session.execute(select(Notice.supersedes_id).where(
+        Notice.id.in_(versions), Notice.supersedes_id.is_not(None))).scalars())
+    latest = versions - superseded
+    ended = session.execute(select(func.count()).select_from(Notice).where(
+        Notice.id.in_(latest), Notice.window_until <= utcnow())).scalar_one() == len(latest)
+    unanswered = session.execute(select(func.count()).select_from(Objection).where(
+        Objection.notice_id.in_(versions), Objection.replied_at.is_(None))).scalar_one()
+    return N.stage_complete(published=True, window_ended=ended, unanswered_objections=unanswered)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -28,6 +29,7 @@ from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, invalid_fields
 
 VISIBLE = (N.PUBLISHED, N.CLOSED)
+SECOND_CORRECTION = "原公开已经有另一份更正发布了；请在最新版本上重新发更正"
 ALL_DRAFTERS = tuple(sorted({r for roles in N.DRAFTERS.values() for r in roles}))
 
 
@@ -181,13 +183,20 @@ def publish(session: Session, actor: Actor | None, notice_id: int) -> Notice:
     if notice.supersedes_id is not None and session.execute(select(Notice.id).where(
             Notice.supersedes_id == notice.supersedes_id, Notice.id != notice.id,
             Notice.state.in_(VISIBLE))).first() is not None:
-        raise Conflict("原公开已经有另一份更正发布了；请在最新版本上重新发更正")
+        raise Conflict(SECOND_CORRECTION)
+    # Lock the row before reading the files the hash covers: an attachment added or removed in flight
+    # waits for the publish and is then refused (a trigger), or finishes first and is hashed.
+    session.execute(update(Notice).where(Notice.id == notice.id).values(updated_at=Notice.updated_at))
     now = utcnow()
     hashes = [a.sha256 for a in attachments_of(session, notice)]
     start, until = N.window(now, notice.days)
     digest = N.content_hash(notice.title, notice.body, hashes)
-    _set_state(session, notice, ready, N.PUBLISHED, published_by=actor.id, published_at=now, window_from=start,
-               window_until=until, content_hash=digest)
+    try:
+        _set_state(session, notice, ready, N.PUBLISHED, published_by=actor.id, published_at=now,
+                   window_from=start, window_until=until, content_hash=digest)
+    except IntegrityError as exc:  # a parallel correction of the same notice published first (unique index)
+        session.rollback()
+        raise Conflict(SECOND_CORRECTION) from exc
     audit.record(session, village_id=village.id, actor_id=actor.id, action="notice.publish", entity="notice",
                  entity_id=notice.id, data={"content_hash": digest, "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                             "supersedes": notice.supersedes_id})

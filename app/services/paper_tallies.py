@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -58,13 +58,23 @@ def record_proxy(session: Session, actor: Actor | None, sid: int, voter_id: int,
     if members != {voter_id, proxy_id}:
         raise Invalid("委托人和受托人都必须是本村村民", field="voter_id")
     cap = village_settings.settings_of(session, village).proxy_cap
+    # Count-then-insert holds under parallel registrations only if they take turns: lock the vote's row
+    # first (PostgreSQL: its row lock, which ballots' KEY SHARE does not wait for; SQLite: the write
+    # lock), so each count sees every proxy committed before it. A close that got there first is seen.
+    locked = session.execute(update(VoteSession).where(VoteSession.id == vs.id, VoteSession.state != "closed")
+                             .values(state=VoteSession.state))
+    if locked.rowcount != 1:
+        session.rollback()
+        raise Conflict("表决已经结束")
     held = session.execute(select(func.count()).select_from(Proxy).where(
         Proxy.vote_session_id == vs.id, Proxy.proxy_id == proxy_id)).scalar_one()
     if held >= cap:
+        session.rollback()  # let the next registration in
         raise Conflict(f"每人最多接受 {cap} 份委托")
     already = session.execute(online_voters(vs).where(
         (BallotRegister.voter_id if vs.secret else Ballot.voter_id) == voter_id)).first()
     if already:
+        session.rollback()
         raise Conflict("这位村民已经投过票了")
     proxy = Proxy(vote_session_id=vs.id, voter_id=voter_id, proxy_id=proxy_id, attachment_id=attachment_id,
                   recorded_by=actor.id)

@@ -24,6 +24,8 @@ from sqlmodel import Session
 from app import clock
 from app.clock import utcnow
 from app.domain import procedures as P
+from app.domain import text as text_rules
+from app.domain.bounds import MAX_DAYS, MAX_FEN
 from app.domain.people import is_adult
 from app.domain.proposals import ProposalDraft, problems
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
@@ -118,6 +120,15 @@ def comments_open(proposal: Proposal) -> bool:
 
 def _check(session: Session, draft: ProposalDraft, village: Village) -> None:
     errors = problems(draft, village_settings.settings_of(session, village))
+    texts = text_rules.problems({"title": ("标题", draft.title.strip()), "body": ("内容", draft.body),
+                                 "exemptions": ("减免说明", draft.exemptions)},
+                                multiline=frozenset({"body", "exemptions"}), required=frozenset({"title"}))
+    errors = {**texts, **errors}  # the content rules' own message first, where both speak
+    for name, label, value, high in (("budget_fen", "预算", draft.budget_fen, MAX_FEN),
+                                     ("per_capita_fen", "人均筹资", draft.per_capita_fen, MAX_FEN),
+                                     ("labour_days", "人均筹劳", draft.labour_days, MAX_DAYS)):
+        if value is not None and value > high and name not in errors:
+            errors[name] = f"{label}超出允许范围"
     if errors:
         raise Invalid("；".join(errors.values()), errors=[{"field": k, "message": v} for k, v in errors.items()])
 
@@ -241,6 +252,8 @@ def transition(session: Session, actor: Actor | None, proposal_id: int, action: 
     note = (note or "").strip() or None
     if note and len(note) > 1000:
         raise Invalid("说明最多 1000 个字", field="note")
+    if reason := text_rules.problem(note):
+        raise Invalid("说明" + reason, field="note")
     now = utcnow()
     stage = stage_of(proposal)
     cosign_met = stage is not None and stage.kind is P.Kind.COSIGN and cosign_status(session, proposal, village).met

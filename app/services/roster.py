@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.config import Settings
+from app.domain import text as text_rules
 from app.domain.roles import COMMITTEE, VILLAGER
 from app.domain.roster import FIELDS, ParsedRoster, RosterRecord, RowError, parse_roster
 from app.models import MemberRole, Membership, User, Village
@@ -106,6 +107,11 @@ def _parse(settings: Settings, filename: str, data: bytes) -> tuple[ParsedRoster
     parsed = parse_roster(filename, data, today=clock.local_today())
     if parsed.file_error:
         raise Invalid(parsed.file_error, field="file")
+    for rec in parsed.records:  # what is stored must show something and hold no control character
+        cells = {"name": ("姓名", rec.name or None), "household": ("户号", rec.household),
+                 "group": ("村民小组", rec.group)}
+        for key, message in text_rules.problems(cells, required=frozenset({"name"} if rec.name else ())).items():
+            rec.add(key, message)
     return parsed, hashlib.sha256(data).hexdigest()
 
 

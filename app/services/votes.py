@@ -206,7 +206,7 @@ def create_session(
     if special_rule == R.LAND_TO_OUTSIDERS and council.kind not in (R.ASSEMBLY, R.REPRESENTATIVES):
         raise Invalid("土地发包给本集体经济组织以外的，须由村民会议或村民代表会议表决", field="special_rule")
     options = [o.strip() for o in (options or V.APPROVE_OPTIONS)]
-    errors = V.check_definition(question, options, opens_at, closes_at, secret, allow_change)
+    errors = V.check_definition(question, options, opens_at, closes_at, secret, allow_change, utcnow())
     if errors:
         raise invalid_fields(errors)
     pending = session.execute(select(VoteSession.id).where(
@@ -238,7 +238,7 @@ def edit_session(session: Session, actor: Actor | None, sid: int, **changes) -> 
     question = changes.get("question", vs.question)
     options = [o.strip() for o in changes.get("options") or vs.options]
     opens_at, closes_at = changes.get("opens_at") or vs.opens_at, changes.get("closes_at") or vs.closes_at
-    errors = V.check_definition(question, options, opens_at, closes_at, vs.secret, vs.allow_change)
+    errors = V.check_definition(question, options, opens_at, closes_at, vs.secret, vs.allow_change, utcnow())
     if errors:
         raise invalid_fields(errors)
     vs.question, vs.options, vs.opens_at, vs.closes_at = question.strip(), options, opens_at, closes_at

@@ -20,9 +20,9 @@ from routers.api import (
     townships,
     votes,
 )
-from routers.deps import api_csrf
+from routers.deps import api_csrf, input_guard
 
-api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_csrf)])
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
                ballots, paper_tallies, notices, objections, townships):
     api_router.include_router(module.router)

@@ -7,8 +7,9 @@ import json
 
 from fastapi import APIRouter, Query
 
+from app.domain.bounds import MAX_ID
 from app.services import audit, places
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.audit import AuditEventOut, AuditHeadOut, AuditVerifyOut
 from schemas.common import PROBLEMS, PageOut
 
@@ -20,9 +21,9 @@ def events(
     vid: int,
     db: DbSession,
     actor: CurrentActor,
-    after: int = Query(default=0, ge=0),
-    page: int = Query(default=1, ge=1),
-    per_page: int = Query(default=50, ge=1, le=200),
+    after: int = Query(default=0, ge=0, le=MAX_ID),
+    page: PageNo = 1,
+    per_page: PerPage = 50,
 ):
     village = places.get_village(db, vid)
     result = audit.events_for(db, actor, village, after=after, page=page, per_page=per_page)

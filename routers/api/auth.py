@@ -8,7 +8,16 @@ from app.services import auth
 from app.services.access import require_login
 from routers.deps import Auth, DbSession, SettingsDep, client_ip
 from routers.security import clear_session_cookie
-from schemas.auth import ActivateIn, MembershipOut, MeOut, MessageOut, PasswordChangeIn, TokenIn, TokenOut
+from schemas.auth import (
+    ActivateIn,
+    MembershipOut,
+    MeOut,
+    MessageOut,
+    PasswordChangeIn,
+    SessionOut,
+    TokenIn,
+    TokenOut,
+)
 from schemas.common import PROBLEMS
 
 router = APIRouter(tags=["登录与账号"], responses=PROBLEMS)
@@ -88,3 +97,20 @@ def change_password(
 
         set_session_cookie(request, response, opened.token)
     return TokenOut(access_token=opened.token, expires_at=opened.row.expires_at)
+
+
+@router.get("/me/sessions", response_model=list[SessionOut])
+def my_sessions(ctx: Auth, db: DbSession, settings: SettingsDep):
+    """Where the caller is logged in: live sessions, newest first (`current` marks this one)."""
+    actor = require_login(ctx.actor if ctx else None)
+    assert ctx is not None
+    return auth.live_sessions(db, settings, actor.id, ctx.row.id)
+
+
+@router.post("/me/sessions/end-others", response_model=MessageOut)
+def end_other_sessions(request: Request, ctx: Auth, db: DbSession) -> MessageOut:
+    """Sign out everywhere else; this session stays."""
+    actor = require_login(ctx.actor if ctx else None)
+    assert ctx is not None
+    ended = auth.end_other_sessions(db, actor.id, ctx.row.id, ip=client_ip(request))
+    return MessageOut(detail=f"已退出其他 {ended} 处登录")

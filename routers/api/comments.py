@@ -3,10 +3,10 @@ committee's queue of reported comments."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from app.services import comments, places, proposals
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.comments import (
     CommentEditIn,
     CommentIn,
@@ -69,8 +69,8 @@ def comment_versions(cid: int, db: DbSession, actor: CurrentActor):
 
 
 @router.get("/villages/{vid}/reported-comments", response_model=PageOut[ReportedCommentOut])
-def reported_comments(vid: int, db: DbSession, actor: CurrentActor, page: int = Query(default=1, ge=1),
-                      per_page: int = Query(default=20, ge=1, le=200)):
+def reported_comments(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1,
+                      per_page: PerPage = 20):
     """The committee's queue: reported comments not hidden yet, newest report first."""
     village = places.get_village(db, vid)
     result = comments.reported(db, actor, village, page, per_page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from app.services import members, places
-from routers.deps import CurrentActor, DbSession, SettingsDep
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage, SettingsDep
 from schemas.common import PROBLEMS, PageOut
 from schemas.members import ActivationOut, MemberCreatedOut, MemberIn, MemberOut, MemberPatch
 
@@ -24,8 +24,8 @@ def list_members(
     q: str | None = Query(default=None, max_length=50),
     role: str | None = Query(default=None, max_length=20),
     group_id: int | None = None,
-    page: int = Query(default=1, ge=1),
-    per_page: int = Query(default=50, ge=1, le=200),
+    page: PageNo = 1,
+    per_page: PerPage = 50,
 ):
     village = places.get_village(db, vid)
     result = members.list_members(db, actor, village, q=q, role=role, group_id=group_id, page=page,

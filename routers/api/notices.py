@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 
 from app.services import board, notice_views, notices, places
 from routers.api.attachments import attachment_out
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.common import PROBLEMS, PageOut
 from schemas.notices import (
     ComplianceOut,
@@ -42,8 +42,8 @@ def list_notices(
     actor: CurrentActor,
     category: str | None = Query(default=None, max_length=20),
     state: str | None = Query(default=None, max_length=20),
-    page: int = Query(default=1, ge=1),
-    per_page: int = Query(default=20, ge=1, le=200),
+    page: PageNo = 1,
+    per_page: PerPage = 20,
 ):
     """Published and closed notices, newest first: public, no login. With `state=draft|submitted|approved`:
     the working lists of the people handling the category (drafters, reviewers, publishers), the

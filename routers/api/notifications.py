@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.services import notifications
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.common import PROBLEMS, PageOut
 from schemas.notifications import MarkedReadOut, NotificationOut, UnreadOut
 
@@ -13,8 +13,8 @@ router = APIRouter(tags=["商议"], responses=PROBLEMS)
 
 
 @router.get("/me/notifications", response_model=PageOut[NotificationOut])
-def my_notifications(db: DbSession, actor: CurrentActor, page: int = Query(default=1, ge=1),
-                     per_page: int = Query(default=20, ge=1, le=200)):
+def my_notifications(db: DbSession, actor: CurrentActor, page: PageNo = 1,
+                     per_page: PerPage = 20):
     """My messages, newest first."""
     result = notifications.list_mine(db, actor, page, per_page)
     return PageOut[NotificationOut](items=[NotificationOut.model_validate(n) for n in result.items],

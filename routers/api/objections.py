@@ -3,10 +3,10 @@ who answer them and the township's monitors; never public."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.services import objections, places
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.common import PROBLEMS, PageOut
 from schemas.notices import ObjectionOut, TextIn
 
@@ -33,8 +33,8 @@ def objection_inbox(
     db: DbSession,
     actor: CurrentActor,
     open: bool = True,  # noqa: A002 - the API's name for "unanswered only"
-    page: int = Query(default=1, ge=1),
-    per_page: int = Query(default=20, ge=1, le=200),
+    page: PageNo = 1,
+    per_page: PerPage = 20,
 ):
     """Objections of the village, nearest deadline first: the committee, the party committee, the
     supervisory committee and the township's monitors. `open=false` includes the answered ones."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.services import places
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, QueryId
 from schemas.common import PROBLEMS
 from schemas.places import (
     CountyIn,
@@ -33,7 +33,7 @@ def create_county(body: CountyIn, db: DbSession, actor: CurrentActor):
 
 
 @router.get("/townships", response_model=list[TownshipOut])
-def townships(db: DbSession, county_id: int | None = Query(default=None)) -> list[TownshipOut]:
+def townships(db: DbSession, county_id: QueryId = None) -> list[TownshipOut]:
     return [
         TownshipOut(id=t.id, name=t.name, county_id=t.county_id, county_name=c.name)
         for t, c in places.list_townships(db, county_id)
@@ -47,7 +47,7 @@ def create_township(body: TownshipIn, db: DbSession, actor: CurrentActor):
 
 
 @router.get("/villages", response_model=list[VillageOut])
-def villages(db: DbSession, township_id: int | None = Query(default=None)) -> list[VillageOut]:
+def villages(db: DbSession, township_id: QueryId = None) -> list[VillageOut]:
     return [
         VillageOut(id=v.id, name=v.name, slug=v.slug, township_id=v.township_id, township_name=t.name)
         for v, t in places.list_villages(db, township_id)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.domain.proposals import ProposalDraft
 from app.services import places, proposal_views, proposals, village_settings
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.common import PROBLEMS, PageOut
 from schemas.proposals import (
     CosignOut,
@@ -43,8 +43,8 @@ def list_proposals(
     category: str | None = Query(default=None, max_length=20),
     q: str | None = Query(default=None, max_length=50),
     mine: bool = False,
-    page: int = Query(default=1, ge=1),
-    per_page: int = Query(default=20, ge=1, le=200),
+    page: PageNo = 1,
+    per_page: PerPage = 20,
 ):
     village = places.get_village(db, vid)
     return _page(proposal_views.list_proposals(db, actor, village, state=state, category=category, q=q, mine=mine,
@@ -52,7 +52,7 @@ def list_proposals(
 
 
 @router.get("/villages/{vid}/proposal-queue", response_model=PageOut[ProposalSummary])
-def proposal_queue(vid: int, db: DbSession, actor: CurrentActor, page: int = Query(default=1, ge=1)):
+def proposal_queue(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1):
     """Proposals waiting for the committee (or party committee) to move them on."""
     village = places.get_village(db, vid)
     return _page(proposal_views.queue(db, actor, village, page=page))

@@ -1,11 +1,12 @@
-"""HTML pages. Every unsafe request is CSRF-checked before its handler runs."""
+"""HTML pages. Every request passes the input guard and every unsafe one the CSRF check before its handler runs."""
 
 from fastapi import APIRouter, Depends
 
-from routers.deps import web_csrf
+from routers.deps import form_guard, input_guard, web_csrf
 from routers.web import admin, audit, auth, home, members, roster
 
-web_router = APIRouter(dependencies=[Depends(web_csrf)], include_in_schema=False)
+web_router = APIRouter(dependencies=[Depends(input_guard), Depends(web_csrf), Depends(form_guard)],
+                       include_in_schema=False)
 for module in (home, auth, members, audit, admin, roster):
     web_router.include_router(module.router)
 from routers.web import comments as _comments, proposals as _proposals  # noqa: E402, I001

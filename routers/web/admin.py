@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 
+from app.domain.bounds import MAX_ID
 from app.services import places, townships
 from app.services.access import Actor
 from app.services.errors import ServiceError
@@ -58,7 +59,7 @@ def add_township(
     db: DbSession,
     actor: PageActor,
     name: str = Form(default="", max_length=50),
-    county_id: int = Form(default=0),
+    county_id: int = Form(default=0, ge=0, le=MAX_ID),
 ):
     return _run(request, db, actor, lambda: places.create_township(db, actor, name, county_id),
                 f"已登记乡镇：{name}", township_name=name)
@@ -71,7 +72,7 @@ def add_village(
     actor: PageActor,
     name: str = Form(default="", max_length=50),
     slug: str = Form(default="", max_length=40),
-    township_id: int = Form(default=0),
+    township_id: int = Form(default=0, ge=0, le=MAX_ID),
 ):
     return _run(request, db, actor, lambda: places.create_village(db, actor, name, slug, township_id),
                 f"已登记村：{name}。下一步：在本村“添加村民”里登记村委会成员。", village_name=name, village_slug=slug)
@@ -83,7 +84,7 @@ def add_monitor(
     db: DbSession,
     settings: SettingsDep,
     actor: PageActor,
-    township_id: int = Form(default=0),
+    township_id: int = Form(default=0, ge=0, le=MAX_ID),
     name: str = Form(default="", max_length=50),
     phone: str = Form(default="", max_length=20),
 ):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from app.services import audit, places
-from routers.deps import DbSession, PageActor
+from routers.deps import DbSession, PageActor, PageNo
 from routers.templating import render
 
 router = APIRouter()
@@ -17,7 +17,7 @@ def audit_page(
     request: Request,
     db: DbSession,
     actor: PageActor,
-    page: int = Query(default=1, ge=1),
+    page: PageNo = 1,
 ):
     village = places.get_village_by_slug(db, slug)
     view = audit.chain_page(db, actor, village, page)

@@ -80,12 +80,26 @@ def activate(
     return redirect(request, "/login", "激活成功，请用手机号和新密码登录")
 
 
+def _account(request: Request, ctx, db, settings, error: str | None = None, status: int = 200):
+    village = places.village_of_user(db, ctx.user.id)
+    sessions = auth.live_sessions(db, settings, ctx.user.id, ctx.row.id)
+    return render(request, "auth/account.html", {"village": village, "sessions": sessions, "error": error},
+                  status_code=status)
+
+
 @router.get("/account")
-def account(request: Request, ctx: Auth, db: DbSession):
+def account(request: Request, ctx: Auth, db: DbSession, settings: SettingsDep):
     if ctx is None:
         return login_redirect(request)
-    village = places.village_of_user(db, ctx.user.id)
-    return render(request, "auth/account.html", {"village": village})
+    return _account(request, ctx, db, settings)
+
+
+@router.post("/account/sessions/end-others")
+def end_other_sessions(request: Request, ctx: Auth, db: DbSession):
+    if ctx is None:
+        return login_redirect(request)
+    ended = auth.end_other_sessions(db, ctx.user.id, ctx.row.id, ip=client_ip(request))
+    return redirect(request, "/account", f"已退出其他 {ended} 处登录" if ended else "没有其他地方在登录")
 
 
 @router.post("/account/password")
@@ -100,16 +114,13 @@ def change_password(
 ):
     if ctx is None:
         return login_redirect(request)
-    village = places.village_of_user(db, ctx.user.id)
     if new_password != new_password2:
-        return render(request, "auth/account.html", {"village": village, "error": "两次输入的新密码不一样"},
-                      status_code=422)
+        return _account(request, ctx, db, settings, "两次输入的新密码不一样", 422)
     try:
         opened = auth.change_password(db, settings, ctx.user, current_password, new_password,
                                       ip=client_ip(request), user_agent=request.headers.get("user-agent"))
     except ServiceError as exc:
-        return render(request, "auth/account.html", {"village": village, "error": exc.detail},
-                      status_code=exc.status)
+        return _account(request, ctx, db, settings, exc.detail, exc.status)
     response = redirect(request, "/account", "密码已修改，其他设备上的登录已退出")
     set_session_cookie(request, response, opened.token)
     return response

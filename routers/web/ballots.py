@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 
+from app.domain.bounds import id_or_none
 from app.services import ballots, votes
 from app.services.errors import Invalid, ServiceError
 from routers.deps import DbSession, PageActor
@@ -18,12 +19,14 @@ router = APIRouter()
 def vote_cast(slug: str, sid: int, request: Request, db: DbSession, actor: PageActor,
               choice: str = Form(default="", max_length=3), on_behalf_of: str = Form(default="", max_length=12)):
     votes.find(db, actor, slug, sid)
-    principal = int(on_behalf_of) if on_behalf_of.isdigit() else None
+    principal = id_or_none(on_behalf_of) if on_behalf_of.strip() else None
     values = {"choice": choice, "on_behalf_of": on_behalf_of}
     form_name = f"cast-{principal}" if principal else "cast"
     try:
         if not choice.isdigit():
             raise Invalid("请选择一个选项", field="choice")
+        if on_behalf_of.strip() and principal is None:
+            raise Invalid("没有这位委托人", field="on_behalf_of")
         done = ballots.cast(db, actor, sid, int(choice), on_behalf_of=principal)
     except ServiceError as exc:
         return vote_refused(request, db, actor, slug, sid, exc, form_name, values, "cast", committee_form=False)

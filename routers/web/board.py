@@ -5,6 +5,7 @@ and the publication calendar). The notice pages: routers/web/notices.py.
 
 from __future__ import annotations
 
+import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
@@ -16,9 +17,10 @@ from app.domain import notices as N
 from app.domain.calendar import format_local, to_local
 from app.domain.markdown import render as render_markdown
 from app.services import board, places
-from routers.deps import CurrentActor, DbSession, PageActor
+from routers.deps import CurrentActor, DbSession, PageActor, PageNo
 from routers.templating import render
-from routers.web.notices import absolute, notice_url
+from routers.web.common import absolute
+from routers.web.notices import notice_url
 
 router = APIRouter()
 
@@ -54,7 +56,7 @@ def board_page(
     db: DbSession,
     actor: CurrentActor,
     category: str | None = Query(default=None, max_length=20),
-    page: int = Query(default=1, ge=1, le=100_000),
+    page: PageNo = 1,
 ):
     village = places.get_village_by_slug(db, slug)
     category = category if category in N.CATEGORIES else None
@@ -87,6 +89,11 @@ def rfc3339(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def atom_id(key: str) -> str:
+    """A permanent Atom id (RFC 4287 §4.2.6): a name-based UUID of the village or the notice."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"cunyi:{key}").urn
+
+
 @router.get("/v/{slug}/feed.atom")
 def feed(slug: str, request: Request, db: DbSession):
     """Atom 1.0 (RFC 4287) of the village's published notices, newest first. Built with ElementTree,
@@ -104,7 +111,7 @@ def feed(slug: str, request: Request, db: DbSession):
         return el
 
     root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "zh-CN"})
-    sub(root, "id", board_url)
+    sub(root, "id", atom_id(f"village:{village.id}"))  # ids never change with the host or the address
     sub(root, "title", f"{village.name}公开栏")
     sub(root, "subtitle", "党务、村务、财务公开")
     sub(root, "updated", rfc3339(items[0].published_at if items else village.created_at))
@@ -116,7 +123,7 @@ def feed(slug: str, request: Request, db: DbSession):
     for n in items:
         url = absolute(request, notice_url(village, n.id))
         entry = sub(root, "entry")
-        sub(entry, "id", url)
+        sub(entry, "id", atom_id(f"notice:{n.id}"))
         sub(entry, "title", n.title)
         sub(entry, "updated", rfc3339(n.published_at))
         sub(entry, "published", rfc3339(n.published_at))

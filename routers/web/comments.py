@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 
+from app.domain.bounds import id_or_none
 from app.services import comments, proposals
 from app.services.errors import Invalid, ServiceError
 from routers.deps import DbSession, PageActor
@@ -29,7 +30,7 @@ def add_comment(
     parent_id: str = Form(default="", max_length=20),
 ):
     proposal, _ = proposals.get_in(db, actor, slug, pid)
-    parent = int(parent_id) if parent_id.strip().isdigit() else None
+    parent = id_or_none(parent_id)
     values = {"form": "reply" if parent else "new", "target": parent, "body": body}
     try:
         if parent_id.strip() and parent is None:

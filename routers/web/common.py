@@ -28,3 +28,10 @@ def safe_next(url: str | None) -> str:
 def login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return redirect(request, f"/login?next={quote(target)}", "请先登录", "info")
+
+
+def absolute(request: Request, path: str) -> str:
+    """An absolute URL for QR codes and feeds: from CUNYI_BASE_URL when it is set (then the Host
+    header is never trusted), else from the request."""
+    base = request.app.state.settings.base_url or str(request.base_url)
+    return base.rstrip("/") + path

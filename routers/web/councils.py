@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from app.domain import rulebook as R
+from app.domain.bounds import id_or_none
 from app.services import councils
 from app.services.errors import ServiceError, invalid_fields
 from routers.deps import DbSession, PageActor
@@ -75,8 +76,8 @@ async def council_create(slug: str, request: Request, db: DbSession, actor: Page
                 raise invalid_fields(errors)
             quorum = (q[0], q[1], values["quorum_inclusive"])
             passing = (p[0], p[1], values["passing_inclusive"])
-        group_id = int(values["group_id"]) if values["group_id"].isdigit() else None
-        member_ids = [int(m) for m in values["members"] if m.isdigit()]
+        group_id = id_or_none(values["group_id"])
+        member_ids = [m for m in map(id_or_none, values["members"]) if m is not None]
         council = await run_in_threadpool(
             councils.create_council, db, actor, village, kind=values["kind"], name=values["name"],
             group_id=group_id, member_ids=member_ids, quorum=quorum, passing=passing)

@@ -8,7 +8,7 @@ from app.domain.people import parse_date, parse_gender
 from app.domain.roles import VILLAGE_ROLES, VILLAGER
 from app.services import members, places
 from app.services.errors import Invalid, ServiceError
-from routers.deps import DbSession, PageActor, SettingsDep
+from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
 from routers.web.common import redirect
 
@@ -23,7 +23,7 @@ def member_list(
     actor: PageActor,
     q: str | None = Query(default=None, max_length=50),
     role: str | None = Query(default=None, max_length=20),
-    page: int = Query(default=1, ge=1),
+    page: PageNo = 1,
 ):
     village = places.get_village_by_slug(db, slug)
     result = members.list_members(db, actor, village, q=q, role=role or None, page=page, per_page=50)

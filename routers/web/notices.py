@@ -22,14 +22,15 @@ from starlette.datastructures import UploadFile
 
 from app.clock import utcnow
 from app.domain import notices as N
+from app.domain.bounds import id_or_none
 from app.domain.calendar import format_local, to_local
 from app.services import attachments, notice_views, notices, places
 from app.services.access import Actor
 from app.services.errors import Conflict, Invalid, ServiceError, invalid_fields
-from routers.deps import CurrentActor, DbSession, PageActor, SettingsDep
+from routers.deps import CurrentActor, DbSession, PageActor, QueryId, SettingsDep
 from routers.templating import render
 from routers.web.attachments import INLINE_TYPES, content_disposition
-from routers.web.common import redirect
+from routers.web.common import absolute, redirect
 from routers.web.forms import field_errors, refused
 
 router = APIRouter()
@@ -40,9 +41,6 @@ router = APIRouter()
 def notice_url(village, nid: int, tail: str = "") -> str:
     return f"/v/{village.slug}/notices/{nid}" + tail
 
-
-def absolute(request: Request, path: str) -> str:
-    return str(request.base_url).rstrip("/") + path
 
 
 def load(db: DbSession, actor: Actor | None, slug: str, nid: int):
@@ -93,7 +91,7 @@ class NoticeForm:
         text = self.values["proposal_id"]
         if not text:
             return None
-        if not text.isdigit():
+        if id_or_none(text) is None:
             raise Invalid("请从列表中选择事项", field="proposal_id")
         return int(text)
 
@@ -142,7 +140,7 @@ def _form(request: Request, db: DbSession, actor: Actor, village, values: dict, 
 
 @router.get("/v/{slug}/notices/new")
 def new_form(slug: str, request: Request, db: DbSession, actor: PageActor,
-             category: str | None = Query(default=None, max_length=20), proposal_id: int | None = Query(default=None)):
+             category: str | None = Query(default=None, max_length=20), proposal_id: QueryId = None):
     village = places.get_village_by_slug(db, slug)
     allowed = notices.require_drafter(actor, village)
     values = {"category": category if category in allowed else (allowed[0] if len(allowed) == 1 else ""),

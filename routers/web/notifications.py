@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from app.services import notifications
-from routers.deps import DbSession, PageActor
+from routers.deps import DbSession, PageActor, PageNo
 from routers.templating import render
 from routers.web.common import redirect
 
@@ -13,7 +13,7 @@ router = APIRouter()
 
 
 @router.get("/me/notifications")
-def my_notifications(request: Request, db: DbSession, actor: PageActor, page: int = Query(default=1, ge=1)):
+def my_notifications(request: Request, db: DbSession, actor: PageActor, page: PageNo = 1):
     result = notifications.list_mine(db, actor, page, 30)
     unread = notifications.unread_count(db, actor)
     return render(request, "notifications/list.html", {"page": result, "query": "", "unread": unread})

@@ -12,7 +12,7 @@ from app.domain.calendar import format_local
 from app.services import notice_views, objections, places
 from app.services.access import Actor
 from app.services.errors import ServiceError
-from routers.deps import DbSession, PageActor
+from routers.deps import DbSession, PageActor, PageNo
 from routers.templating import render
 from routers.web.common import redirect
 from routers.web.forms import refused
@@ -77,6 +77,6 @@ def inbox_page(request: Request, db: DbSession, actor: Actor, village, *, open_o
 
 @router.get("/v/{slug}/objections")
 def objection_inbox(slug: str, request: Request, db: DbSession, actor: PageActor,
-                    show_all: bool = Query(default=False, alias="all"), page: int = Query(default=1, ge=1)):
+                    show_all: bool = Query(default=False, alias="all"), page: PageNo = 1):
     village = places.get_village_by_slug(db, slug)
     return inbox_page(request, db, actor, village, open_only=not show_all, page=page)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from app.domain.bounds import id_or_none
 from app.services import attachments, paper_tallies, votes
 from app.services.errors import ServiceError, invalid_fields
 from routers.deps import DbSession, PageActor, SettingsDep
@@ -24,9 +25,9 @@ async def vote_proxy(slug: str, sid: int, request: Request, db: DbSession, setti
     values = {"voter_id": voter, "proxy_id": proxy}
     try:
         errors = {}
-        if not voter.isdigit():
+        if id_or_none(voter) is None:
             errors["voter_id"] = "请选择委托人"
-        if not proxy.isdigit():
+        if id_or_none(proxy) is None:
             errors["proxy_id"] = "请选择受托人"
         if errors:
             raise invalid_fields(errors)
@@ -68,7 +69,7 @@ async def vote_paper(slug: str, sid: int, request: Request, db: DbSession, setti
                                             f"计票记录-{file.filename}", data)
             photo_id = added.id
         await run_in_threadpool(
-            paper_tallies.record_paper, db, actor, sid, present_user_ids=[int(p) for p in present if p.isdigit()],
+            paper_tallies.record_paper, db, actor, sid, present_user_ids=[i for i in map(id_or_none, present) if i],
             counts=[int(c) for c in counts], invalid=int(invalid), minutes=values["minutes"].strip() or None,
             photo_id=photo_id)
     except ServiceError as exc:

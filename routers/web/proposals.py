@@ -19,7 +19,7 @@ from app.domain.money import parse_yuan, yuan
 from app.domain.proposals import CATEGORIES, ProposalDraft
 from app.services import attachments, proposal_views, proposals, vote_views
 from app.services.errors import Invalid, ServiceError
-from routers.deps import DbSession, PageActor, SettingsDep
+from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
 from routers.web.common import redirect
 from routers.web.forms import field_errors, refused
@@ -47,7 +47,7 @@ def proposal_list(
     category: str | None = Query(default=None, max_length=20),
     q: str | None = Query(default=None, max_length=50),
     mine: bool = False,
-    page: int = Query(default=1, ge=1),
+    page: PageNo = 1,
 ):
     view = proposal_views.list_page(db, actor, slug, state=state, category=category, q=q, mine=mine, page=page)
     filters = {"state": view.state or "", "category": view.category or "", "q": (q or "").strip()}
@@ -280,7 +280,7 @@ async def upload(slug: str, pid: int, request: Request, db: DbSession, settings:
 # --- the committee's queue --------------------------------------------------------------------
 
 @router.get("/v/{slug}/queue")
-def queue(slug: str, request: Request, db: DbSession, actor: PageActor, page: int = Query(default=1, ge=1)):
+def queue(slug: str, request: Request, db: DbSession, actor: PageActor, page: PageNo = 1):
     view = proposal_views.queue_page(db, actor, slug, page)
     return render(request, "proposals/queue.html", {
         "village": view.village, "page": view.page, "query": "", "reported": view.reported,

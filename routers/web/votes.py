@@ -20,13 +20,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 
 from app.domain import votes as V
+from app.domain.bounds import id_or_none
 from app.domain.calendar import format_local, from_local
 from app.services import vote_views, votes
 from app.services.access import Actor
 from app.services.errors import Conflict, Invalid, ServiceError, invalid_fields
 from app.services.vote_views import VoteFormPage, VotePage
 from routers import cookies
-from routers.deps import DbSession, PageActor
+from routers.deps import DbSession, PageActor, PageNo
 from routers.templating import render
 from routers.web.common import redirect
 from routers.web.councils import context_of
@@ -56,10 +57,11 @@ def to_input(value: datetime | None) -> str:
 def parse_local(text: str, field: str, label: str) -> datetime:
     """A datetime-local field, typed in Beijing time, as UTC."""
     try:
-        value = datetime.strptime(text.strip(), LOCAL_INPUT)
+        return from_local(datetime.strptime(text.strip(), LOCAL_INPUT))
     except ValueError:
         raise Invalid(f"请填写{label}（年-月-日 时:分）", field=field) from None
-    return from_local(value)
+    except OverflowError:  # 0001-01-01 00:00 in Beijing has no UTC time
+        raise Invalid(f"{label}超出范围", field=field) from None
 
 
 # --- the receipt, carried once from the cast to the page -------------------------------------
@@ -113,7 +115,7 @@ class VoteForm:
                 times[name] = parse_local(v[name], name, label)
             except Invalid as exc:
                 errors[name] = exc.detail
-        if not v["council_id"].isdigit():
+        if id_or_none(v["council_id"]) is None:
             errors["council_id"] = "请选择表决的议事机构"
         if errors:
             raise invalid_fields(errors)
@@ -212,7 +214,7 @@ def show_vote(request: Request, view: VotePage, *, receipt: str | None = None, e
 @router.get("/v/{slug}/votes/{sid}")
 def vote_page(slug: str, sid: int, request: Request, db: DbSession, actor: PageActor,
               receipt: str | None = Query(default=None, max_length=30),
-              page: int = Query(default=1, ge=1, le=100_000)):
+              page: PageNo = 1):
     view = vote_views.vote_page(db, actor, slug, sid, receipt=receipt, page=page)
     return show_vote(request, view, receipt=receipt)
 

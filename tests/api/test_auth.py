@@ -12,7 +12,7 @@ from app.models import ActivationCode, SecurityEvent, User, UserSession, utcnow
 from app.services import auth, members
 from routers.security import SESSION_COOKIE
 from tests.conftest import page_csrf
-from tests.factories import PASSWORD, bearer, login
+from tests.factories import PASSWORD, bearer, login, unique_client
 
 ME = "/api/v1/me"
 TOKEN = "/api/v1/auth/token"
@@ -281,7 +281,7 @@ def test_bearer_tokens_are_not_cookies_and_cookies_are_not_bearer_tokens(client,
 @pytest.mark.parametrize(("base_url", "secure"), [("http://testserver", False), ("https://testserver", True)])
 def test_session_cookie_flags(app, world, base_url, secure):
     user = world.user()
-    with TestClient(app, base_url=base_url, follow_redirects=False) as c:
+    with unique_client(app, base_url=base_url, follow_redirects=False) as c:
         token = page_csrf(c, "/login")
         r = c.post("/login", data={"phone": user.phone, "password": PASSWORD, "csrf_token": token})
         assert r.status_code == 303
@@ -504,3 +504,16 @@ def test_disabled_account_cannot_be_activated(client, pending, db):
     db.commit()
     assert_problem(activate(client, user, code), 422, "停用")
     assert fresh(db, User, user.id).status == "disabled"
+
+
+@pytest.mark.parametrize(("base_url", "secure"), [("http://testserver", False), ("https://testserver", True)])
+def test_flash_cookie_is_secure_like_the_session_cookie(app, world, base_url, secure):
+    user = world.user()
+    with unique_client(app, base_url=base_url, follow_redirects=False) as c:
+        token = page_csrf(c, "/login")
+        r = c.post("/login", data={"phone": user.phone, "password": PASSWORD, "csrf_token": token})
+        assert r.status_code == 303
+        cookies = [v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith("cunyi_flash=")]
+        assert len(cookies) == 1, r.headers
+        flags = [part.strip().lower() for part in cookies[0].split(";")]
+        assert ("secure" in flags) is secure and "httponly" in flags

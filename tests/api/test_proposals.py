@@ -147,7 +147,8 @@ def test_committee_moves_the_stages_and_guards_refuse(client, world, monkeypatch
     entered = db.execute(select(Proposal.stage_entered_at).where(Proposal.id == pid)).scalar_one()
     db.execute(update(Proposal).where(Proposal.id == pid).values(stage_entered_at=entered - timedelta(days=8)))
     db.commit()
-    assert act(client, committee, pid, "advance").json()["detail"] == "公示还没有发布或公示期还没结束"
+    held = act(client, committee, pid, "advance").json()["detail"]
+    assert held == "公示还没有发布、公示期还没结束，或还有质询没有答复"
     monkeypatch.setattr(proposal_service, "NOTICE_DONE", [lambda s, p, stage: True])
     assert act(client, committee, pid, "advance").json()["state"] == "review"
     assert act(client, committee, pid, "advance").status_code == 403  # the township reviews

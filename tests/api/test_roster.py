@@ -240,3 +240,11 @@ def test_cookie_client_needs_the_csrf_header(client, world, committee):
     text = HEADER + f"张三,{unique_phone()},,,,,,\n"
     assert upload(client, village.id, text).status_code == 403
     assert upload(client, village.id, text, {"X-CSRF-Token": token}).status_code == 200
+
+
+def test_a_file_in_an_unreadable_encoding_is_refused_naming_the_encodings(client, world):
+    village = world.village()
+    chair = world.member(village, "committee")
+    r = upload(client, village.id, b"\xff\xfe\x41", bearer(client, chair))
+    assert r.status_code == 422, r.text
+    assert "UTF-8" in r.json()["detail"] and "GB18030" in r.json()["detail"]

@@ -113,3 +113,16 @@ def test_the_typer_command(world, db, settings, tmp_path, monkeypatch):
         assert (tmp_path / "c.csv").exists()
     finally:
         get_settings.cache_clear()
+
+
+def test_the_codes_file_never_carries_a_live_formula(world, db, settings, tmp_path):
+    village = world.village()
+    roster = tmp_path / "名册.csv"
+    phone = unique_phone()
+    roster.write_text(HEADER + f'"=HYPERLINK(""http://evil.example"",""点我"")",{phone},1960-01-01,男,1,一组,\n',
+                      encoding="utf-8")
+    codes = tmp_path / "codes.csv"
+    roster_cli.run(console(), settings, village.slug, roster, dry_run=False, codes_csv=codes)
+    rows = list(csv.reader(io.StringIO(codes.read_bytes().decode("utf-8-sig"))))
+    assert rows[1][0].startswith("'=HYPERLINK(")  # shown as text by Excel and WPS, never run
+    assert rows[1][1] == phone

@@ -123,10 +123,8 @@ def test_two_hundred_voters_at_once_are_all_counted(world, db, database):
     sid = open_vote(db, village, committee)
     expected = Counter(i % 3 for i in range(200))
 
-    began = time.monotonic()
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=16) as pool:  # how fast is for bench/votes.py to say
         results = list(pool.map(lambda i: cast(database.engine, people[i], sid, i % 3), range(200)))
-    elapsed = time.monotonic() - began
     assert [r[0] for r in results].count("ok") == 200, [r for r in results if r[0] != "ok"][:3]
     assert len({r[1] for r in results}) == 200  # every receipt is different
     assert count(db, BallotRegister, sid) == 200 and count(db, BallotBox, sid) == 200
@@ -140,7 +138,6 @@ def test_two_hundred_voters_at_once_are_all_counted(world, db, database):
     assert vs.result["quorum"]["met"] is True
     public = ballots.ballot_box(db, None, sid)
     assert sorted(b["receipt"] for b in public) == sorted(r[1] for r in results)
-    assert elapsed < 60, f"200 ballots took {elapsed:.1f} s"
 
 
 def test_ballots_racing_the_close_are_counted_if_and_only_if_acknowledged(world, db, database):

@@ -66,10 +66,14 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _listening_socket() -> socket.socket:
+    """A loopback socket already bound and listening, handed to uvicorn (`--fd`): no other process
+    can take the port between choosing it and serving on it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 def _server_env(url: str, tmp: Path) -> dict[str, str]:
@@ -134,15 +138,16 @@ def live_server(request, tmp_path_factory) -> Iterator[str]:
         env = _server_env(url, tmp)
         _cunyi("db", "upgrade", env=env)
         _cunyi("demo", env=env)
-        port = _free_port()
-        base_url = f"http://127.0.0.1:{port}"
+        sock = _listening_socket()
+        base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
         log = tmp / "uvicorn.log"
         with log.open("w") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--host", "127.0.0.1",
-                 "--port", str(port), "--log-level", "warning"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--fd", str(sock.fileno()),
+                 "--log-level", "warning"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),),
             )
+        sock.close()  # the server holds its own copy
         _wait_until_up(proc, base_url, log)
         yield base_url
     finally:

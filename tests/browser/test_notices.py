@@ -7,14 +7,13 @@ its inbox, and the villager reads the answer; the A4 print sheet shows its QR co
 
 Demo accounts used (see app/demo/__init__.py): 李建国 13800000001 (committee: drafts, publishes,
 replies), 赵监委 13800000004 (supervisory committee: approves), 张大爷 13800000007 (objects).
-Screenshots: /tmp/cunyi-board.png (phone) and /tmp/cunyi-print.png (A4-sized window).
+Screenshots go to each test's own temp folder (phone board, A4-sized print sheet).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import shutil
 from pathlib import Path
 
 import pytest
@@ -90,7 +89,6 @@ def test_notice_review_publication_objection_and_print(live_server, new_page, br
     visitor.get_by_role("navigation", name="公开类别").get_by_role("link", name="全部").click()
     _fits(visitor, problems)
     visitor.screenshot(path=str(tmp_path / "board.png"), full_page=True)
-    shutil.copyfile(tmp_path / "board.png", "/tmp/cunyi-board.png")
     visitor.get_by_role("link", name=title).first.click()
     expect(visitor.locator(".content-hash")).to_have_text(content_hash)
     expect(visitor.locator("#objections")).to_have_count(0)
@@ -137,7 +135,6 @@ def test_notice_review_publication_objection_and_print(live_server, new_page, br
         expect(sheet.get_by_role("heading", name=title)).to_be_visible()
         expect(sheet.locator(".village-nav")).to_have_count(0)
         sheet.screenshot(path=str(tmp_path / "print.png"), full_page=True)
-        shutil.copyfile(tmp_path / "print.png", "/tmp/cunyi-print.png")
     finally:
         context.close()
     assert not problems, "\n".join(problems)

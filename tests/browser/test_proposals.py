@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 from pathlib import Path
 
 import httpx2 as httpx
@@ -188,7 +187,6 @@ def test_proposal_pages_fit_a_phone_and_screenshot(page: Page, tmp_path: Path):
     expect(page.locator('.stages li[aria-current="step"]')).to_contain_text("商事")
     shot = tmp_path / "proposal.png"
     page.screenshot(path=str(shot), full_page=True)
-    shutil.copyfile(shot, "/tmp/cunyi-proposal.png")
 
     problems = []
     detail = page.url

@@ -181,7 +181,7 @@ NOTICE_IDS = [f"{proc}.{stage}" for proc, stage, *_ in NOTICES]
 def test_notice_stages_wait_for_the_notice(procedure, stage, kind, movers, days, after):
     role = {movers[0]}
     refused(P.decide("advance", facts(procedure, stage, role, notice_done=False)), 409,
-            "公示还没有发布或公示期还没结束")
+            "公示还没有发布、公示期还没结束，或还有质询没有答复")
     ok(P.decide("advance", facts(procedure, stage, role, notice_done=True)), after)
 
 

@@ -7,11 +7,10 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.clock import local_today
 from tests.conftest import page_csrf
-from tests.factories import PASSWORD, login, unique_phone
+from tests.factories import PASSWORD, login, unique_client, unique_phone
 from tests.querycount import count_queries
 
 # --- public pages ---------------------------------------------------------------------------
@@ -195,7 +194,7 @@ def test_members_page_shows_full_phones_to_the_committee_only(app, client, world
     assert "添加村民" in r.text
     masked = f"{villager.phone[:3]}****{villager.phone[7:]}"
     for viewer in (supervisor, world.monitor(township)):
-        with TestClient(app, follow_redirects=False) as other:
+        with unique_client(app, follow_redirects=False) as other:
             login(other, viewer)
             page = other.get(f"/v/{village.slug}/members")
             assert page.status_code == 200
@@ -310,7 +309,7 @@ def test_add_member_form_shows_the_code_once(client, world):
     assert r.status_code == 200, r.text
     assert "新村民" in r.text and phone in r.text and "只显示这一次" in r.text
     code = re.search(r'class="code">([A-Z2-9]{5}-[A-Z2-9]{5})<', r.text).group(1)
-    with TestClient(client.app) as villager:
+    with unique_client(client.app) as villager:
         ok = villager.post("/api/v1/auth/activate", json={"phone": phone, "code": code, "password": "Fresh-pass-2026"})
         assert ok.status_code == 200
     again = client.post(f"/v/{village.slug}/members/new",
@@ -328,6 +327,6 @@ def test_user_text_is_escaped(client, world):
     r = client.get(f"/v/{village.slug}/members")
     assert "<script>alert(1)</script>" not in r.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
-    with TestClient(client.app) as visitor:
+    with unique_client(client.app) as visitor:
         page = visitor.get("/login", params={"next": '/"><script>alert(2)</script>'}).text
     assert "<script>alert(2)</script>" not in page

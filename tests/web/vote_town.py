@@ -15,8 +15,7 @@ from app.services import councils as council_service
 from app.services import proposals as proposal_service
 from app.services import village_settings
 from app.services.access import load_actor
-from tests.conftest import _addresses
-from tests.factories import login
+from tests.factories import login, unique_client
 
 ASSEMBLY_CITATION = "依据《村民委员会组织法》（2018年修正）第二十二条：到会人员的过半数同意"
 RECEIPT_RE = re.compile(r'<p class="receipt-code">([A-Z0-9]{5})-([A-Z0-9]{5})</p>')
@@ -38,11 +37,7 @@ class Browser:
     """One person's logged-in client (own cookies, own address) with the CSRF token of the session."""
 
     def __init__(self, app, user):
-        from fastapi.testclient import TestClient
-
-        n = next(_addresses)
-        self.client = TestClient(app, client=(f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}", 50000),
-                                 follow_redirects=False)
+        self.client = unique_client(app, follow_redirects=False)
         self.client.__enter__()
         self.token = login(self.client, user)
 

@@ -1,0 +1,155 @@
+"""The world the authorization matrices (tests/api/test_authorization_matrix.py and
+tests/web/test_web_authorization.py) probe: one of every object the app addresses by id, in one
+village V, and the five callers that knock on it.
+
+    township T ── village V: committee (two), supervisor, villager (the caller), neighbour; a monitor of T
+    township T2 ─ village W: committee, villager; a monitor of T2
+
+Objects of V: a proposal in deliberation (comments open) with a comment and an attachment; a
+proposal at its vote stage with a council and an open vote; a second vote, closed, with a ballot
+(its receipt) and a confirmed paper tally; a published notice with an objection (raised by the
+neighbour) and a draft notice.
+
+Also here: the route table of an app (`routes`), the path filler and the audit heads a refused call
+must leave alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.routing import APIRoute
+from sqlmodel import Session
+
+from app.models import Township, User, Village
+from app.services import audit
+from tests.api.vote_setup import new_council, new_vote, proposal_at_vote
+from tests.factories import Api, World, ok, png, proposal_in_deliberation
+
+# The five callers of the matrix, in the order of every row of expectations.
+CALLERS = ("anonymous", "villager", "outsider", "other_committee", "other_monitor")
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+VILLAGE_NOTICE = {"category": "village", "title": "村道硬化工程招标结果公示",
+                  "body": "中标单位：某某建筑公司，中标价 58 万元。", "days": 7}
+
+
+@dataclass
+class MatrixWorld:
+    db: Session
+    T: int
+    T2: int
+    V: Village
+    W: Village
+    committee: User
+    clerk: User
+    supervisor: User
+    villager: User
+    neighbour: User
+    monitor: User  # of T
+    w_committee: User
+    w_villager: User
+    w_monitor: User  # of T2
+    county_id: int  # T's county
+    ids: dict[str, int | str] = field(default_factory=dict)
+    client: Any = None  # the client the world was built with, and its API helper (cached tokens)
+    api: Api | None = None
+    browsers: dict = field(default_factory=dict)  # the web matrix's logged-in clients, by caller
+
+    def caller(self, name: str) -> User | None:
+        return {"anonymous": None, "villager": self.villager, "outsider": self.w_villager,
+                "other_committee": self.w_committee, "other_monitor": self.w_monitor}[name]
+
+    def heads(self) -> dict[str, int]:
+        """The audit sequence of V, of W and of the platform chain (townships, monitors)."""
+        self.db.expire_all()
+        return {"V": audit.head(self.db, self.V.id)[0], "W": audit.head(self.db, self.W.id)[0],
+                "platform": audit.head(self.db, 0)[0]}
+
+
+def build(db: Session, settings, client) -> MatrixWorld:
+    """Every object of V, set up through the API as its people would (about forty calls)."""
+    world = World(db, settings)
+    api = Api(client)
+    t, t2 = world.township(), world.township()
+    v, w = world.village(t), world.village(t2)
+    committee = world.member(v, "committee", name="主任")
+    clerk = world.member(v, "committee", name="文书")
+    supervisor = world.member(v, "supervisor", name="监委会主任")
+    villager = world.member(v, name="村民甲")
+    neighbour = world.member(v, name="村民乙")
+    m = MatrixWorld(db=db, T=t, T2=t2, V=v, W=w, committee=committee, clerk=clerk, supervisor=supervisor,
+                    villager=villager, neighbour=neighbour, monitor=world.monitor(t),
+                    w_committee=world.member(w, "committee", name="外村主任"),
+                    w_villager=world.member(w, name="外村村民"), w_monitor=world.monitor(t2),
+                    county_id=db.get(Township, t).county_id, client=client, api=api)
+    ids = m.ids
+    ids.update(vid=v.id, slug=v.slug, tid=t, member=neighbour.id, monitor_uid=m.monitor.id)
+
+    # a proposal in deliberation: comments open; a comment by the committee and a file
+    pid = proposal_in_deliberation(client, world, v, committee)
+    ids["proposal"] = pid
+    ids["comment"] = ok(api.post(f"/proposals/{pid}/comments", committee, {"body": "先把预算摊开说清楚。"}), 201)["id"]
+    ids["attachment"] = ok(api.upload(f"/proposals/{pid}/attachments", committee, png()), 201)["id"]
+
+    # a proposal at its vote stage, a council and an open vote (everyone above is in the electorate)
+    ids["vote_proposal"] = proposal_at_vote(api, db, v, committee)
+    ids["council"] = new_council(api, v, committee)["id"]
+    vote = new_vote(api, ids["vote_proposal"], committee, ids["council"])
+    ids["vote"] = ok(api.post(f"/votes/{vote['id']}/open", committee))["id"]
+
+    # a closed vote: the neighbour voted online, the supervisor on paper (recorded and confirmed)
+    closing = proposal_at_vote(api, db, v, committee, title="修建村口水塘护栏")
+    done = new_vote(api, closing, committee, ids["council"])
+    sid = ok(api.post(f"/votes/{done['id']}/open", committee))["id"]
+    ids["receipt"] = ok(api.post(f"/votes/{sid}/ballots", neighbour, {"choice": 0}), 201)["receipt"]
+    counts = [1] + [0] * (len(done["options"]) - 1)
+    ok(api.post(f"/votes/{sid}/paper-tally", committee,
+                {"present_user_ids": [supervisor.id], "counts": counts, "invalid": 0}), 201)
+    ok(api.post(f"/votes/{sid}/paper-tally/confirm", clerk))
+    assert ok(api.post(f"/votes/{sid}/close", committee))["state"] == "closed"
+    ids["closed_vote"] = sid
+
+    # a published notice with the neighbour's objection, and a draft
+    nid = ok(api.post(f"/villages/{v.id}/notices", committee, VILLAGE_NOTICE), 201)["id"]
+    ok(api.post(f"/notices/{nid}/submit", committee))
+    ok(api.post(f"/notices/{nid}/review", supervisor, {"approve": True}))
+    ok(api.post(f"/notices/{nid}/publish", committee))
+    ids["notice"] = nid
+    ids["objection"] = ok(api.post(f"/notices/{nid}/objections", neighbour, {"body": "中标价为什么比预算高？"}),
+                          201)["id"]
+    ids["draft_notice"] = ok(api.post(f"/villages/{v.id}/notices", committee, VILLAGE_NOTICE), 201)["id"]
+    return m
+
+
+# --- the route table ------------------------------------------------------------------------------
+
+def routes(app) -> list[tuple[str, str]]:
+    """Every (method, path template) the app routes to a handler, HEAD aside.
+
+    FastAPI 0.16x keeps included routers lazily (`app.routes` holds `_IncludedRouter` entries);
+    `iter_route_contexts` is how its own OpenAPI generation walks them."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # an older FastAPI: the routes are flat
+        contexts = [r for r in app.routes if isinstance(r, APIRoute)]
+    else:
+        contexts = [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+    return sorted({(m, c.path) for c in contexts for m in (c.methods or ()) if m != "HEAD"})
+
+
+PARAM = re.compile(r"{(\w+)}")
+
+
+def fill(template: str, ids: dict, names: dict[str, str]) -> str:
+    """The template with each {param} replaced by the id named for it (`names`: param → key of ids)."""
+    return PARAM.sub(lambda mt: str(ids[names[mt.group(1)]]), template)
+
+
+def split_key(key: str) -> tuple[str, str, str | None]:
+    """'GET /votes/{sid} [closed]' → ('GET', '/votes/{sid}', 'closed')."""
+    head, _, variant = key.partition(" [")
+    method, _, path = head.partition(" ")
+    return method, path, variant.rstrip("]") or None
