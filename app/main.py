@@ -6,6 +6,7 @@ import logging
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -45,13 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="村民自治：一事一议、表决与三公开。错误以 RFC 9457 problem+json 返回，detail 为中文。",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # routers/docs.py serves /docs with Swagger UI's files from this site
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     settings.resolved_secret_key()
+    from routers.docs import SWAGGER_ASSETS, HeadAsGet
+    from routers.docs import router as docs_router
     from routers.errors import install_error_handlers
     from routers.limits import BodyLimit
     from routers.security import SecurityHeaders, TrustedHosts
@@ -63,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(TrustedHosts, allowed=[urlsplit(settings.base_url).hostname or "", "127.0.0.1",
                                                   "localhost"])
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)  # pages (and the API's GETs) answer HEAD
+    app.mount(SWAGGER_ASSETS, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=str(ROOT / "static")), name="static")
 
     from app.services import flows
@@ -71,5 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     flows.register()  # where features meet
     app.include_router(api_router)
+    app.include_router(docs_router)
     app.include_router(web_router)
     return app

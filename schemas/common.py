@@ -22,10 +22,21 @@ T = TypeVar("T")
 
 
 class PageOut(BaseModel, Generic[T]):
+    """Every list the API answers: one page of `items`, the `total` across pages, and the `page` and
+    `per_page` asked for (query parameters `page` from 1, `per_page` up to 200)."""
+
     items: list[T]
     total: int
     page: int
     per_page: int
+
+
+def page_out(model: type[BaseModel], result: Any, convert: Any = None) -> PageOut:
+    """A service's page (items, total, page, per_page) as `PageOut[model]`; each item goes through
+    `convert` when given, else `model.model_validate` (attributes or dict)."""
+    convert = convert or model.model_validate
+    return PageOut[model](items=[convert(item) for item in result.items], total=result.total,  # type: ignore[valid-type]
+                          page=result.page, per_page=result.per_page)
 
 
 class ProblemError(BaseModel):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from schemas.common import Id, Line, Title
+from schemas.common import Id, Line
 
 
 class CouncilIn(BaseModel):
     kind: Line = Field(max_length=20)
-    name: Title | None = Field(default=None, max_length=50)
+    name: Line | None = Field(default=None, max_length=50)  # blank-looking: refused by the service
     group_id: Id | None = None  # for a villager group meeting
     member_ids: list[Id] | None = Field(default=None, max_length=1000)  # for a custom body
     quorum: Line | None = Field(default=None, max_length=10, examples=["2/3"])  # custom bodies only

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.domain.proposals import BODY_MAX, EXEMPTIONS_MAX, TITLE_MAX
 from app.services.proposal_views import CosignView, ProposalRow
 from schemas.common import Days, Fen, Line, Text, Title, out_model
+from schemas.votes import VoteBriefOut
 
 
 class ProposalIn(BaseModel):
@@ -69,6 +70,8 @@ class ProposalOut(ProposalSummary):
     comments_open: bool
     actions: list[str]
     history: list[TransitionOut]
+    votes: list[VoteBriefOut] = Field(default_factory=list,
+                                      description="本事项的表决（详情见 GET /proposals/{pid}/votes）")
 
 
 class TransitionIn(BaseModel):

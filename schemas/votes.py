@@ -9,8 +9,9 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.domain.votes import MAX_OPTIONS, OPTION_MAX, QUESTION_MAX
+from app.services.vote_views import VoteBrief
 from schemas.ballots import MyBallotOut
-from schemas.common import Id, Line, Prose
+from schemas.common import Id, Line, Prose, out_model
 
 Option = Annotated[Line, Field(max_length=OPTION_MAX * 2)]
 
@@ -114,3 +115,6 @@ class VoteOut(BaseModel):
     turnout: int  # ballots cast online so far: the only figure shown before close
     result: ResultOut | None  # only once closed
     my_ballot: MyBallotOut | None  # for a logged-in member of the village
+
+
+VoteBriefOut = out_model(VoteBrief, "VoteBriefOut")

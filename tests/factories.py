@@ -186,6 +186,25 @@ def ok(response, status: int = 200) -> dict:
     return response.json()
 
 
+def items(response, status: int = 200) -> list:
+    """The items of one page of a list answer ({items, total, page, per_page}), checking its shape."""
+    body = ok(response, status)
+    assert set(body) == {"items", "total", "page", "per_page"}, body
+    return body["items"]
+
+
+def every_item(client, url: str, headers: dict | None = None, **params) -> list:
+    """Every item of a list answer, page after page (200 at a time)."""
+    found: list = []
+    page = 1
+    while True:
+        body = ok(client.get(url, headers=headers or {}, params={**params, "page": page, "per_page": 200}))
+        found += body["items"]
+        if not body["items"] or len(found) >= body["total"]:
+            return found
+        page += 1
+
+
 def refused(response, status: int, detail: str | None = None) -> dict:
     """A refusal as an API client sees it: the status, problem+json, and the Chinese detail."""
     assert response.status_code == status, response.text

@@ -1,16 +1,18 @@
 """Demo votes for 杏花村: its councils, an open secret vote on the street lights and a closed
-roll-call vote, with a confirmed paper tally, on the land transfer. Made up, like the rest of the demo.
+roll-call vote, with a confirmed paper tally, on the land transfer — held on 2025-12-18, so it is decided
+and cited under the 2018 text of the law, the rest under the text in force today. Made up, like the rest
+of the demo.
 
 Everything goes through the real services (audit chain included). The known demo logins cast no
 ballot in the open vote, so a visitor can still vote there as 张大爷 (13800000007). A session cannot
 be opened after its close, so the closed vote is opened now, cast, tallied on paper and closed by the
-committee at once, as at a meeting held today.
+committee at once, as at a meeting held on that day.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -31,6 +33,7 @@ KNOWN = {f"138000000{i:02d}" for i in range(1, 10)}  # the published logins neve
 STREET_LIGHTS = "安装村道路灯 40 盏"
 LAND = "土地流转给合作社种植茶叶"
 OPEN_BALLOTS = 45  # already cast in the open vote by made-up villagers
+LAND_MEETING = datetime(2025, 12, 18, 2, 0, tzinfo=UTC)  # 10:00 Beijing time, before the 2025 amendment
 
 
 def _actor(session: Session, phone: str) -> Actor:
@@ -66,7 +69,10 @@ def load(session: Session) -> None:
         _open_vote(session, lights, councils[R.ASSEMBLY], chair, adults, rng)
     land = _proposal(session, village, LAND)
     if land is not None and land.state == "resolution":
-        _closed_vote(session, land, councils[R.REPRESENTATIVES], chair, clerk)
+        # Decided in 2025, under the 2018 text of the village committee law; every other vote in the
+        # demo is decided under the law in force today (the 2025 amendment, from 2026-01-01).
+        with clock.frozen(LAND_MEETING):
+            _closed_vote(session, land, councils[R.REPRESENTATIVES], chair, clerk)
 
 
 def _councils(session: Session, village: Village, chair: Actor, adults: list[User]) -> dict:
@@ -99,7 +105,7 @@ def _open_vote(session: Session, proposal: Proposal, council, chair: Actor, adul
 
 
 def _closed_vote(session: Session, proposal: Proposal, council, chair: Actor, clerk: Actor) -> None:
-    """A 村民代表会议 held today: two representatives vote online, the rest on paper at the meeting."""
+    """A 村民代表会议 held on the clock's day: two representatives vote online, the rest on paper."""
     now = utcnow()
     vs = votes.create_session(
         session, chair, proposal.id, council_id=council.id,
@@ -115,7 +121,7 @@ def _closed_vote(session: Session, proposal: Proposal, council, chair: Actor, cl
     others = [uid for uid, _ in electors if uid not in online]
     absent = others[-1:] if len(others) >= 4 else []
     present = [uid for uid in others if uid not in absent]
-    _, measure = R.SPECIAL_RULES[R.LAND_TO_OUTSIDERS]
+    _, measure = R.special_on(R.LAND_TO_OUTSIDERS, clock.local_today())
     needed = measure.threshold.needed(len(electors))
     against = 1 if len(online) + len(present) - 1 >= needed else 0
     counts = [len(present) - against, against, 0]

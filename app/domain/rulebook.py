@@ -1,16 +1,52 @@
-"""The rulebook: thresholds of the law as data, each with its citation and law version.
+"""The rulebook: thresholds of the law as data, each with the versions of its source.
 
 Thresholds follow 民法典 第1259条: "以上" includes the number (≥); "过半数 / 超过" does not (>).
 Arithmetic is exact (integers and Fractions), never floats.
+
+A threshold of the law is a `Spec`: what it counts, its fraction, the provision it comes from
+(`app/domain/law.py`) and, should an edition change it, the new value from that edition on
+(`changes`). Asked for a day (the decision's date by the Beijing calendar), it resolves to a
+`Threshold` carrying the `Source` in force that day: the law, its edition, the article in that
+edition, its words and the edition's dates. A village's own rules (党员大会, 两委联席会议, custom
+bodies) have one source and no dates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 
-LAW = "村民委员会组织法"
-VERSION_2018 = "2018年修正"
+from app.domain import law as L
+
+LAW = L.CWH
+VERSION_2018 = L.CWH_2018
+VERSION_2025 = L.CWH_2025
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a threshold comes from, in the version used for a decision."""
+
+    law: str
+    edition: str = ""  # "2018年修正"; "" for a village's own rules
+    article: str | None = ""  # "第二十二条"; "" when no article applies; None when not established
+    topic: str = ""
+    words: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    note: str = ""
+
+    @property
+    def where(self) -> str:
+        if self.article is None:
+            return f"关于{self.topic}的规定（条号待核）"
+        return self.article
+
+    @property
+    def cite(self) -> str:
+        version = f"（{self.edition}）" if self.edition else ""
+        return f"依据《{self.law}》{version}{self.where}"
 
 
 @dataclass(frozen=True)
@@ -20,9 +56,20 @@ class Threshold:
     counts: str  # the quantity compared, in Chinese ("本村 18 周岁以上村民")
     fraction: Fraction
     inclusive: bool  # True: "以上" (≥); False: "过半数/超过" (>)
-    citation: str  # the article, e.g. "第二十一条"
-    law: str = LAW
-    law_version: str = VERSION_2018
+    source: Source
+
+    @property
+    def law(self) -> str:
+        return self.source.law
+
+    @property
+    def law_version(self) -> str:
+        return self.source.edition
+
+    @property
+    def citation(self) -> str:
+        """The article, e.g. "第二十一条" ("" when none applies, "关于…的规定（条号待核）" when unknown)."""
+        return self.source.where
 
     def met(self, count: int, of: int) -> bool:
         """Is `count` out of `of` enough? A body of nobody can never be satisfied."""
@@ -52,8 +99,7 @@ class Threshold:
 
     @property
     def cite(self) -> str:
-        version = f"（{self.law_version}）" if self.law_version else ""
-        return f"依据《{self.law}》{version}{self.citation}"
+        return self.source.cite
 
 
 def _fraction_words(f: Fraction) -> str:
@@ -61,28 +107,65 @@ def _fraction_words(f: Fraction) -> str:
     return f"{words.get(f.denominator, f.denominator)}分之{words.get(f.numerator, f.numerator)}"
 
 
-# 联署提事 (一事一议): a villagers' proposal enters deliberation with the support of one tenth of
-# the adult villagers (as for convening a 村民会议, 第二十一条) or one fifth of the representatives
-# (as for convening a 村民代表会议, 第二十六条).
-COSIGN_VILLAGERS = Threshold(
-    "cosign_villagers", "村民联署", "本村 18 周岁以上村民的", Fraction(1, 10), True, "第二十一条"
-)
-COSIGN_REPRESENTATIVES = Threshold(
-    "cosign_representatives", "村民代表联署", "村民代表的", Fraction(1, 5), True, "第二十六条"
-)
+@dataclass(frozen=True)
+class Spec:
+    """A threshold of the law across its editions."""
 
+    key: str
+    name: str
+    counts: str
+    fraction: Fraction
+    inclusive: bool
+    provision: str  # a key of law.PROVISIONS
+    changes: tuple[tuple[str, Fraction, bool], ...] = ()  # (edition, fraction, inclusive) from that edition on
+
+    def on(self, day: date) -> Threshold:
+        """The threshold in force on `day` (Beijing calendar), with its source in that edition."""
+        provision = L.PROVISIONS[self.provision]
+        return self._in(provision, L.edition_on(provision.law, day))
+
+    def versions(self) -> list[Threshold]:
+        """One threshold per edition of the provision's law, oldest first."""
+        provision = L.PROVISIONS[self.provision]
+        return [self._in(provision, e) for e in L.editions_of(provision.law)]
+
+    def _in(self, provision: L.Provision, edition: L.Edition) -> Threshold:
+        order = [e.name for e in L.editions_of(provision.law)]
+        fraction, inclusive = self.fraction, self.inclusive
+        for name, f, inc in self.changes:
+            if order.index(name) <= order.index(edition.name):
+                fraction, inclusive = f, inc
+        art = provision.article(edition.name)
+        return Threshold(self.key, self.name, self.counts, fraction, inclusive, Source(
+            provision.law, edition.name, art.number, provision.topic, art.words, edition.valid_from,
+            edition.valid_until, art.note))
+
+
+def _spec(key: str, name: str, counts: str, num: int, den: int, inclusive: bool, provision: str) -> Spec:
+    return Spec(key, name, counts, Fraction(num, den), inclusive, provision)
+
+
+def _local(key: str, name: str, counts: str, num: int, den: int, inclusive: bool, law: str,
+           article: str = "") -> Threshold:
+    return Threshold(key, name, counts, Fraction(num, den), inclusive, Source(law, "", article))
+
+
+# 联署提事 (一事一议): a villagers' proposal enters deliberation with the support of one tenth of
+# the adult villagers (as for convening a 村民会议) or one fifth of the representatives (as for
+# convening a 村民代表会议).
+COSIGN_VILLAGERS = _spec("cosign_villagers", "村民联署", "本村 18 周岁以上村民的", 1, 10, True,
+                         "cwh.assembly_convene")
+COSIGN_REPRESENTATIVES = _spec("cosign_representatives", "村民代表联署", "村民代表的", 1, 5, True,
+                               "cwh.representatives")
 
 # Convening on request (召集): a 村民会议 must be called when 1/10 of villagers or 1/3 of the
-# representatives ask (第二十一条); a 村民代表会议 when 1/5 of the representatives ask (第二十六条).
-CONVENE_ASSEMBLY_VILLAGERS = Threshold(
-    "convene_assembly_villagers", "提议召开村民会议", "本村 18 周岁以上村民的", Fraction(1, 10), True, "第二十一条"
-)
-CONVENE_ASSEMBLY_REPRESENTATIVES = Threshold(
-    "convene_assembly_representatives", "提议召开村民会议", "村民代表的", Fraction(1, 3), True, "第二十一条"
-)
-CONVENE_REPRESENTATIVES = Threshold(
-    "convene_representatives", "提议召开村民代表会议", "村民代表的", Fraction(1, 5), True, "第二十六条"
-)
+# representatives ask; a 村民代表会议 when 1/5 of the representatives ask.
+CONVENE_ASSEMBLY_VILLAGERS = _spec("convene_assembly_villagers", "提议召开村民会议", "本村 18 周岁以上村民的",
+                                   1, 10, True, "cwh.assembly_convene")
+CONVENE_ASSEMBLY_REPRESENTATIVES = _spec("convene_assembly_representatives", "提议召开村民会议", "村民代表的",
+                                         1, 3, True, "cwh.assembly_convene")
+CONVENE_REPRESENTATIVES = _spec("convene_representatives", "提议召开村民代表会议", "村民代表的", 1, 5, True,
+                                "cwh.representatives")
 
 
 @dataclass(frozen=True)
@@ -91,6 +174,7 @@ class CosignProgress:
     villagers_needed: int
     representatives: int
     representatives_needed: int
+    citation: str = ""
 
     @property
     def met(self) -> bool:
@@ -99,14 +183,48 @@ class CosignProgress:
         return by_villagers or by_reps
 
 
-def cosign_progress(cosigners: int, rep_cosigners: int, adults: int, representatives: int) -> CosignProgress:
-    """Co-signing support: ≥ 1/10 of adult villagers, or ≥ 1/5 of representatives."""
+def cosign_progress(cosigners: int, rep_cosigners: int, adults: int, representatives: int,
+                    on: date) -> CosignProgress:
+    """Co-signing support on day `on`: ≥ 1/10 of adult villagers, or ≥ 1/5 of representatives."""
+    by_villagers, by_reps = COSIGN_VILLAGERS.on(on), COSIGN_REPRESENTATIVES.on(on)
     return CosignProgress(
         villagers=cosigners,
-        villagers_needed=COSIGN_VILLAGERS.needed(adults),
+        villagers_needed=by_villagers.needed(adults),
         representatives=rep_cosigners,
-        representatives_needed=COSIGN_REPRESENTATIVES.needed(representatives),
+        representatives_needed=by_reps.needed(representatives),
+        citation=f"{by_villagers.cite}、{by_reps.citation}",
     )
+
+
+# Publication periods (村务公开): at most this many months between two notices of a category.
+PUBLICATION_MONTHS = {"village": 3, "finance": 1}
+
+
+def publication_source(on: date) -> Source:
+    """The source of the publication periods in force on `on`."""
+    return source_of("cwh.openness", on)
+
+
+def source_of(provision: str, on: date) -> Source:
+    """Any provision's source in the edition in force on `on` (for help texts and checks)."""
+    p = L.PROVISIONS[provision]
+    edition = L.edition_on(p.law, on)
+    art = p.article(edition.name)
+    return Source(p.law, edition.name, art.number, p.topic, art.words, edition.valid_from, edition.valid_until,
+                  art.note)
+
+
+SUPERVISORY_ORGANS_FROM = L.CWH_2025  # the edition that names 监察机关 as a destination for reports
+
+
+def report_help(on: date) -> str:
+    """Where a problem with the village's notices may be taken, by the law in force on `on`."""
+    villagers = source_of("cwh.report", on)
+    text = f"村务公开不及时或不真实的，村民可以向乡镇人民政府或者县级人民政府有关部门反映（{villagers.cite}）。"
+    supervision = source_of("cwh.supervision", on)
+    if supervision.edition == SUPERVISORY_ORGANS_FROM:
+        text += f"村务监督委员会发现侵害群众利益的违纪违法行为，应当向人民政府和监察机关反映（{supervision.cite}）。"
+    return text
 
 
 # --- councils: who meets, when they may decide, and what carries a decision -----------------
@@ -161,76 +279,107 @@ class CouncilRule:
         return self.passing.threshold.cite
 
 
-def _t(key: str, name: str, counts: str, num: int, den: int, inclusive: bool, article: str, **kw) -> Threshold:
-    return Threshold(key, name, counts, Fraction(num, den), inclusive, article, **kw)
+# A council's rule, as data: (basis, a Spec of the law or a fixed Threshold of local rules).
+_Part = tuple[str, "Spec | Threshold"]
 
 
-RULES: dict[str, CouncilRule] = {
-    ASSEMBLY: CouncilRule(
+@dataclass(frozen=True)
+class RuleSpec:
+    key: str
+    name: str
+    quorum: tuple[_Part, ...]
+    passing: _Part
+
+    def on(self, day: date) -> CouncilRule:
+        return CouncilRule(self.key, self.name, tuple(Measure(b, _at(t, day)) for b, t in self.quorum),
+                           Measure(self.passing[0], _at(self.passing[1], day)))
+
+
+def _at(t: Spec | Threshold, day: date) -> Threshold:
+    return t.on(day) if isinstance(t, Spec) else t
+
+
+RULE_SPECS: dict[str, RuleSpec] = {
+    ASSEMBLY: RuleSpec(
         ASSEMBLY, "村民会议",
-        (Measure(MEMBERS, _t("assembly_quorum", "到会人数", "本村 18 周岁以上村民的", 1, 2, False, "第二十二条")),
-         Measure(HOUSEHOLDS, _t("assembly_quorum_households", "到会户数", "本村户数的", 2, 3, True, "第二十二条"))),
-        Measure(PRESENT, _t("assembly_pass", "同意人数", "到会人员的", 1, 2, False, "第二十二条")),
+        ((MEMBERS, _spec("assembly_quorum", "到会人数", "本村 18 周岁以上村民的", 1, 2, False, "cwh.assembly")),
+         (HOUSEHOLDS, _spec("assembly_quorum_households", "到会户数", "本村户数的", 2, 3, True, "cwh.assembly"))),
+        (PRESENT, _spec("assembly_pass", "同意人数", "到会人员的", 1, 2, False, "cwh.assembly")),
     ),
-    REPRESENTATIVES: CouncilRule(
+    REPRESENTATIVES: RuleSpec(
         REPRESENTATIVES, "村民代表会议",
-        (Measure(MEMBERS, _t("reps_quorum", "到会人数", "村民代表会议组成人员的", 2, 3, True, "第二十六条")),),
-        Measure(PRESENT, _t("reps_pass", "同意人数", "到会人员的", 1, 2, False, "第二十六条")),
+        ((MEMBERS, _spec("reps_quorum", "到会人数", "村民代表会议组成人员的", 2, 3, True, "cwh.representatives")),),
+        (PRESENT, _spec("reps_pass", "同意人数", "到会人员的", 1, 2, False, "cwh.representatives")),
     ),
-    GROUP: CouncilRule(
+    GROUP: RuleSpec(
         GROUP, "村民小组会议",
-        (Measure(MEMBERS, _t("group_quorum", "到会人数", "本组 18 周岁以上村民的", 2, 3, True, "第二十八条")),
-         Measure(HOUSEHOLDS, _t("group_quorum_households", "到会户数", "本组户数的", 2, 3, True, "第二十八条"))),
-        Measure(PRESENT, _t("group_pass", "同意人数", "到会人员的", 1, 2, False, "第二十八条")),
+        ((MEMBERS, _spec("group_quorum", "到会人数", "本组 18 周岁以上村民的", 2, 3, True, "cwh.group")),
+         (HOUSEHOLDS, _spec("group_quorum_households", "到会户数", "本组户数的", 2, 3, True, "cwh.group"))),
+        (PRESENT, _spec("group_pass", "同意人数", "到会人员的", 1, 2, False, "cwh.group")),
     ),
-    PARTY: CouncilRule(
+    PARTY: RuleSpec(
         PARTY, "党员大会",
         # Quorum: the stricter local practice of two thirds; passing: 超过应到会有表决权的党员的半数.
-        (Measure(MEMBERS, _t("party_quorum", "到会人数", "党员的", 2, 3, True, "",
-                             law="本村议事规则（党员大会）", law_version="")),),
-        Measure(MEMBERS, _t("party_pass", "同意人数", "全体党员的", 1, 2, False, "第十一条",
-                            law="中国共产党支部工作条例（试行）", law_version="")),
+        ((MEMBERS, _local("party_quorum", "到会人数", "党员的", 2, 3, True, "本村议事规则（党员大会）")),),
+        (MEMBERS, _local("party_pass", "同意人数", "全体党员的", 1, 2, False, "中国共产党支部工作条例（试行）",
+                         "第十一条")),
     ),
-    JOINT: CouncilRule(
+    JOINT: RuleSpec(
         JOINT, "两委联席会议",
-        (Measure(MEMBERS, _t("joint_quorum", "到会人数", "两委成员的", 2, 3, True, "",
-                             law="本村议事规则", law_version="")),),
-        Measure(PRESENT, _t("joint_pass", "同意人数", "到会人员的", 1, 2, False, "",
-                            law="本村议事规则", law_version="")),
+        ((MEMBERS, _local("joint_quorum", "到会人数", "两委成员的", 2, 3, True, "本村议事规则")),),
+        (PRESENT, _local("joint_pass", "同意人数", "到会人员的", 1, 2, False, "本村议事规则")),
     ),
 }
+
+
+def rules_on(day: date) -> dict[str, CouncilRule]:
+    """Every council kind's rule under the law in force on `day` (Beijing calendar)."""
+    return {k: spec.on(day) for k, spec in RULE_SPECS.items()}
+
+
+def rule_for(kind: str, day: date) -> CouncilRule:
+    return RULE_SPECS[kind].on(day)
+
 
 # Matters that need more than the council's ordinary majority.
 LAND_TO_OUTSIDERS = "land_to_outsiders"
-SPECIAL_RULES: dict[str, tuple[str, Measure]] = {
-    # 农村土地承包法 第五十二条: 发包给本集体经济组织以外的单位或者个人承包 … 应当事先经本集体经济组织成员的
-    # 村民会议三分之二以上成员或者三分之二以上村民代表的同意.
-    LAND_TO_OUTSIDERS: (
-        "土地发包给本集体经济组织以外的单位或个人",
-        Measure(MEMBERS, _t("land_outsiders_pass", "同意人数", "全体成员的", 2, 3, True, "第五十二条",
-                            law="农村土地承包法", law_version="2018年修正")),
-    ),
+SPECIAL_SPECS: dict[str, tuple[str, _Part]] = {
+    # 农村土地承包法（2018年修正）第五十二条: 发包给本集体经济组织以外的单位或者个人承包 … 应当事先经
+    # 本集体经济组织成员的村民会议三分之二以上成员或者三分之二以上村民代表的同意.
+    LAND_TO_OUTSIDERS: ("土地发包给本集体经济组织以外的单位或个人",
+                        (MEMBERS, _spec("land_outsiders_pass", "同意人数", "全体成员的", 2, 3, True,
+                                        "land.outsiders"))),
 }
+
+
+def special_on(special: str, day: date) -> tuple[str, Measure]:
+    """A special matter's name and its passing measure under the law in force on `day`."""
+    name, (basis, t) = SPECIAL_SPECS[special]
+    return name, Measure(basis, _at(t, day))
+
+
+# The special matters in the latest edition's words, for forms (decisions use `special_on`).
+SPECIAL_RULES: dict[str, tuple[str, Measure]] = {k: special_on(k, date.max) for k in SPECIAL_SPECS}
 
 
 def custom_rule(name: str, quorum: Fraction, quorum_inclusive: bool, passing: Fraction, pass_inclusive: bool,
                 pass_basis: str = PRESENT) -> CouncilRule:
     """A village's own body (议事会、理事会、监事会 …) with thresholds its charter sets."""
+    charter = Source(f"{name}章程")
     return CouncilRule(
         CUSTOM, name,
-        (Measure(MEMBERS, Threshold("custom_quorum", "到会人数", "组成人员的", quorum, quorum_inclusive,
-                                    "", law=f"{name}章程", law_version="")),),
+        (Measure(MEMBERS, Threshold("custom_quorum", "到会人数", "组成人员的", quorum, quorum_inclusive, charter)),),
         Measure(pass_basis, Threshold("custom_pass", "同意人数",
                                       "到会人员的" if pass_basis == PRESENT else "全体成员的",
-                                      passing, pass_inclusive, "", law=f"{name}章程",
-                                      law_version="")),
+                                      passing, pass_inclusive, charter)),
     )
 
 
-def with_special(rule: CouncilRule, special: str | None) -> CouncilRule:
+def with_special(rule: CouncilRule, special: str | None, day: date) -> CouncilRule:
+    """The council's rule with a special matter's stricter passing measure, as in force on `day`."""
     if not special:
         return rule
-    _, measure = SPECIAL_RULES[special]
+    _, measure = special_on(special, day)
     return CouncilRule(rule.key, rule.name, rule.quorum, measure)
 
 
@@ -283,3 +432,49 @@ def decide(rule: CouncilRule, turnout: Turnout, yes: int) -> Outcome:
     passed = met and rule.passing.threshold.met(yes, base)
     return Outcome(quorum, yes, rule.passing.threshold.needed(base), passed,
                    f"{rule.passing_text}同意", rule.citation)
+
+
+# --- the public rulebook page: every rule with its editions ------------------------------------
+
+@dataclass(frozen=True)
+class Version:
+    source: Source
+    text: str  # the threshold in words ("" for a provision without a fraction)
+
+
+@dataclass(frozen=True)
+class Entry:
+    group: str
+    name: str
+    versions: tuple[Version, ...]
+
+
+def _spec_entry(group: str, name: str, t: Spec | Threshold) -> Entry:
+    versions = t.versions() if isinstance(t, Spec) else [t]
+    return Entry(group, name, tuple(Version(v.source, v.text) for v in versions))
+
+
+def _provision_entry(group: str, name: str, key: str) -> Entry:
+    p = L.PROVISIONS[key]
+    return Entry(group, name, tuple(Version(source_of(key, e.valid_from), "") for e in L.editions_of(p.law)))
+
+
+def catalogue() -> list[Entry]:
+    """Each rule with its editions, oldest first, for the public rulebook page."""
+    entries = []
+    for spec in RULE_SPECS.values():
+        for basis, t in spec.quorum:
+            entries.append(_spec_entry(spec.name, "到会户数" if basis == HOUSEHOLDS else "到会人数", t))
+        entries.append(_spec_entry(spec.name, "表决通过", spec.passing[1]))
+    for name, (_, t) in SPECIAL_SPECS.values():
+        entries.append(_spec_entry("特别事项", name, t))
+    for group, name, t in (("联署提事", "村民联署", COSIGN_VILLAGERS),
+                           ("联署提事", "村民代表联署", COSIGN_REPRESENTATIVES),
+                           ("提议召开", "村民提议召开村民会议", CONVENE_ASSEMBLY_VILLAGERS),
+                           ("提议召开", "村民代表提议召开村民会议", CONVENE_ASSEMBLY_REPRESENTATIVES),
+                           ("提议召开", "村民代表提议召开村民代表会议", CONVENE_REPRESENTATIVES)):
+        entries.append(_spec_entry(group, name, t))
+    entries.append(_provision_entry("村务公开", "公开的期限（村务每季度、财务每月）", "cwh.openness"))
+    entries.append(_provision_entry("村务公开", "村民反映村务公开问题", "cwh.report"))
+    entries.append(_provision_entry("村务监督", "村务监督机构（成员的回避、列席、反映问题）", "cwh.supervision"))
+    return entries

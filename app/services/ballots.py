@@ -3,6 +3,12 @@ voter's own ballot, turnout while open, and after close the public ballot box an
 
 How one ballot per voter, ballots racing the close and a secret ballot's secrecy are kept: see the
 docstring of services/votes.py.
+
+Receipt-freeness: after close the receipts (sorted) and the choices (in the box's random order) are
+published as two separate lists, and a receipt look-up answers only whether the receipt is in the box.
+Nothing here pairs a receipt with a choice, so a receipt proves that one's ballot was counted, never
+what it said (a voter cannot sell or be forced to show their vote). Only the answer to the cast itself
+names the choice just made.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from app.models import Ballot, BallotBox, BallotRegister, Elector, PaperAttendan
 from app.services import audit
 from app.services.access import Actor, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.pagination import Page, paginate
 from app.services.votes import get_session, get_session_public, online_voters, read_session
 
 
@@ -27,9 +34,26 @@ class Cast:
     receipt: str
     changed: bool = False
     principal: str | None = None  # the name of the villager voted for, when cast for someone else
+    choice: int = 0  # the option just chosen: shown once, on the confirmation, never again
+    choice_label: str = ""
 
 
-def cast(session: Session, actor: Actor | None, sid: int, choice: int, on_behalf_of: int | None = None) -> Cast:
+def choice_index(options: list[str], choice: int | str) -> int:
+    """An option named by its index (0 = the first) or by its label ("反对"); 422 otherwise."""
+    if isinstance(choice, bool):
+        raise Invalid("请选择一个选项", field="choice")
+    if isinstance(choice, int):
+        if 0 <= choice < len(options):
+            return choice
+        raise Invalid("请选择一个选项", field="choice")
+    label = choice.strip()
+    if label in options:
+        return options.index(label)
+    raise Invalid("没有这个选项，请按选项的序号或原文选择", field="choice")
+
+
+def cast(session: Session, actor: Actor | None, sid: int, choice: int | str,
+         on_behalf_of: int | None = None) -> Cast:
     vs, proposal, village = get_session(session, actor, sid)
     actor = require_login(actor)
     if not actor.is_member(village.id):
@@ -39,8 +63,7 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int, on_behalf
         raise Conflict("表决还没有开始")
     if vs.state != "open" or now >= vs.closes_at:
         raise Conflict("表决已经结束")
-    if not 0 <= choice < len(vs.options):
-        raise Invalid("请选择一个选项", field="choice")
+    choice = choice_index(list(vs.options), choice)
     voter = on_behalf_of or actor.id
     if on_behalf_of and on_behalf_of != actor.id:
         authorised = session.execute(select(Proxy.id).where(
@@ -102,52 +125,79 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int, on_behalf
     principal = None
     if on_behalf_of and on_behalf_of != actor.id:
         principal = session.execute(select(User.name).where(User.id == on_behalf_of)).scalar_one_or_none()
-    return Cast(receipt, changed, principal)
+    return Cast(receipt, changed, principal, choice, vs.options[choice])
 
 
 def my_ballot(session: Session, actor: Actor | None, sid: int) -> dict:
+    """Whether the caller has voted (and, roll-call, their receipt): never what they chose."""
     vs, proposal, village = get_session(session, actor, sid)
     actor = require_login(actor)
     if vs.secret:
         row = session.execute(select(BallotRegister.cast_by).where(
             BallotRegister.vote_session_id == vs.id, BallotRegister.voter_id == actor.id)).first()
-        return {"voted": row is not None, "secret": True, "choice": None, "receipt": None,
+        return {"voted": row is not None, "secret": True, "receipt": None,
                 "cast_by_proxy": bool(row and row[0] != actor.id)}
-    ballot = session.execute(select(Ballot).where(Ballot.vote_session_id == vs.id, Ballot.voter_id == actor.id)
-                             ).scalar_one_or_none()
+    ballot = session.execute(select(Ballot.receipt, Ballot.cast_by).where(
+        Ballot.vote_session_id == vs.id, Ballot.voter_id == actor.id)).first()
     if ballot is None:
-        return {"voted": False, "secret": False, "choice": None, "receipt": None, "cast_by_proxy": False}
-    return {"voted": True, "secret": False, "choice": vs.options[ballot.choice], "receipt": ballot.receipt,
-            "cast_by_proxy": ballot.cast_by != actor.id}
+        return {"voted": False, "secret": False, "receipt": None, "cast_by_proxy": False}
+    return {"voted": True, "secret": False, "receipt": ballot.receipt, "cast_by_proxy": ballot.cast_by != actor.id}
 
 
-def ballot_box(session: Session, actor: Actor | None, sid: int) -> list[dict]:
-    """After close: every ballot as (receipt, choice) so anyone can recount; roll-call ballots also
-    name the voter for the village's members."""
+def _closed(session: Session, actor: Actor | None, sid: int) -> tuple[VoteSession, bool]:
     vs, village, insider = read_session(session, actor, sid)
     if vs.state != "closed":
         raise Conflict("表决结束后才公开票箱")
+    return vs, insider
+
+
+def ballot_box(session: Session, actor: Actor | None, sid: int, page: int = 1, per_page: int = 100) -> Page:
+    """After close, the choices of the online ballots, without receipts, so anyone can recount: a
+    secret vote's in the box's random order (rewritten at close); a roll-call vote's by choice, naming
+    each voter for the village's members (roll-call ballots are public to them by nature). Items are
+    dicts {choice, choice_label[, voter]}."""
+    vs, insider = _closed(session, actor, sid)
     if vs.secret:
-        rows = session.execute(select(BallotBox.receipt, BallotBox.choice).where(
-            BallotBox.vote_session_id == vs.id).order_by(BallotBox.receipt)).all()
-        return [{"receipt": r, "choice": vs.options[c]} for r, c in rows]
-    names = insider
-    rows = session.execute(select(Ballot.receipt, Ballot.choice, User.name).join(User, User.id == Ballot.voter_id)
-                           .where(Ballot.vote_session_id == vs.id).order_by(Ballot.receipt)).all()
-    return [{"receipt": r, "choice": vs.options[c], **({"voter": n} if names else {})} for r, c, n in rows]
+        stmt = select(BallotBox.choice).where(BallotBox.vote_session_id == vs.id).order_by(BallotBox.id)
+        result = paginate(session, stmt, page, per_page)
+        result.items = [{"choice": c, "choice_label": vs.options[c]} for c in result.items]
+        return result
+    stmt = (select(Ballot.choice, User.name).join(User, User.id == Ballot.voter_id)
+            .where(Ballot.vote_session_id == vs.id).order_by(Ballot.choice, User.name, Ballot.id))
+    result = paginate(session, stmt, page, per_page, scalars=False)
+    result.items = [{"choice": c, "choice_label": vs.options[c], **({"voter": n} if insider else {})}
+                    for c, n in result.items]
+    return result
 
 
-def find_receipt(session: Session, sid: int, receipt: str) -> str | None:
-    """The choice recorded under a receipt, once the vote is closed (public)."""
+def receipts(session: Session, actor: Actor | None, sid: int, page: int = 1, per_page: int = 100) -> Page:
+    """After close, every online ballot's receipt, sorted, with nothing else: each voter finds theirs."""
+    vs, _ = _closed(session, actor, sid)
+    box = BallotBox if vs.secret else Ballot
+    stmt = select(box.receipt).where(box.vote_session_id == vs.id).order_by(box.receipt)
+    return paginate(session, stmt, page, per_page)
+
+
+def online_counts(session: Session, vs: VoteSession) -> list[tuple[str, int]]:
+    """The online ballots counted per option (for the page's recount beside the receipts)."""
+    box = BallotBox if vs.secret else Ballot
+    counts = [0] * len(vs.options)
+    for choice, n in session.execute(select(box.choice, func.count()).where(box.vote_session_id == vs.id)
+                                     .group_by(box.choice)).all():
+        counts[choice] += n
+    return list(zip(vs.options, counts, strict=True))
+
+
+def find_receipt(session: Session, sid: int, receipt: str) -> bool:
+    """Whether a receipt is in the box of a closed vote (public). Inclusion only: never the choice."""
     try:
         vs, _ = get_session_public(session, sid)
     except NotFound:
-        return None
+        return False
     code = (receipt or "").strip().upper().replace("-", "")
     box = BallotBox if vs.secret else Ballot
-    choice = session.execute(select(box.choice).where(box.vote_session_id == vs.id, box.receipt == code)
-                             ).scalar_one_or_none()
-    return vs.options[choice] if choice is not None else None
+    return session.execute(select(box.receipt).where(box.vote_session_id == vs.id, box.receipt == code)
+                           ).first() is not None
 
 
 def turnout(session: Session, vs: VoteSession) -> int:

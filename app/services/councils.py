@@ -7,7 +7,7 @@ custom body (村民理事会 and the like), whose members the committee names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
@@ -39,12 +39,13 @@ from app.services.errors import Conflict, Invalid, NotFound, invalid_fields
 FOUNDERS = (COMMITTEE,)
 
 
-def council_rule(council: Council) -> R.CouncilRule:
+def council_rule(council: Council, day: date) -> R.CouncilRule:
+    """The council's rule under the law in force on `day` (the decision's date, Beijing calendar)."""
     if council.kind == R.CUSTOM:
         return R.custom_rule(council.name, Fraction(council.quorum_num or 1, council.quorum_den or 2),
                              council.quorum_inclusive, Fraction(council.pass_num or 1, council.pass_den or 2),
                              council.pass_inclusive)
-    return R.RULES[council.kind]
+    return R.rule_for(council.kind, day)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ def eligible(council: Council, on: date):
 class CouncilView:
     council: Council
     members: int
+    # the rule shown is the one in force on this day (today, by the Beijing calendar)
+    day: date = field(default_factory=lambda: clock.local_today())
 
     @property
     def kind_name(self) -> str:
@@ -103,7 +106,7 @@ class CouncilView:
 
     @property
     def rule(self) -> R.CouncilRule:
-        return council_rule(self.council)
+        return council_rule(self.council, self.day)
 
     @property
     def rule_text(self) -> RuleText:
@@ -301,7 +304,7 @@ def councils_page(session: Session, actor: Actor, village: Village | str) -> Cou
         village=village,
         councils=list_councils(session, actor, village),
         kinds=R.COUNCIL_KINDS,
-        kind_rules={k: rule_text(r) for k, r in R.RULES.items()},
+        kind_rules={k: rule_text(r) for k, r in R.rules_on(clock.local_today()).items()},
         can_create=can_create,
         groups=_groups(session, village) if can_create else [],
         people=_village_people(session, village) if can_create else [],
@@ -326,7 +329,7 @@ def council_page(session: Session, actor: Actor, slug: str, council_id: int) -> 
         council=council,
         kind_name=R.COUNCIL_KINDS.get(council.kind, council.kind),
         group=session.get(VillagerGroup, council.group_id) if council.group_id else None,
-        rule=rule_text(council_rule(council)),
+        rule=rule_text(council_rule(council, clock.local_today())),
         members=council_members(session, council),
         can_archive=capabilities(actor, village, council).archive,
     )

@@ -26,7 +26,7 @@ from app.models import (
     Village,
     VillagerGroup,
 )
-from app.services import audit, auth
+from app.services import audit, auth, supervision
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, invalid_fields
 from app.services.pagination import Page, clamp, paginate
@@ -71,6 +71,8 @@ class MemberView:
     group: str | None
     roles: list[str]
     joined_at: datetime
+    # for the committee: a supervisor who is on the committee or in a committee member's household
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def role_names(self) -> list[str]:
@@ -84,6 +86,7 @@ class Upserted:
     created: bool
     code: str | None = None
     code_expires_at: datetime | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def _group(session: Session, village_id: int, name: str | None, cache: dict) -> VillagerGroup | None:
@@ -199,6 +202,7 @@ def upsert_member(
             "source": source,
         },
     )
+    result.warnings = supervision.check_assignment(session, village, user.id, actor.id, clock.local_today())
     return result
 
 
@@ -317,6 +321,7 @@ def get_member(session: Session, actor: Actor | None, village: Village, user_id:
         group=group_name,
         roles=[r for r in VILLAGE_ROLES if r in roles],
         joined_at=m.created_at,
+        warnings=[o.warning(clock.local_today()) for o in supervision.overlaps(session, village.id, user.id)],
     )
 
 
@@ -387,8 +392,9 @@ def update_member(
     session.flush()
     audit.record(session, village_id=village.id, actor_id=actor.id, action="member.update",
                  entity="user", entity_id=user_id, data=changes)
+    supervision.check_assignment(session, village, user_id, actor.id, clock.local_today())
     session.commit()
-    return get_member(session, actor, village, user_id)
+    return get_member(session, actor, village, user_id)  # with the warnings, read again
 
 
 def reissue_code(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -44,3 +45,11 @@ def paginate(session: Session, stmt: Select[Any], page: int, per_page: int, *, s
     result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars()) if scalars else list(result.all())
     return Page(items, total, page, per_page)
+
+
+def page_list(items: Sequence[T], page: int, per_page: int) -> Page[T]:
+    """A page of a list already read whole (short lists: a village's councils, a file's attachments,
+    a thread capped by its service), so every list answers the same shape."""
+    page, per_page = clamp(page, per_page)
+    start = (page - 1) * per_page
+    return Page(list(items[start:start + per_page]), len(items), page, per_page)

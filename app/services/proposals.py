@@ -93,7 +93,8 @@ def cosign_status(session: Session, proposal: Proposal, village: Village) -> Cos
         .where(Cosignature.proposal_id == proposal.id)
     ).one()
     facts = places.facts(session, village.id)
-    return cosign_progress(counts[0], counts[1], facts.adults, facts.representatives)
+    # the support needed is the law's on the day it is counted (Beijing calendar)
+    return cosign_progress(counts[0], counts[1], facts.adults, facts.representatives, clock.local_today())
 
 
 def has_cosigned(session: Session, actor: Actor | None, proposal: Proposal) -> bool:

@@ -17,7 +17,7 @@ from app.domain import notices as N
 from app.domain.people import is_valid_phone, normalize_phone
 from app.domain.village_settings import validate_province
 from app.models import PLATFORM_CHAIN, Notice, Objection, Township, TownshipMonitor, User, Village
-from app.services import audit, auth, board, places
+from app.services import audit, auth, board, places, supervision
 from app.services.access import Actor, require_admin, require_login
 from app.services.errors import Conflict, Invalid, NotFound
 
@@ -64,6 +64,7 @@ class VillageRow:
     village: Village
     calendar: list[N.Compliance]
     overdue_objections: int  # unanswered past their deadline
+    supervision_overlaps: int = 0  # supervisors on the committee, or in a committee member's household
 
     @property
     def overdue(self) -> bool:
@@ -72,8 +73,9 @@ class VillageRow:
 
     @property
     def late(self) -> bool:
-        """Behind its calendar or late with a reply: the township should remind it."""
-        return self.overdue or self.overdue_objections > 0
+        """Behind its calendar, late with a reply, or its supervisory body not independent of the
+        committee: the township should remind it."""
+        return self.overdue or self.overdue_objections > 0 or self.supervision_overlaps > 0
 
 
 @dataclass
@@ -87,11 +89,13 @@ class Dashboard:
 
 
 def dashboard(session: Session, actor: Actor | None, township_id: int) -> Dashboard:
-    """The monitors' dashboard: every village's calendar and its overdue objections (three queries)."""
+    """The monitors' dashboard: every village's calendar, its overdue objections and its supervisors
+    who overlap the committee (four queries)."""
     rows = township_calendar(session, actor, township_id)
     overdue = {v.id: n for v, n in overdue_objections(session, actor, township_id)}
     township = places.get_township(session, township_id)
-    return Dashboard(township, [VillageRow(v, cal, overdue.get(v.id, 0)) for v, cal in rows])
+    overlaps = supervision.counts_by_village(session, [v.id for v, _ in rows])
+    return Dashboard(township, [VillageRow(v, cal, overdue.get(v.id, 0), overlaps.get(v.id, 0)) for v, cal in rows])
 
 
 # --- the township's monitors and the rules it sets for its villages ----------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -23,6 +23,7 @@ from app.services import attachments, ballots, councils, paper_tallies, places, 
 from app.services.access import Actor, require
 from app.services.councils import CouncilView, Person, RuleText, rule_text
 from app.services.errors import Conflict, NotFound
+from app.services.pagination import Page, paginate
 from app.services.paper_tallies import PaperView
 
 STATE_NAMES = {"draft": "未开始", "open": "进行中", "closed": "已结束"}
@@ -33,17 +34,21 @@ BOX_PAGE = 100  # ballots per page of the public ballot box
 
 @dataclass
 class BoxPage:
-    rows: list[dict]  # (receipt, choice[, voter])
+    """The public box after close, as two lists that never meet: the receipts (sorted, one page) and
+    the online choices (counted; a roll-call vote's named for the village's members)."""
+
+    receipts: list[str]
+    counts: list[tuple[str, int]]  # (option, online ballots)
+    named: list[dict] | None  # roll-call, the village's members: (voter, choice_label), one page
     total: int
     page: int
     pages: int
-    has_names: bool  # a roll-call vote seen by the village's members
 
 
 @dataclass
 class ReceiptLookup:
     code: str
-    found: str | None  # the choice recorded under the receipt
+    found: bool  # the receipt is in the box: the ballot was counted (what it said is not told)
     message: str | None
 
 
@@ -97,21 +102,24 @@ def _electorate_by_household(session: Session, vs: VoteSession) -> list[Person]:
 
 
 def _box(session: Session, actor: Actor, vs: VoteSession, page: int) -> BoxPage:
-    everything = ballots.ballot_box(session, actor, vs.id)
-    pages = max(1, -(-len(everything) // BOX_PAGE))
-    page = min(max(page, 1), pages)
-    return BoxPage(rows=everything[(page - 1) * BOX_PAGE:page * BOX_PAGE], total=len(everything), page=page,
-                   pages=pages, has_names=any("voter" in b for b in everything[:1]))
+    codes = ballots.receipts(session, actor, vs.id, page, BOX_PAGE)
+    named = None
+    if not vs.secret:
+        choices = ballots.ballot_box(session, actor, vs.id, codes.page, BOX_PAGE)
+        if choices.items and "voter" in choices.items[0]:
+            named = choices.items
+    return BoxPage(receipts=codes.items, counts=ballots.online_counts(session, vs), named=named,
+                   total=codes.total, page=codes.page, pages=codes.pages)
 
 
 def _lookup(session: Session, vs: VoteSession, receipt: str, closed: bool) -> ReceiptLookup | None:
     code = receipt.strip()
     if not closed:
-        return ReceiptLookup(code, None, "表决结束后才能查回执")
+        return ReceiptLookup(code, False, "表决结束后才能查回执")
     if not code:
         return None
-    choice = ballots.find_receipt(session, vs.id, code)
-    return ReceiptLookup(code, choice, None if choice is not None else "没有找到这个回执码，请核对后再查")
+    found = ballots.find_receipt(session, vs.id, code)
+    return ReceiptLookup(code, found, None if found else "没有找到这个回执码，请核对后再查")
 
 
 def vote_page(session: Session, actor: Actor, slug: str, sid: int, *, receipt: str | None = None,
@@ -302,3 +310,59 @@ def read_vote(session: Session, actor: Actor | None, sid: int) -> VoteView:
     vs, _, insider = votes.read_session(session, actor, sid)
     return vote_view(session, actor, vs, insider)
 
+
+
+# --- lists of votes (the API) -----------------------------------------------------------------
+
+def _page_of_views(session: Session, actor: Actor | None, stmt, page: int, per_page: int) -> Page:
+    """A page of votes as the API shows each (read through `votes.read_session`, so a vote past its
+    close is closed and counted first, as when it is read alone)."""
+    result = paginate(session, stmt, page, per_page)
+    views = []
+    for vs in result.items:
+        vs, _, insider = votes.read_session(session, actor, vs.id)
+        views.append(vote_view(session, actor, vs, insider))
+    result.items = views
+    return result
+
+
+def village_votes(session: Session, actor: Actor | None, village: Village, page: int = 1,
+                  per_page: int = 20) -> Page:
+    """The village's votes, newest first: its members, the township's monitors and admins see every
+    vote; anyone else the closed ones (public, as each closed vote is)."""
+    stmt = select(VoteSession).where(VoteSession.village_id == village.id)
+    insider = actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
+    if not insider:
+        stmt = stmt.where(or_(VoteSession.state == "closed",
+                              and_(VoteSession.state == "open", VoteSession.closes_at <= utcnow())))
+    return _page_of_views(session, actor, stmt.order_by(VoteSession.id.desc()), page, per_page)
+
+
+def proposal_votes(session: Session, actor: Actor | None, pid: int, page: int = 1, per_page: int = 20) -> Page:
+    """A proposal's votes, oldest first, for those who may see the proposal (its members and monitors)."""
+    proposal, _ = proposals.get(session, actor, pid)
+    stmt = select(VoteSession).where(VoteSession.proposal_id == proposal.id).order_by(VoteSession.id)
+    return _page_of_views(session, actor, stmt, page, per_page)
+
+
+@dataclass
+class VoteBrief:
+    """A vote as a proposal's answer lists it."""
+
+    id: int
+    stage: str
+    question: str
+    secret: bool
+    state: str
+    opens_at: datetime
+    closes_at: datetime
+    passed: bool | None  # once closed
+
+
+def briefs_for_proposal(session: Session, actor: Actor | None, pid: int) -> list[VoteBrief]:
+    """A proposal's votes, oldest first, for its answer (those who may see the proposal)."""
+    proposal, _ = proposals.get(session, actor, pid)
+    return [VoteBrief(id=s.id, stage=s.stage, question=s.question, secret=s.secret, state=s.state,
+                      opens_at=s.opens_at, closes_at=s.closes_at,
+                      passed=bool(s.result.get("passed")) if s.state == "closed" and s.result else None)
+            for s in votes.sessions_for(session, proposal)]

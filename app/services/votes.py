@@ -23,7 +23,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import and_, distinct, func, insert, literal, or_, select, union, update
 from sqlmodel import Session
@@ -33,6 +33,7 @@ from app.clock import utcnow
 from app.domain import procedures as P
 from app.domain import rulebook as R
 from app.domain import votes as V
+from app.domain.calendar import local_date_of
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 from app.models import (
     Ballot,
@@ -146,10 +147,17 @@ def read_session(session: Session, actor: Actor | None, sid: int) -> tuple[VoteS
     return vs, village, True
 
 
+def decision_day(vs: VoteSession) -> date:
+    """The day a vote is decided under: the day it opened (or is to open), by the Beijing calendar."""
+    return local_date_of(vs.opened_at or vs.opens_at)
+
+
 def rule_of(session: Session, vs: VoteSession) -> tuple[Council, R.CouncilRule]:
-    """The council of a vote and the rule that decides it (the council's, or a stricter special rule)."""
+    """The council of a vote and the rule that decides it (the council's, or a stricter special rule),
+    under the law in force on the vote's opening day."""
     council = session.get(Council, vs.council_id)
-    return council, R.with_special(councils.council_rule(council), vs.special_rule)
+    day = decision_day(vs)
+    return council, R.with_special(councils.council_rule(council, day), vs.special_rule, day)
 
 
 def result_for(vs: VoteSession, insider: bool) -> dict | None:
@@ -306,8 +314,7 @@ def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: b
         return
     if vs.secret:
         _reshuffle_box(session, vs)
-    council = session.get(Council, vs.council_id)
-    rule = R.with_special(councils.council_rule(council), vs.special_rule)
+    _, rule = rule_of(session, vs)  # the law in force on the opening day, not the closing day
     result = V.result(rule, _tally(session, vs))
     result["duplicates"] = [name for _, name in duplicates(session, vs)]
     session.execute(update(VoteSession).where(VoteSession.id == vs.id).values(result=result))
@@ -327,12 +334,20 @@ def _reshuffle_box(session: Session, vs: VoteSession) -> None:
     with that transaction's id and puts them near each other on disk. Rewritten here, every box row
     carries the closing transaction's id and a random position, so after close (and the next vacuum
     of the old row versions) the box can no longer be paired with the register through the database.
+    The receipts are dealt out again among the rows too, so a row's (receipt, choice) is no longer
+    what any voter cast: the set of receipts and the count of each choice are unchanged, and a receipt
+    proves inclusion only (receipt-freeness, services/ballots.py).
     """
     rows = [{"vote_session_id": vs.id, "choice": c, "receipt": r} for r, c in session.execute(
         select(BallotBox.receipt, BallotBox.choice).where(BallotBox.vote_session_id == vs.id))]
     if not rows:
         return
-    secrets.SystemRandom().shuffle(rows)
+    shuffle = secrets.SystemRandom().shuffle
+    shuffle(rows)
+    dealt = [row["receipt"] for row in rows]
+    shuffle(dealt)
+    for row, receipt in zip(rows, dealt, strict=True):
+        row["receipt"] = receipt
     session.execute(BallotBox.__table__.delete().where(BallotBox.vote_session_id == vs.id))
     for start in range(0, len(rows), 10_000):
         chunk = rows[start:start + 10_000]

@@ -18,9 +18,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message
 
 from app.services import attachments
-from routers.deps import CurrentActor, DbSession, SettingsDep
+from app.services.pagination import page_list
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage, SettingsDep
 from schemas.attachments import AttachmentOut
-from schemas.common import PROBLEMS
+from schemas.common import PROBLEMS, PageOut, page_out
 
 # the file plus the multipart envelope (boundaries, headers, a long filename)
 MAX_REQUEST_BYTES = attachments.MAX_BYTES + 64 * 1024
@@ -87,10 +88,12 @@ def upload(
     return attachment_out(attachments.add(db, settings, actor, OWNER_PATHS[owner], oid, file.filename, data))
 
 
-@router.get("/{owner}/{oid}/attachments", response_model=list[AttachmentOut])
-def list_attachments(owner: Owner, oid: int, db: DbSession, actor: CurrentActor):
-    """The owner's files, oldest first (at most 30, so not paginated), for whoever may see them."""
-    return [attachment_out(a) for a in attachments.list_visible(db, actor, OWNER_PATHS[owner], oid)]
+@router.get("/{owner}/{oid}/attachments", response_model=PageOut[AttachmentOut])
+def list_attachments(owner: Owner, oid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1,
+                     per_page: PerPage = 50):
+    """The owner's files, oldest first (at most 30), for whoever may see them."""
+    found = attachments.list_visible(db, actor, OWNER_PATHS[owner], oid)
+    return page_out(AttachmentOut, page_list(found, page, per_page), attachment_out)
 
 
 def content_disposition(attachment) -> str:

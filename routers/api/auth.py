@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request, Response
 
 from app.services import auth
 from app.services.access import require_login
-from routers.deps import Auth, DbSession, SettingsDep, client_ip
+from app.services.pagination import page_list
+from routers.deps import Auth, DbSession, PageNo, PerPage, SettingsDep, client_ip
 from routers.security import clear_session_cookie
 from schemas.auth import (
     ActivateIn,
@@ -18,7 +19,7 @@ from schemas.auth import (
     TokenIn,
     TokenOut,
 )
-from schemas.common import PROBLEMS
+from schemas.common import PROBLEMS, PageOut, page_out
 
 router = APIRouter(tags=["登录与账号"], responses=PROBLEMS)
 
@@ -99,12 +100,12 @@ def change_password(
     return TokenOut(access_token=opened.token, expires_at=opened.row.expires_at)
 
 
-@router.get("/me/sessions", response_model=list[SessionOut])
-def my_sessions(ctx: Auth, db: DbSession, settings: SettingsDep):
+@router.get("/me/sessions", response_model=PageOut[SessionOut])
+def my_sessions(ctx: Auth, db: DbSession, settings: SettingsDep, page: PageNo = 1, per_page: PerPage = 50):
     """Where the caller is logged in: live sessions, newest first (`current` marks this one)."""
     actor = require_login(ctx.actor if ctx else None)
     assert ctx is not None
-    return auth.live_sessions(db, settings, actor.id, ctx.row.id)
+    return page_out(SessionOut, page_list(auth.live_sessions(db, settings, actor.id, ctx.row.id), page, per_page))
 
 
 @router.post("/me/sessions/end-others", response_model=MessageOut)

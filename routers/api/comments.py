@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app.services import comments, places, proposals
+from app.services.pagination import page_list
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.comments import (
     CommentEditIn,
@@ -17,21 +18,22 @@ from schemas.comments import (
     ReportedOut,
     ReportIn,
 )
-from schemas.common import PROBLEMS, PageOut
+from schemas.common import PROBLEMS, PageOut, page_out
 
 router = APIRouter(tags=["商议"], responses=PROBLEMS)
 
 
-@router.get("/proposals/{pid}/comments", response_model=list[CommentOut])
-def list_comments(pid: int, response: Response, db: DbSession, actor: CurrentActor):
-    """The whole thread in reading order (each comment followed by its replies; `depth` is the true
-    depth, `indent` is capped at 4 for display). Not paginated: a thread is read whole, capped at the
-    oldest 2,000 comments; `X-Total-Count` gives the proposal's number of comments, so a client can
-    tell when some were left off. Hidden comments have `body` null for villagers, with the reason."""
+@router.get("/proposals/{pid}/comments", response_model=PageOut[CommentOut])
+def list_comments(pid: int, response: Response, db: DbSession, actor: CurrentActor, page: PageNo = 1,
+                  per_page: PerPage = 200):
+    """The thread in reading order (each comment followed by its replies; `depth` is the true depth,
+    `indent` is capped at 4 for display), one page at a time. The thread holds at most the oldest 2,000
+    comments; `X-Total-Count` gives the proposal's number of comments, so a client can tell when some
+    were left off. Hidden comments have `body` null for villagers, with the reason."""
     proposal, village = proposals.get(db, actor, pid)
     views = comments.list_for(db, actor, proposal, village)
     response.headers["X-Total-Count"] = str(proposal.comment_count)
-    return [CommentOut.model_validate(v) for v in views]
+    return page_out(CommentOut, page_list(views, page, per_page))
 
 
 @router.post("/proposals/{pid}/comments", response_model=CommentOut, status_code=201)
@@ -62,10 +64,10 @@ def report_comment(cid: int, db: DbSession, actor: CurrentActor, body: ReportIn 
     return ReportedOut()
 
 
-@router.get("/comments/{cid}/versions", response_model=list[CommentVersionOut])
-def comment_versions(cid: int, db: DbSession, actor: CurrentActor):
+@router.get("/comments/{cid}/versions", response_model=PageOut[CommentVersionOut])
+def comment_versions(cid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 100):
     """Every text of the comment, oldest first, the current one last."""
-    return [CommentVersionOut.model_validate(v) for v in comments.versions(db, actor, cid)]
+    return page_out(CommentVersionOut, page_list(comments.versions(db, actor, cid), page, per_page))
 
 
 @router.get("/villages/{vid}/reported-comments", response_model=PageOut[ReportedCommentOut])
@@ -74,5 +76,4 @@ def reported_comments(vid: int, db: DbSession, actor: CurrentActor, page: PageNo
     """The committee's queue: reported comments not hidden yet, newest report first."""
     village = places.get_village(db, vid)
     result = comments.reported(db, actor, village, page, per_page)
-    return PageOut[ReportedCommentOut](items=[ReportedCommentOut.model_validate(r) for r in result.items],
-                                       total=result.total, page=result.page, per_page=result.per_page)
+    return page_out(ReportedCommentOut, result)

@@ -9,8 +9,9 @@ from fastapi import APIRouter
 from app.services import councils, places
 from app.services.councils import CouncilView
 from app.services.errors import Invalid
-from routers.deps import CurrentActor, DbSession
-from schemas.common import PROBLEMS
+from app.services.pagination import page_list
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
+from schemas.common import PROBLEMS, PageOut, page_out
 from schemas.councils import CouncilDetailOut, CouncilIn, CouncilOut, PersonOut
 
 router = APIRouter(tags=["表决"], responses=PROBLEMS)
@@ -35,11 +36,11 @@ def _council_out(view: CouncilView) -> CouncilOut:
                       quorum_rule=rule.quorum_text, passing_rule=rule.passing_text, citation=rule.citation)
 
 
-@router.get("/villages/{vid}/councils", response_model=list[CouncilOut])
-def list_councils(vid: int, db: DbSession, actor: CurrentActor):
+@router.get("/villages/{vid}/councils", response_model=PageOut[CouncilOut])
+def list_councils(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 50):
     """The village's councils, with the rule of their kind and how many may vote in them today."""
     village = places.get_village(db, vid)
-    return [_council_out(v) for v in councils.list_councils(db, actor, village)]
+    return page_out(CouncilOut, page_list(councils.list_councils(db, actor, village), page, per_page), _council_out)
 
 
 @router.post("/villages/{vid}/councils", response_model=CouncilOut, status_code=201)

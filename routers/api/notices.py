@@ -12,9 +12,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from app.services import board, notice_views, notices, places
+from app.services.pagination import page_list
 from routers.api.attachments import attachment_out
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage
-from schemas.common import PROBLEMS, PageOut
+from schemas.common import PROBLEMS, PageOut, page_out
 from schemas.notices import (
     ComplianceOut,
     CorrectionIn,
@@ -116,9 +117,10 @@ def close_notice(nid: int, db: DbSession, actor: CurrentActor):
 
 # --- the publication calendar ---------------------------------------------------------------------
 
-@router.get("/villages/{vid}/notice-calendar", response_model=list[ComplianceOut])
-def notice_calendar(vid: int, db: DbSession, actor: CurrentActor):
+@router.get("/villages/{vid}/notice-calendar", response_model=PageOut[ComplianceOut])
+def notice_calendar(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 20):
     """Village affairs at least quarterly, finance at least monthly: the last publication of each and
     whether the village is behind (the committee, the supervisory committee, the township's monitors)."""
     village = places.get_village(db, vid)
-    return [ComplianceOut.model_validate(c, from_attributes=True) for c in board.village_calendar(db, actor, village)]
+    return page_out(ComplianceOut, page_list(board.village_calendar(db, actor, village), page, per_page),
+                    lambda c: ComplianceOut.model_validate(c, from_attributes=True))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.services import paper_tallies
+from app.services.pagination import page_list
 from app.services.paper_tallies import PaperRecord
-from routers.deps import CurrentActor, DbSession
-from schemas.common import PROBLEMS
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
+from schemas.common import PROBLEMS, PageOut, page_out
 from schemas.councils import PersonOut
 from schemas.paper_tallies import PaperIn, PaperOut, ProxyIn, ProxyOut
 from schemas.votes import CountOut
@@ -35,9 +36,11 @@ def record_proxy(sid: int, body: ProxyIn, db: DbSession, actor: CurrentActor):
     return ProxyOut(**row)
 
 
-@router.get("/votes/{sid}/proxies", response_model=list[ProxyOut])
-def list_proxies(sid: int, db: DbSession, actor: CurrentActor):
-    return [ProxyOut(**p) for p in paper_tallies.proxies_of(db, actor, sid)]
+@router.get("/votes/{sid}/proxies", response_model=PageOut[ProxyOut])
+def list_proxies(sid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 100):
+    """The written authorizations recorded for the vote (the committee, supervisors, monitors)."""
+    return page_out(ProxyOut, page_list(paper_tallies.proxies_of(db, actor, sid), page, per_page),
+                    lambda p: ProxyOut(**p))
 
 
 @router.post("/votes/{sid}/paper-tally", response_model=PaperOut, status_code=201)

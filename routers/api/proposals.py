@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from app.domain.proposals import ProposalDraft
-from app.services import places, proposal_views, proposals, village_settings
+from app.services import places, proposal_views, proposals, village_settings, vote_views
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.common import PROBLEMS, PageOut
 from schemas.proposals import (
@@ -17,6 +17,7 @@ from schemas.proposals import (
     VillageSettingsIn,
     VillageSettingsOut,
 )
+from schemas.votes import VoteBriefOut
 
 router = APIRouter(tags=["议事"], responses=PROBLEMS)
 
@@ -27,7 +28,9 @@ def _page(result) -> PageOut[ProposalSummary]:
 
 
 def _detail(db: DbSession, actor: CurrentActor, pid: int) -> ProposalOut:
-    return ProposalOut.model_validate(proposal_views.detail(db, actor, pid))
+    out = ProposalOut.model_validate(proposal_views.detail(db, actor, pid))
+    out.votes = [VoteBriefOut.model_validate(v) for v in vote_views.briefs_for_proposal(db, actor, pid)]
+    return out
 
 
 def _draft(body: ProposalIn) -> ProposalDraft:
@@ -52,10 +55,10 @@ def list_proposals(
 
 
 @router.get("/villages/{vid}/proposal-queue", response_model=PageOut[ProposalSummary])
-def proposal_queue(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1):
+def proposal_queue(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 50):
     """Proposals waiting for the committee (or party committee) to move them on."""
     village = places.get_village(db, vid)
-    return _page(proposal_views.queue(db, actor, village, page=page))
+    return _page(proposal_views.queue(db, actor, village, page=page, per_page=per_page))
 
 
 @router.post("/villages/{vid}/proposals", response_model=ProposalOut, status_code=201)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app.services import townships
-from routers.deps import CurrentActor, DbSession, SettingsDep
-from schemas.common import PROBLEMS
+from app.services.pagination import page_list
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage, SettingsDep
+from schemas.common import PROBLEMS, PageOut, page_out
 from schemas.townships import MonitorIn, MonitorOut, TownshipDashboardOut, TownshipSettings
 
 router = APIRouter(tags=["三公开"], responses=PROBLEMS)
@@ -20,11 +21,12 @@ def township_dashboard(tid: int, db: DbSession, actor: CurrentActor):
     return TownshipDashboardOut.of(townships.dashboard(db, actor, tid))
 
 
-@router.get("/townships/{tid}/monitors", response_model=list[MonitorOut])
-def monitors(tid: int, db: DbSession, actor: CurrentActor):
+@router.get("/townships/{tid}/monitors", response_model=PageOut[MonitorOut])
+def monitors(tid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 100):
     """The township's monitors (admin, or the township's own monitors)."""
     users = townships.list_monitors(db, actor, tid)
-    return [MonitorOut(user_id=u.id, name=u.name, phone=u.phone, status=u.status) for u in users]
+    return page_out(MonitorOut, page_list(users, page, per_page),
+                    lambda u: MonitorOut(user_id=u.id, name=u.name, phone=u.phone, status=u.status))
 
 
 @router.post("/townships/{tid}/monitors", response_model=MonitorOut, status_code=201)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.domain import rulebook as R
-from app.services import vote_views, votes
+from app.services import places, vote_views, votes
+from app.services.pagination import page_list
 from app.services.vote_views import VoteView
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.ballots import MyBallotOut
-from schemas.common import PROBLEMS
+from schemas.common import PROBLEMS, PageOut, page_out
 from schemas.councils import PersonOut
 from schemas.votes import CouncilBrief, ResultOut, VoteIn, VoteOut, VotePatch
 
@@ -42,6 +43,21 @@ def create_vote(pid: int, body: VoteIn, db: DbSession, actor: CurrentActor):
     return _vote_out(vote_views.vote_view(db, actor, vs, True))
 
 
+@router.get("/villages/{vid}/votes", response_model=PageOut[VoteOut])
+def village_votes(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 20):
+    """The village's votes, newest first: its members, the township's monitors and admins see every
+    vote; anyone else (no login needed) the closed ones."""
+    village = places.get_village(db, vid)
+    return page_out(VoteOut, vote_views.village_votes(db, actor, village, page, per_page), _vote_out)
+
+
+@router.get("/proposals/{pid}/votes", response_model=PageOut[VoteOut])
+def proposal_votes(pid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 20):
+    """A proposal's votes, oldest first, for those who may see the proposal (its village's members
+    and the township's monitors)."""
+    return page_out(VoteOut, vote_views.proposal_votes(db, actor, pid, page, per_page), _vote_out)
+
+
 @router.get("/votes/{sid}", response_model=VoteOut)
 def get_vote(sid: int, db: DbSession, actor: CurrentActor):
     """A vote: turnout always; the result once closed. Closed votes are public."""
@@ -68,10 +84,11 @@ def close_vote(sid: int, db: DbSession, actor: CurrentActor):
     return _vote_out(vote_views.vote_view(db, actor, vs, True))
 
 
-@router.get("/votes/{sid}/electorate", response_model=list[PersonOut])
-def electorate(sid: int, db: DbSession, actor: CurrentActor):
+@router.get("/votes/{sid}/electorate", response_model=PageOut[PersonOut])
+def electorate(sid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 200):
     """The electorate frozen at opening (its ids and the question make the fingerprint)."""
-    return [PersonOut(id=i, name=n) for i, n in votes.electorate_of(db, actor, sid)]
+    return page_out(PersonOut, page_list(votes.electorate_of(db, actor, sid), page, per_page),
+                    lambda p: PersonOut(id=p[0], name=p[1]))
 
 
 @router.get("/votes/{sid}/result", response_model=ResultOut)

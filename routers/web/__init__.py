@@ -3,11 +3,11 @@
 from fastapi import APIRouter, Depends
 
 from routers.deps import form_guard, input_guard, web_csrf
-from routers.web import admin, audit, auth, home, members, roster
+from routers.web import admin, audit, auth, home, members, roster, rules
 
 web_router = APIRouter(dependencies=[Depends(input_guard), Depends(web_csrf), Depends(form_guard)],
                        include_in_schema=False)
-for module in (home, auth, members, audit, admin, roster):
+for module in (home, auth, members, audit, admin, roster, rules):
     web_router.include_router(module.router)
 from routers.web import comments as _comments, proposals as _proposals  # noqa: E402, I001
 from routers.web import attachments as _attachments, notifications as _notifications  # noqa: E402, I001

@@ -1,5 +1,6 @@
 """Casting a ballot from the vote page, in person or for a principal whose written proxy one holds.
-The receipt goes to the next page once, in a short-lived cookie (see routers/web/votes.py)."""
+The receipt and the choice go to the next page once, in a short-lived cookie (see routers/web/votes.py):
+that confirmation is the only page that names the choice."""
 
 from __future__ import annotations
 
@@ -37,5 +38,5 @@ def vote_cast(slug: str, sid: int, request: Request, db: DbSession, actor: PageA
     else:
         message = "投票成功"
     response = redirect(request, vote_url(slug, sid, "receipt"), message)
-    set_receipt(request, response, slug, sid, done.receipt, done.principal)
+    set_receipt(request, response, slug, sid, done.receipt, done.principal, done.choice_label)
     return response

@@ -82,7 +82,7 @@ def add_member(
         "village": village,
         "codes": [{"name": result.user.name, "phone": result.user.phone, "code": result.code,
                    "expires_at": result.code_expires_at}] if result.code else [],
-        "message": f"已添加 {result.user.name}",
+        "message": " ".join([f"已添加 {result.user.name}", *result.warnings]),
     })
 
 
@@ -109,7 +109,7 @@ def member_update(
 ):
     village = places.get_village_by_slug(db, slug)
     try:
-        members.update_member(db, actor, village, uid, roles=roles, household=household, group=group)
+        view = members.update_member(db, actor, village, uid, roles=roles, household=household, group=group)
     except ServiceError as exc:
         if exc.status in (401, 403, 404):
             raise
@@ -117,6 +117,8 @@ def member_update(
         return render(request, "members/detail.html", {"village": village, "member": member,
                                                         "roles": VILLAGE_ROLES, "can_manage": True,
                                                         "error": exc.detail}, status_code=exc.status)
+    if view.warnings:  # saved, but the committee should know (a supervisor's overlap with the committee)
+        return redirect(request, f"/v/{slug}/members/{uid}", "已保存。" + " ".join(view.warnings), "error")
     return redirect(request, f"/v/{slug}/members/{uid}", "已保存")
 
 

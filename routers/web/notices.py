@@ -20,8 +20,9 @@ from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.domain import notices as N
+from app.domain import rulebook
 from app.domain.bounds import id_or_none
 from app.domain.calendar import format_local, to_local
 from app.services import attachments, notice_views, notices, places
@@ -197,6 +198,7 @@ def show(request: Request, view: notice_views.NoticeView, *, error: str | None =
         "vote": view.vote,
         "objections": (view.objections or []) if view.published else [],
         "caps": view.caps,
+        "report_help": rulebook.report_help(local_today()),  # where a problem may be taken, by today's law
         "error": error,
         "values": values or {},
     }, status_code=status)

@@ -6,9 +6,11 @@ fail back to are here.
 Post → redirect → flash. Bad input re-shows the form with the message and what was typed; a refusal
 (wrong role, wrong moment) is a flash on the page the form came from.
 
-Secrecy on the page. Before close nobody sees a count, only turnout. A secret ballot's receipt is
-carried from the cast to the next page in a short-lived signed cookie scoped to that vote's path and
-deleted as it is shown: the server keeps no (voter, receipt) pair, so the receipt is shown once.
+Secrecy on the page. Before close nobody sees a count, only turnout. A ballot's receipt and the
+choice just made are carried from the cast to the next page in a short-lived signed cookie scoped to
+that vote's path and deleted as it is shown: the server keeps no (voter, receipt) pair, so the receipt
+is shown once, and that confirmation is the only page that ever names the voter's choice. After close
+the receipts and the choices are shown as separate lists, and the look-up answers inclusion only.
 """
 
 from __future__ import annotations
@@ -67,8 +69,8 @@ def parse_local(text: str, field: str, label: str) -> datetime:
 # --- the receipt, carried once from the cast to the page -------------------------------------
 
 def set_receipt(request: Request, response: Response, slug: str, sid: int, receipt: str,
-                principal: str | None) -> None:
-    value = cookies.encode(request, "receipt", {"s": sid, "r": receipt, "p": principal})
+                principal: str | None, choice: str) -> None:
+    value = cookies.encode(request, "receipt", {"s": sid, "r": receipt, "p": principal, "c": choice})
     response.set_cookie(RECEIPT_COOKIE, value, max_age=300, httponly=True, samesite="strict",
                         path=vote_url(slug, sid))
 
@@ -79,7 +81,8 @@ def read_receipt(request: Request, sid: int) -> dict | None:
         return None
     if body.get("s") != sid or not isinstance(body.get("r"), str):
         return None
-    return {"receipt": body["r"], "principal": body.get("p")}
+    choice = body.get("c")
+    return {"receipt": body["r"], "principal": body.get("p"), "choice": choice if isinstance(choice, str) else None}
 
 
 # --- creating and editing a vote ----------------------------------------------------------------

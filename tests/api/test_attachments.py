@@ -183,7 +183,7 @@ def test_upload_list_and_download_png_pdf_docx(people, client, settings):
         made.append(body)
 
     listed = client.get(f"/api/v1/proposals/{pid}/attachments", headers=people.h(people.author))
-    assert listed.status_code == 200 and listed.json() == made
+    assert listed.status_code == 200 and listed.json() == {"items": made, "total": len(made), "page": 1, "per_page": 50}
 
     for (name, data, ctype, disposition), body in zip(files, made, strict=True):
         r = client.get(body["url"], headers=people.h(people.author))
@@ -223,7 +223,7 @@ def test_refused_uploads_change_nothing(people, client, db, name, data, ctype, s
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["detail"] == detail
     assert r.json()["errors"] == [{"field": "file", "message": detail}]
-    assert client.get(f"/api/v1/proposals/{pid}/attachments", headers=people.h(people.author)).json() == []
+    assert client.get(f"/api/v1/proposals/{pid}/attachments", headers=people.h(people.author)).json()["items"] == []
     after = db.execute(select(AuditEvent.seq).where(AuditEvent.village_id == people.village.id)
                        .order_by(AuditEvent.seq.desc())).scalars().first()
     assert after == before
@@ -315,7 +315,7 @@ def test_a_drafts_attachments_are_private_to_its_author(people, client):
     people.submit(pid)
     assert client.get(attachment["url"], headers=people.h(people.other)).status_code == 200
     assert [a["id"] for a in client.get(f"/api/v1/proposals/{pid}/attachments",
-                                        headers=people.h(people.other)).json()] == [attachment["id"]]
+                                        headers=people.h(people.other)).json()["items"]] == [attachment["id"]]
 
 
 def test_a_monitor_of_the_township_may_read(people, client, world):

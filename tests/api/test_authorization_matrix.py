@@ -101,6 +101,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/councils/{cid}": MEMBERS_READ,
     "POST /api/v1/councils/{cid}/archive": ROLE,
     "POST /api/v1/proposals/{pid}/votes": ROLE,
+    "GET /api/v1/proposals/{pid}/votes": MEMBERS_READ,  # as the proposal itself
+    "GET /api/v1/villages/{vid}/votes": PUBLIC,  # members see every vote, anyone else the closed ones
     "GET /api/v1/votes/{sid}": MEMBERS_READ,
     "GET /api/v1/votes/{sid} [closed]": PUBLIC,  # closed votes are public
     "PATCH /api/v1/votes/{sid}": ROLE,
@@ -112,6 +114,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/votes/{sid}/result [closed]": PUBLIC,
     "GET /api/v1/votes/{sid}/ballot-box": made(409),  # no box before close
     "GET /api/v1/votes/{sid}/ballot-box [closed]": PUBLIC,
+    "GET /api/v1/votes/{sid}/receipts": made(409),  # no receipts before close
+    "GET /api/v1/votes/{sid}/receipts [closed]": PUBLIC,
     "GET /api/v1/votes/{sid}/receipts/{code}": (404,) * 5,  # public, but an open vote has no receipts yet
     "GET /api/v1/votes/{sid}/receipts/{code} [closed]": PUBLIC,
     "POST /api/v1/votes/{sid}/ballots": made(201),  # the villager is in the electorate

@@ -11,7 +11,7 @@ from sqlalchemy import func, inspect, select, update
 from app.domain import votes as V
 from app.models import BallotRegister, VoteSession
 from tests.api.vote_setup import audit_payloads, cast, new_council, new_vote, open_vote, proposal_at_vote, village_of
-from tests.factories import now, ok, refused
+from tests.factories import items, now, ok, refused
 
 
 def test_who_may_vote(api, world, db):
@@ -34,9 +34,11 @@ def test_who_may_vote(api, world, db):
     refused(cast(api, sid, None, 0), 401)
     refused(cast(api, sid, people[0], 3), 422, "选项")
     refused(cast(api, sid, people[0], -1), 422)
-    refused(api.post(f"/votes/{sid}/ballots", people[0], {"choice": "同意"}), 422)
+    refused(api.post(f"/votes/{sid}/ballots", people[0], {"choice": "赞成"}), 422, "没有这个选项")
+    refused(api.post(f"/votes/{sid}/ballots", people[0], {"choice": True}), 422)
     receipt = ok(cast(api, sid, people[0], 0), 201)
-    assert set(receipt) == {"receipt", "changed"} and len(receipt["receipt"]) == V.RECEIPT_LENGTH
+    assert set(receipt) == {"receipt", "changed", "choice", "choice_label"}
+    assert len(receipt["receipt"]) == V.RECEIPT_LENGTH and (receipt["choice"], receipt["choice_label"]) == (0, "同意")
     assert receipt["changed"] is False
     refused(cast(api, sid, people[0], 1), 409, "已经投过票")
     assert ok(api.get(f"/votes/{sid}", people[1]))["turnout"] == 1
@@ -83,13 +85,14 @@ def test_a_secret_vote_keeps_no_link_between_voter_and_choice(api, world, db, da
     receipts = {}
     for user, choice in choices:
         answer = ok(cast(api, sid, user, choice), 201)
-        assert set(answer) == {"receipt", "changed"}
+        assert set(answer) == {"receipt", "changed", "choice", "choice_label"}
+        assert answer["choice"] == choice  # the confirmation right after casting names the choice, once
         receipts[user.id] = answer["receipt"]
     refused(cast(api, sid, people[1], 1), 409, "无记名投票不能改票")
 
     # my ballot: voted, but neither the choice nor the receipt are kept with the voter
     mine = ok(api.get(f"/votes/{sid}/my-ballot", people[0]))
-    assert mine == {"voted": True, "secret": True, "choice": None, "receipt": None, "cast_by_proxy": False}
+    assert mine == {"voted": True, "secret": True, "receipt": None, "cast_by_proxy": False}
     assert ok(api.get(f"/votes/{sid}/my-ballot", people[3]))["voted"] is False
 
     # before close: turnout only, for the committee and the monitor too; no result, no box
@@ -97,7 +100,7 @@ def test_a_secret_vote_keeps_no_link_between_voter_and_choice(api, world, db, da
     for user in (committee, people[0], monitor):
         seen = ok(api.get(f"/votes/{sid}", user))
         assert seen["turnout"] == 5 and seen["result"] is None
-        assert seen["my_ballot"] is None if user is monitor else seen["my_ballot"]["choice"] is None
+        assert seen["my_ballot"] is None if user is monitor else "choice" not in seen["my_ballot"]
         refused(api.get(f"/votes/{sid}/result", user), 409, "表决结束后才公布结果")
         refused(api.get(f"/votes/{sid}/ballot-box", user), 409)
     refused(api.get(f"/votes/{sid}/result"), 401)
@@ -115,24 +118,26 @@ def test_a_secret_vote_keeps_no_link_between_voter_and_choice(api, world, db, da
     closed = ok(api.post(f"/votes/{sid}/close", committee))
     assert closed["state"] == "closed" and closed["turnout"] == 5
 
-    # the public ballot box (no login) recounts exactly to the result
-    public = ok(api.get(f"/votes/{sid}/ballot-box"))
-    assert all(set(b) == {"receipt", "choice", "voter"} and b["voter"] is None for b in public)
+    # the public ballot box (no login): the choices, without receipts, recount exactly to the result
+    public = items(api.get(f"/votes/{sid}/ballot-box"))
+    assert all(set(b) == {"choice", "choice_label", "voter"} and b["voter"] is None for b in public)
     result = ok(api.get(f"/votes/{sid}/result"))
-    recount = Counter(b["choice"] for b in public)
+    recount = Counter(b["choice_label"] for b in public)
     assert [{"option": o, "count": recount.get(o, 0)} for o in vote["options"]] == result["counts"]
     assert result["counts"] == [{"option": "同意", "count": 3}, {"option": "反对", "count": 1},
                                 {"option": "弃权", "count": 1}]
-    assert sorted(b["receipt"] for b in public) == sorted(receipts.values())
+    # the receipts, sorted, apart
+    listed = [r["receipt"] for r in items(api.get(f"/votes/{sid}/receipts"))]
+    assert listed == sorted(receipts.values())
     # committee members see the same box: no names in a secret vote
-    assert ok(api.get(f"/votes/{sid}/ballot-box", committee)) == public
+    assert items(api.get(f"/votes/{sid}/ballot-box", committee)) == public
 
-    # every voter finds their own ballot by receipt
-    for user, choice in choices:
+    # every voter finds their own receipt: inclusion, never the choice
+    for user, _ in choices:
         found = ok(api.get(f"/votes/{sid}/receipts/{receipts[user.id]}"))
-        assert found == {"receipt": receipts[user.id], "choice": vote["options"][choice]}
+        assert found == {"receipt": receipts[user.id], "included": True}
     lower = receipts[people[0].id].lower()
-    assert ok(api.get(f"/votes/{sid}/receipts/{lower[:5]}-{lower[5:]}"))["choice"] == "反对"
+    assert ok(api.get(f"/votes/{sid}/receipts/{lower[:5]}-{lower[5:]}"))["included"] is True
     refused(api.get(f"/votes/{sid}/receipts/ZZZZZZZZZZ"), 404)
     refused(api.get("/votes/999999999/receipts/ZZZZZZZZZZ"), 404)
 
@@ -160,20 +165,22 @@ def test_roll_call_ballots_may_be_changed_when_allowed(api, world, db):
     sid = vote["id"]
     first = ok(cast(api, sid, people[0], 0), 201)
     assert first["changed"] is False
-    second = ok(cast(api, sid, people[0], 1), 201)
-    assert second == {"receipt": first["receipt"], "changed": True}
+    second = ok(api.post(f"/votes/{sid}/ballots", people[0], {"choice": "反对"}), 201)  # by its label
+    assert second == {"receipt": first["receipt"], "changed": True, "choice": 1, "choice_label": "反对"}
     mine = ok(api.get(f"/votes/{sid}/my-ballot", people[0]))
-    assert mine == {"voted": True, "secret": False, "choice": "反对", "receipt": first["receipt"],
-                    "cast_by_proxy": False}
+    assert mine == {"voted": True, "secret": False, "receipt": first["receipt"], "cast_by_proxy": False}
     ok(cast(api, sid, people[1], 0), 201)
     assert ok(api.get(f"/votes/{sid}", committee))["turnout"] == 2
     ok(api.post(f"/votes/{sid}/close", committee))
     refused(cast(api, sid, people[0], 2), 409, "已经结束")
-    named = ok(api.get(f"/votes/{sid}/ballot-box", people[2]))
-    assert sorted((b["voter"], b["choice"]) for b in named) == [("村民0", "反对"), ("村民1", "同意")]
-    public = ok(api.get(f"/votes/{sid}/ballot-box"))
+    named = items(api.get(f"/votes/{sid}/ballot-box", people[2]))
+    assert sorted((b["voter"], b["choice_label"]) for b in named) == [("村民0", "反对"), ("村民1", "同意")]
+    public = items(api.get(f"/votes/{sid}/ballot-box"))
     assert all(b["voter"] is None for b in public) and len(public) == 2
-    assert ok(api.get(f"/votes/{sid}/receipts/{first['receipt']}"))["choice"] == "反对"
+    assert "receipt" not in public[0]
+    # roll-call too: the look-up shows inclusion only
+    assert ok(api.get(f"/votes/{sid}/receipts/{first['receipt']}")) == {"receipt": first["receipt"],
+                                                                        "included": True}
     changes = [p for e, p in audit_payloads(db, village.id) if e.action == "vote.ballot_changed"]
     assert changes[0]["data"] == {"on_behalf": False, "voter_id": people[0].id, "choice": 1, "changed": True}
 
@@ -183,5 +190,5 @@ def test_roll_call_without_change_refuses_a_second_ballot(api, world, db):
     assert vote["allow_change"] is False
     receipt = ok(cast(api, vote["id"], people[0], 0), 201)["receipt"]
     refused(cast(api, vote["id"], people[0], 1), 409, "不能改票")
-    assert ok(api.get(f"/votes/{vote['id']}/my-ballot", people[0]))["choice"] == "同意"
+    assert "choice" not in ok(api.get(f"/votes/{vote['id']}/my-ballot", people[0]))
     assert ok(api.get(f"/votes/{vote['id']}/my-ballot", people[0]))["receipt"] == receipt

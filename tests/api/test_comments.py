@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from app.models import AuditEvent, Proposal, User, Village
-from tests.factories import bearer, proposal_in_deliberation
+from tests.factories import bearer, items, proposal_in_deliberation
 from tests.querycount import count_queries
 
 
@@ -51,7 +51,7 @@ def post(client, t: Thread, who: str, body: str, parent_id: int | None = None, s
 def listing(client, t: Thread, who: str) -> list[dict]:
     r = client.get(t.url(), headers=t.h[who])
     assert r.status_code == 200, r.text
-    return r.json()
+    return items(r)
 
 
 def assert_chain_ok(client, village: Village) -> None:
@@ -93,14 +93,18 @@ def test_thread_order_depth_and_count(client, db, thread):
 
     r = client.get(t.url(), headers=t.h["bob"])
     assert r.status_code == 200
-    items = r.json()
-    order = [c["id"] for c in items]
+    thread = items(r)
+    assert r.json()["total"] == len(thread) and r.json()["page"] == 1
+    order = [c["id"] for c in thread]
     assert order == [c1["id"], r1["id"], r2["id"], *chain, r3["id"], c2["id"]]
-    assert [c["depth"] for c in items] == [0, 1, 2, 3, 4, 5, 6, 1, 0]
-    assert [c["indent"] for c in items] == [0, 1, 2, 3, 4, 4, 4, 1, 0]
-    assert items[0]["author_name"] == "张阿姨" and items[0]["can_reply"] and items[0]["can_report"]
-    assert not items[0]["can_edit"] and not items[0]["can_hide"]
-    assert items[-1]["can_edit"] and not items[-1]["can_report"]  # bob's own comment
+    assert [c["depth"] for c in thread] == [0, 1, 2, 3, 4, 5, 6, 1, 0]
+    assert [c["indent"] for c in thread] == [0, 1, 2, 3, 4, 4, 4, 1, 0]
+    # one page at a time, in the same reading order
+    second = client.get(t.url(), headers=t.h["bob"], params={"page": 2, "per_page": 4}).json()
+    assert [c["id"] for c in second["items"]] == order[4:8] and second["total"] == len(order)
+    assert thread[0]["author_name"] == "张阿姨" and thread[0]["can_reply"] and thread[0]["can_report"]
+    assert not thread[0]["can_edit"] and not thread[0]["can_hide"]
+    assert thread[-1]["can_edit"] and not thread[-1]["can_report"]  # bob's own comment
     assert r.headers["X-Total-Count"] == "9"
 
     proposal = client.get(f"/api/v1/proposals/{t.pid}", headers=t.h["alice"]).json()
@@ -179,9 +183,9 @@ def test_township_monitor_reads_but_does_not_write(client, world, thread):
     t = thread
     c = post(client, t, "alice", "路灯也要修")
     monitor = bearer(client, world.monitor(t.township))
-    items = client.get(t.url(), headers=monitor).json()
-    assert [i["body"] for i in items] == ["路灯也要修"]
-    assert not any(items[0][k] for k in ("can_edit", "can_hide", "can_report", "can_reply"))
+    seen = items(client.get(t.url(), headers=monitor))
+    assert [i["body"] for i in seen] == ["路灯也要修"]
+    assert not any(seen[0][k] for k in ("can_edit", "can_hide", "can_report", "can_reply"))
     r = client.post(t.url(), headers=monitor, json={"body": "监督员意见"})
     assert r.status_code == 403 and r.json()["detail"] == "只有本村村民可以发表意见"
     assert client.post(f"/api/v1/comments/{c['id']}/hide", headers=monitor, json={"reason": "x"}).status_code == 403
@@ -248,7 +252,7 @@ def test_edit_keeps_every_version(client, world, thread):
 
     r = client.get(f"/api/v1/comments/{c['id']}/versions", headers=t.h["bob"])
     assert r.status_code == 200
-    history = r.json()
+    history = items(r)
     assert [v["body"] for v in history] == ["预算五万", "预算六万", "预算七万"]
     assert history[0]["written_at"] == c["created_at"]
     assert history[0]["written_at"] <= history[1]["written_at"] <= history[2]["written_at"]
@@ -290,18 +294,18 @@ def test_hide_and_what_each_person_sees(client, world, db, thread):
     for who in ("bob", "alice"):  # villagers, the author included
         r = client.get(t.url(), headers=t.h[who])
         assert secret not in r.text and "13800001111" not in r.text
-        hidden = r.json()[0]
+        hidden = r.json()["items"][0]
         assert hidden["hidden"] and hidden["body"] is None and hidden["body_html"] == ""
         assert hidden["hidden_reason"] == "泄露他人隐私"
         assert hidden["hidden_notice"] == "此评论已被村委会隐藏，理由：泄露他人隐私"
         assert not hidden["can_edit"] and not hidden["can_report"] and not hidden["can_hide"]
-        assert r.json()[1]["body"] == "别这样"  # replies stay
+        assert r.json()["items"][1]["body"] == "别这样"  # replies stay
         r = client.get(f"/api/v1/comments/{c['id']}/versions", headers=t.h[who])
         assert r.status_code == 403 and secret not in r.text
     for who in ("committee", "supervisor"):
         assert listing(client, t, who)[0]["body"] == secret
     monitor = bearer(client, world.monitor(t.township))
-    assert client.get(t.url(), headers=monitor).json()[0]["body"] == secret
+    assert client.get(t.url(), headers=monitor).json()["items"][0]["body"] == secret
     assert client.get(f"/api/v1/comments/{c['id']}/versions", headers=monitor).status_code == 200
 
     r = client.patch(f"/api/v1/comments/{c['id']}", headers=t.h["alice"], json={"body": "我改改"})

@@ -105,7 +105,7 @@ def test_titles_blank_to_the_eye_are_refused(api, world, db, blank):
     refused(api.post(f"/villages/{village.id}/members", committee, {"name": blank, "phone": unique_phone()}), 422)
     refused(api.post(f"/villages/{village.id}/councils", committee,
                      {"kind": "custom", "name": blank, "member_ids": [committee.id], "quorum": "1/2",
-                      "passing": "1/2"}), 422, "不能为空")
+                      "passing": "1/2"}), 422, "名称不能为空")
     pid = proposal_at_vote(api, db, village, committee)
     council = new_council(api, village, committee)
     vote = {"council_id": council["id"], "secret": True, "opens_at": iso(now()),

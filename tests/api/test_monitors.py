@@ -30,7 +30,7 @@ def test_admin_grants_monitor_who_activates_and_sees_only_their_township(client,
     assert client.get(f"/api/v1/villages/{village.id}/members", headers=monitor).status_code == 200
     assert client.get(f"/api/v1/villages/{other_village.id}/members", headers=monitor).status_code == 404
     assert client.get(f"/api/v1/villages/{village.id}/audit", headers=monitor).status_code == 200
-    names = [m["name"] for m in client.get(f"/api/v1/townships/{township}/monitors", headers=monitor).json()]
+    names = [m["name"] for m in client.get(f"/api/v1/townships/{township}/monitors", headers=monitor).json()["items"]]
     assert names == ["钱监督"]
 
     again = client.post(f"/api/v1/townships/{township}/monitors", json={"name": "钱监督", "phone": "17712345678"},

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from app.domain import notices as N
 from app.domain.calendar import SHANGHAI
 from app.models import Notice, Proposal
-from tests.factories import Api, Staff, iso, now, ok, parse_time, png, refused
+from tests.factories import Api, Staff, iso, items, now, ok, parse_time, png, refused
 from tests.querycount import count_queries
 
 BASE = "/api/v1"
@@ -160,7 +160,7 @@ def test_drafts_are_private_to_the_people_handling_them(api, world):
     for user in (None, s.villager, other.committee, far_monitor):
         refused(api.client.get(file["url"], headers=api.headers(user)), 404)
     assert api.client.get(file["url"], headers=api.headers(monitor)).status_code == 200
-    assert [f["id"] for f in ok(api.get(f"/notices/{nid}/attachments", s.supervisor))] == [file["id"]]
+    assert [f["id"] for f in items(api.get(f"/notices/{nid}/attachments", s.supervisor))] == [file["id"]]
     refused(api.get(f"/notices/{nid}/attachments"), 404)
     refused(api.upload(f"/notices/{nid}/attachments", s.villager, png()), 404)
     refused(api.upload(f"/notices/{nid}/attachments", monitor, png()), 403)
@@ -264,7 +264,7 @@ def test_village_notice_is_reviewed_by_the_supervisors_then_published(api, world
     assert [n["id"] for n in listed["items"]] == [nid] and listed["total"] == 1
     assert ok(api.get(f"/villages/{s.village.id}/notices", category="party"))["total"] == 0
     assert ok(api.get(f"/villages/{s.village.id}/notices", state="published"))["total"] == 1
-    files = ok(api.get(f"/notices/{nid}/attachments"))
+    files = items(api.get(f"/notices/{nid}/attachments"))
     assert [f["id"] for f in files] == [attachment["id"]]
     download = api.client.get(files[0]["url"])
     assert download.status_code == 200 and download.headers["content-type"] == "image/png"
@@ -520,8 +520,8 @@ def test_calendar_flags_a_village_whose_finance_notice_is_over_a_month_old(api, 
     published(api, punctual, FINANCE_NOTICE)
 
     def calendar(s: Staff, user=None) -> dict[str, dict]:
-        return {c["category"]: c for c in ok(api.get(f"/villages/{s.village.id}/notice-calendar",
-                                                     user or s.committee))}
+        return {c["category"]: c for c in items(api.get(f"/villages/{s.village.id}/notice-calendar",
+                                                        user or s.committee))}
 
     cal = calendar(late)
     assert cal["finance"]["overdue"] is True and cal["finance"]["limit_months"] == 1
@@ -554,11 +554,11 @@ def test_calendar_counts_in_beijing_dates(api, world, db, clock):
     # 01:00 on 15 October in Beijing is still 14 October in UTC
     insert_published(db, s.village.id, "finance", datetime(2026, 10, 14, 17, 0, tzinfo=UTC))
     clock.on_day(date(2026, 11, 14))
-    finance = {c["category"]: c for c in ok(api.get(f"/villages/{s.village.id}/notice-calendar", s.committee))}[
+    finance = {c["category"]: c for c in items(api.get(f"/villages/{s.village.id}/notice-calendar", s.committee))}[
         "finance"]
     assert finance["last_published"] == "2026-10-15" and finance["overdue"] is False
     clock.on_day(date(2026, 11, 15))
-    finance = {c["category"]: c for c in ok(api.get(f"/villages/{s.village.id}/notice-calendar", s.committee))}[
+    finance = {c["category"]: c for c in items(api.get(f"/villages/{s.village.id}/notice-calendar", s.committee))}[
         "finance"]
     assert finance["overdue"] is True
 
@@ -622,7 +622,9 @@ def test_a_closed_vote_drafts_the_resolution_notice_that_completes_the_notice_st
     assert resolution["links"] == {"proposal_id": pid, "vote_session_id": sid, "period": None}
     assert resolution["category"] == "village" and resolution["author_id"] is None
     assert "硬化村东头道路" in resolution["title"] and "通过" in resolution["body"]
-    assert "第二十二条" in resolution["body"] and "实到 4 人" in resolution["body"]
+    assert "实到 4 人" in resolution["body"]  # the vote opened today: the 2025 amendment
+    assert ("依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）"
+            in resolution["body"])
     assert db.get(Notice, nid).proposal_stage == "notice"  # the stage after the vote
     refused(api.get(f"/notices/{nid}"), 404)  # a draft, not yet public
 

@@ -4,7 +4,7 @@ paper tally recorded by one committee member and confirmed by another, people co
 from __future__ import annotations
 
 from tests.api.vote_setup import audit_payloads, cast, open_vote, village_of
-from tests.factories import ok, refused
+from tests.factories import items, ok, refused
 
 # --- proxies --------------------------------------------------------------------------------
 
@@ -24,7 +24,7 @@ def test_proxies_are_capped_and_cast_on_behalf(api, world, db):
     refused(api.post(path, committee, {"voter_id": voters[3].id, "proxy_id": outsiders[0].id}), 422, "本村")
     refused(api.post(path, proxy, {"voter_id": voters[3].id, "proxy_id": voters[4].id}), 403)
 
-    listed = ok(api.get(path, voters[5]))
+    listed = items(api.get(path, voters[5]))
     assert sorted(p["voter"] for p in listed) == sorted(v.name for v in voters[:3])
     refused(api.get(path), 401)
     refused(api.get(path, outsiders[0]), 404)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.clock import local_today
 from app.models import PLATFORM_CHAIN, AuditEvent
-from tests.factories import bearer, unique_slug
+from tests.factories import bearer, every_item, unique_slug
 
 
 def eighteenth_birthday_before(today: date) -> date:
@@ -39,12 +39,13 @@ def test_townships_and_villages_are_public_and_filtered(client, world):
     elsewhere = world.village()
     r = client.get("/api/v1/townships")
     assert r.status_code == 200
-    assert township in [t["id"] for t in r.json()]
+    assert r.json()["page"] == 1 and r.json()["total"] >= 1
+    assert township in [t["id"] for t in every_item(client, "/api/v1/townships")]
     r = client.get("/api/v1/villages", params={"township_id": township})
     assert r.status_code == 200
-    assert sorted(v["id"] for v in r.json()) == sorted([a.id, b.id])
-    assert {"id", "name", "slug", "township_id"} <= set(r.json()[0])
-    everything = {v["id"] for v in client.get("/api/v1/villages").json()}
+    assert sorted(v["id"] for v in r.json()["items"]) == sorted([a.id, b.id]) and r.json()["total"] == 2
+    assert {"id", "name", "slug", "township_id"} <= set(r.json()["items"][0])
+    everything = {v["id"] for v in every_item(client, "/api/v1/villages")}
     assert {a.id, b.id, elsewhere.id} <= everything
 
 
@@ -54,7 +55,7 @@ def test_townships_filter_by_county(client, world, db):
 
     county_id = db.get(Township, township).county_id
     r = client.get("/api/v1/townships", params={"county_id": county_id})
-    assert [t["id"] for t in r.json()] == [township]
+    assert [t["id"] for t in r.json()["items"]] == [township]
 
 
 def test_village_facts_count_adults_from_their_18th_birthday(client, world):
@@ -156,7 +157,7 @@ def test_bad_slug_is_refused_in_chinese(client, world, slug):
     assert "网址名" in body["detail"]
     assert body["errors"][0]["field"] == "slug"
     assert not any(v["name"] == "坏网址村" for v in client.get("/api/v1/villages",
-                                                             params={"township_id": township}).json())
+                                                             params={"township_id": township}).json()["items"])
 
 
 def test_slug_is_lowercased(client, world):

@@ -37,7 +37,7 @@ def test_closing_rewrites_the_box_so_rows_no_longer_pair(world, db, database):
     votes.close_session(db, chair, vs.id)
     if database.name == "postgresql":
         assert db.execute(paired, {"s": vs.id}).scalar_one() == 0
-    # every receipt still finds its ballot, and the count is unchanged
-    assert sorted(ballots.find_receipt(db, vs.id, r) for r in receipts) == sorted(["同意", "反对", "弃权"] * 2)
+    # every receipt is still in the box (inclusion), and the count is unchanged
+    assert all(ballots.find_receipt(db, vs.id, r) for r in receipts)
     db.expire_all()
     assert [c["count"] for c in db.get(type(vs), vs.id).result["counts"]] == [2, 2, 2]

@@ -1,13 +1,15 @@
 """Real user journeys in headless Chromium on a phone-sized screen, against a live server.
 
-The pages are plain HTML forms; nothing here needs JavaScript. Each test uses its own demo accounts
-or fresh people (phones 15x…), so the tests pass in any order; no shared demo password is changed.
+The pages are plain HTML forms; nothing here needs JavaScript. A test that changes something
+creates what it changes: its own villagers with phones no other test uses (tests/browser/people.py),
+so every test passes in any order and twice in one session; no demo account is activated, locked
+or given a new password.
 
 Demo accounts used (see app/demo/__init__.py):
-  张大爷 13800000007  log in and out              吴党员 13800000006  wrong password
-  李建国 13800000001  new code for a member       王秀英 13800000002  roster import
-  刘柳溪 13800000101  add a member (柳溪村)        郑监督 13800000009  audit page
-  黄阿婆 13800000102  another village's roster    孙代表 13800000005  layout + screenshot
+  张大爷 13800000007  log in and out (reads)       李建国 13800000001  new code for his own new villager
+  王秀英 13800000002  roster import (new phones)  刘柳溪 13800000101  add a member (柳溪村, new phone)
+  郑监督 13800000009  audit page (reads)          黄阿婆 13800000102  another village's roster (reads)
+  孙代表 13800000005  layout + screenshot (reads)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
+from tests.browser.people import new_villager, spaced, unique_name, unique_phone
 
 pytestmark = pytest.mark.browser
 
@@ -123,34 +126,36 @@ def test_villager_logs_in_sees_village_and_logs_out(page: Page):
 
 # --- b. a wrong password --------------------------------------------------------------------------
 
-def test_wrong_password_is_refused_and_keeps_the_phone(page: Page):
+def test_wrong_password_is_refused_and_keeps_the_phone(page: Page, live_server):
+    villager = new_villager(live_server)  # the failed attempt counts against an account of this test's own
     page.goto("/login")
-    fill_login(page, "13800000006", "not-the-password")
+    fill_login(page, villager.phone, "not-the-password")
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_role("alert")).to_contain_text("手机号或密码不对")
-    expect(page.get_by_label("手机号")).to_have_value("13800000006")
+    expect(page.get_by_label("手机号")).to_have_value(villager.phone)
     expect(page.get_by_label("密码", exact=True)).to_have_value("")
     expect(page.locator(".whoami")).to_have_count(0)
 
 
 # --- c. the committee hands a pending villager a new code; the villager activates -----------------
 
-def test_committee_issues_code_and_villager_activates(page: Page, new_page):
+def test_committee_issues_code_and_villager_activates(page: Page, new_page, live_server):
+    # a villager who has not activated yet, added for this test (whose first code was lost)
+    pending = new_villager(live_server, surname="何", activated=False)
+    name, phone = pending.name, pending.phone
+
     login(page, "13800000001")
     expect(page).to_have_url(re.compile(r"/v/xinghua/$"))
     page.locator(".village-nav").get_by_role("link", name="村民名册").click()
     expect(page).to_have_url(re.compile(r"/v/xinghua/members$"))
     expect(page.get_by_role("heading", name="杏花村 · 村民名册")).to_be_visible()
 
-    pending = page.locator("ul.members > li").filter(has=page.locator(".tag", has_text="未激活")).first
-    name = pending.locator("strong").inner_text().strip()
-    phone = re.search(r"1\d{10}", pending.inner_text()).group(0)
-
     page.get_by_label("查找").fill(name)
     page.get_by_role("button", name="查找").click()
     expect(page).to_have_url(re.compile(r"[?&]q="))
     row = page.locator("ul.members > li").filter(has_text=phone)
     expect(row).to_have_count(1)
+    expect(row.locator(".tag", has_text="未激活")).to_be_visible()
     row.get_by_role("link", name=name).click()
 
     expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
@@ -189,12 +194,13 @@ def test_committee_issues_code_and_villager_activates(page: Page, new_page):
 # --- c'. the committee adds a villager by hand; the new villager activates ------------------------
 
 def test_committee_adds_member_who_activates(page: Page, new_page):
+    name, phone, twin = unique_name("欧阳"), unique_phone(), unique_name("欧阳")
     login(page, "13800000101")
     page.goto("/v/liuxi/members")
     page.get_by_role("link", name="添加村民").click()
     expect(page).to_have_url(re.compile(r"/v/liuxi/members/new$"))
-    page.get_by_label("姓名").fill("欧阳新")
-    page.get_by_label("手机号").fill("158 0000 0001")
+    page.get_by_label("姓名").fill(name)
+    page.get_by_label("手机号").fill(spaced(phone))
     page.get_by_label(re.compile(r"^出生日期")).fill("1979-06-15")
     page.get_by_label("性别").select_option("男")
     page.get_by_label("户号").fill("LX-900")
@@ -203,39 +209,40 @@ def test_committee_adds_member_who_activates(page: Page, new_page):
     page.get_by_role("button", name="添加").click()
 
     expect(page).to_have_title(re.compile("激活码"))
-    expect(flash(page)).to_contain_text("已添加 欧阳新")
-    row = page.locator("table.codes tbody tr").filter(has_text="欧阳新")
-    expect(row).to_contain_text("15800000001")
+    expect(flash(page)).to_contain_text(f"已添加 {name}")
+    row = page.locator("table.codes tbody tr").filter(has_text=name)
+    expect(row).to_contain_text(phone)
     code = code_in(row.inner_text())
 
     # the same phone cannot be added twice
     page.goto("/v/liuxi/members/new")
-    page.get_by_label("姓名").fill("欧阳重")
-    page.get_by_label("手机号").fill("15800000001")
+    page.get_by_label("姓名").fill(twin)
+    page.get_by_label("手机号").fill(phone)
     page.get_by_role("button", name="添加").click()
     expect(page.get_by_role("alert")).to_contain_text("已经登记过")
-    expect(page.get_by_label("姓名")).to_have_value("欧阳重")
+    expect(page.get_by_label("姓名")).to_have_value(twin)
 
-    page.goto("/v/liuxi/members?q=15800000001")
-    row = page.locator("ul.members > li").filter(has_text="欧阳新")
+    page.goto(f"/v/liuxi/members?q={phone}")
+    row = page.locator("ul.members > li").filter(has_text=name)
     expect(row).to_contain_text("未激活")
     expect(row).to_contain_text("村民代表")
     expect(row).to_contain_text("河边组")
 
     villager = new_page()
-    activate(villager, "15800000001", code, "Liuxi-ouyang-88")
-    fill_login(villager, "15800000001", "Liuxi-ouyang-88")
+    activate(villager, phone, code, "Liuxi-ouyang-88")
+    fill_login(villager, phone, "Liuxi-ouyang-88")
     expect(villager).to_have_url(re.compile(r"/v/liuxi/$"))
-    expect(flash(villager)).to_have_text("欧阳新，欢迎回来")
+    expect(flash(villager)).to_have_text(f"{name}，欢迎回来")
     expect(villager.locator("section", has_text="我在本村")).to_contain_text("村民代表")
 
 
 # --- d. roster import -----------------------------------------------------------------------------
 
 def test_roster_with_an_error_row_is_reported_and_imports_nothing(page: Page):
+    good = unique_phone()
     login(page, "13800000002")
     upload_roster(page, "xinghua", roster_file(
-        "钱新民,15900000001,1970-01-02,男,RB-001,第一村民小组,村民",
+        f"钱新民,{good},1970-01-02,男,RB-001,第一村民小组,村民",
         "孙错号,12345,1980-05-01,女,RB-001,第一村民小组,村民",
     ))
     main = page.locator("main")
@@ -248,37 +255,40 @@ def test_roster_with_an_error_row_is_reported_and_imports_nothing(page: Page):
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
 
     # nothing was imported, not even the good row
-    page.goto("/v/xinghua/members?q=15900000001")
+    page.goto(f"/v/xinghua/members?q={good}")
     expect(page.locator("ul.members")).to_contain_text("没有找到村民")
 
 
 def test_clean_roster_is_confirmed_and_a_new_villager_activates(page: Page, new_page):
+    father, daughter = unique_name("钱"), unique_name("钱")
+    father_phone, daughter_phone = unique_phone(), unique_phone()
+    household = f"RB-{daughter_phone[-8:]}"
     login(page, "13800000002")
     upload_roster(page, "xinghua", roster_file(
-        "钱多多,15900000011,1968-02-03,男,RB-002,第二村民小组,村民",
-        "钱小满,15900000012,1971-11-20,女,RB-002,第二村民小组,村民代表",
+        f"{father},{father_phone},1968-02-03,男,{household},第二村民小组,村民",
+        f"{daughter},{daughter_phone},1971-11-20,女,{household},第二村民小组,村民代表",
     ))
     expect(page.locator("main")).not_to_contain_text(re.compile(r"[1-9]\d*\s*行有问题"))
-    expect(page.locator("main")).to_contain_text("钱多多")
+    expect(page.locator("main")).to_contain_text(father)
     confirm = page.get_by_role("button", name="确认导入")
     expect(confirm).to_have_count(1)
     confirm.click()
 
     expect(page).to_have_title(re.compile("激活码"))
-    row = page.locator("tr").filter(has_text="钱小满")
-    expect(row).to_contain_text("15900000012")
-    expect(page.locator("tr").filter(has_text="钱多多")).to_contain_text("15900000011")
+    row = page.locator("tr").filter(has_text=daughter)
+    expect(row).to_contain_text(daughter_phone)
+    expect(page.locator("tr").filter(has_text=father)).to_contain_text(father_phone)
     code = code_in(row.inner_text())
 
-    page.goto("/v/xinghua/members?q=RB-002")
+    page.goto(f"/v/xinghua/members?q={household}")
     expect(page.locator("ul.members > li")).to_have_count(2)
-    expect(page.locator("ul.members > li").filter(has_text="钱小满")).to_contain_text("村民代表")
+    expect(page.locator("ul.members > li").filter(has_text=daughter)).to_contain_text("村民代表")
 
     villager = new_page()
-    activate(villager, "15900000012", code, "Qian-xiaoman-7")
-    fill_login(villager, "15900000012", "Qian-xiaoman-7")
+    activate(villager, daughter_phone, code, "Qian-xiaoman-7")
+    fill_login(villager, daughter_phone, "Qian-xiaoman-7")
     expect(villager).to_have_url(re.compile(r"/v/xinghua/$"))
-    expect(flash(villager)).to_have_text("钱小满，欢迎回来")
+    expect(flash(villager)).to_have_text(f"{daughter}，欢迎回来")
 
 
 # --- e. a township monitor audits; another village's villager is kept out -------------------------

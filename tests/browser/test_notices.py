@@ -6,7 +6,9 @@ finds it on the public board; a villager raises an objection (质询), the commi
 its inbox, and the villager reads the answer; the A4 print sheet shows its QR code.
 
 Demo accounts used (see app/demo/__init__.py): 李建国 13800000001 (committee: drafts, publishes,
-replies), 赵监委 13800000004 (supervisory committee: approves), 张大爷 13800000007 (objects).
+replies), 赵监委 13800000004 (supervisory committee: approves). The villager who objects is the test's
+own (added by 李建国 through the API); the notice and the question carry the run's tag, so the test
+runs twice in a session and in any order.
 Screenshots go to each test's own temp folder (phone board, A4-sized print sheet).
 """
 
@@ -19,18 +21,21 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.people import new_villager
 from tests.browser.test_journeys import flash, login
 from tests.browser.test_votes import _fits
 
 pytestmark = pytest.mark.browser
 
-CHAIR, SUPERVISOR, VILLAGER = "13800000001", "13800000004", "13800000007"
+CHAIR, SUPERVISOR = "13800000001", "13800000004"
 A4 = {"viewport": {"width": 794, "height": 1123}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
 def test_notice_review_publication_objection_and_print(live_server, new_page, browser, tmp_path: Path):
     tag = secrets.token_hex(2)
     title = f"村道硬化工程结算公示（{tag}）"
+    question = f"施工单位是怎么选定的？有没有招标？（{tag}）"
+    objector = new_villager(live_server, surname="龚")
     problems: list[str] = []
 
     # 1. 李建国 drafts a village notice from 公开管理 and submits it for review
@@ -94,11 +99,11 @@ def test_notice_review_publication_objection_and_print(live_server, new_page, br
     expect(visitor.locator("#objections")).to_have_count(0)
     _fits(visitor, problems)
 
-    # 5. 张大爷 raises an objection during the window
+    # 5. a villager raises an objection during the window
     villager = new_page()
-    login(villager, VILLAGER)
+    login(villager, objector.phone, objector.password)
     villager.goto(notice_url)
-    villager.get_by_label("提出质询").fill("施工单位是怎么选定的？有没有招标？")
+    villager.get_by_label("提出质询").fill(question)
     villager.get_by_role("button", name="提交质询").click()
     expect(flash(villager)).to_contain_text("质询已提交")
     expect(villager.locator("#objections")).to_contain_text("等待村委会答复")
@@ -107,15 +112,15 @@ def test_notice_review_publication_objection_and_print(live_server, new_page, br
     # 6. 李建国 answers it from the objection inbox
     chair.goto("/v/xinghua/")
     chair.locator(".village-nav").get_by_role("link", name="质询").click()
-    objection = chair.locator("article.objection", has_text="施工单位是怎么选定的？")
+    objection = chair.locator("article.objection", has_text=question)
     expect(objection).to_be_visible()
     objection.get_by_label("答复").fill("经村民代表会议决定邀请三家比价，青山县路桥公司报价最低。")
     _fits(chair, problems)
     objection.get_by_role("button", name="发出答复").click()
     expect(flash(chair)).to_contain_text("答复已发出")
-    expect(chair.locator("article.objection", has_text="施工单位是怎么选定的？")).to_have_count(0)
+    expect(chair.locator("article.objection", has_text=question)).to_have_count(0)
 
-    # 7. 张大爷 reads the answer under the notice; the visitor still sees no objections
+    # 7. the villager reads the answer under the notice; the visitor still sees no objections
     villager.reload()
     expect(villager.locator("#objections .reply")).to_contain_text("青山县路桥公司报价最低")
     visitor.reload()

@@ -6,8 +6,9 @@ as a provincial deployment would script it: a village, a roster of 11 adults (so
 people), activation of the three whose phones the test then drives. Everything after that is done
 through the pages, each person in their own browser context.
 
-Demo accounts used (see app/demo/__init__.py): 周管理 13900000000 (API set-up),
-李建国 13800000001 (committee pages, screenshot), 张大爷 13800000007 (demo proposal page).
+Demo accounts used (see app/demo/__init__.py): 周管理 13900000000 (API set-up of the new village),
+李建国 13800000001 (committee pages and screenshot: reads only). The village, its phones and its
+proposal are new on every run, so the journey runs twice in a session and in any order.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ import re
 import secrets
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.demo import DEMO_PASSWORD
+from tests.browser.people import ADMIN, api_as, items, unique_phone
 from tests.browser.test_journeys import WIDEST_JS, flash, login, page_widths
 
 pytestmark = pytest.mark.browser
@@ -30,43 +30,34 @@ PASSWORD = "Taoyuan-2026-pass"  # noqa: S105 — a test village's made-up passwo
 
 # --- set-up through the API ------------------------------------------------------------------------
 
-def _api(base: str) -> httpx.Client:
-    client = httpx.Client(base_url=base + "/api/v1", timeout=30, trust_env=False)
-    r = client.post("/auth/token", json={"phone": "13900000000", "password": DEMO_PASSWORD})
-    assert r.status_code == 200, r.text
-    client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-    return client
-
-
 @pytest.fixture
 def small_village(live_server) -> dict:
     """A fresh village of 11 adults: an author, a co-signer, a committee member and 8 others.
     Returns {"slug", "name", "author", "neighbour", "chair"} with the three activated phones."""
-    serial = secrets.randbelow(10**7)
-    phone = lambda i: f"17{serial:07d}{i:02d}"  # noqa: E731 — unique per run
-    api = _api(live_server)
-    try:
-        township = api.get("/townships").json()[0]["id"]
-        slug = f"taoyuan{secrets.token_hex(3)}"
-        name = f"桃源村{serial % 1000:03d}"
+    phones = [unique_phone() for _ in range(11)]
+    author, neighbour, chair = phones[:3]
+    with api_as(live_server, ADMIN) as api:
+        r = api.get("/townships")
+        assert r.status_code == 200, r.text
+        township = items(r.json())[0]["id"]
+        slug = f"taoyuan{secrets.token_hex(4)}"
+        name = f"桃源村{slug[-4:]}"
         r = api.post("/villages", json={"name": name, "slug": slug, "township_id": township})
         assert r.status_code == 201, r.text
         vid = r.json()["id"]
         rows = ["姓名,手机号,出生日期,性别,户号,村民小组,角色",
-                f"陶春花,{phone(1)},1975-03-02,女,TY-001,一组,村民",
-                f"陶秋生,{phone(2)},1969-08-15,男,TY-002,一组,村民",
-                f"陶主任,{phone(3)},1972-01-20,男,TY-003,一组,村委会"]
-        rows += [f"陶邻{i},{phone(10 + i)},1980-05-0{i},男,TY-{10 + i:03d},二组,村民" for i in range(1, 9)]
+                f"陶春花,{author},1975-03-02,女,TY-001,一组,村民",
+                f"陶秋生,{neighbour},1969-08-15,男,TY-002,一组,村民",
+                f"陶主任,{chair},1972-01-20,男,TY-003,一组,村委会"]
+        rows += [f"陶邻{i},{phone},1980-05-0{i},男,TY-{10 + i:03d},二组,村民" for i, phone in enumerate(phones[3:], 1)]
         r = api.post(f"/villages/{vid}/roster", data={"dry_run": "false"},
                      files={"file": ("名册.csv", ("\n".join(rows) + "\n").encode(), "text/csv")})
         assert r.status_code == 200, r.text
         codes = {a["phone"]: a["code"] for a in r.json()["activation"]}
-        for i in (1, 2, 3):
-            r = api.post("/auth/activate", json={"phone": phone(i), "code": codes[phone(i)], "password": PASSWORD})
+        for phone in (author, neighbour, chair):
+            r = api.post("/auth/activate", json={"phone": phone, "code": codes[phone], "password": PASSWORD})
             assert r.status_code == 200, r.text
-    finally:
-        api.close()
-    return {"slug": slug, "name": name, "author": phone(1), "neighbour": phone(2), "chair": phone(3)}
+    return {"slug": slug, "name": name, "author": author, "neighbour": neighbour, "chair": chair}
 
 
 def comment(page: Page, text: str):

@@ -3,12 +3,14 @@
 The committee sets up a council and a vote on a proposal of its own (created through the JSON API and
 moved to its vote stage with the village's deliberation minimum briefly set to 0 days, then put back),
 so the demo's own open vote on the street lights is left for visitors. Then, each person on their own
-phone: a villager votes and keeps the receipt; the clerk records the meeting's sign-in sheet and paper
+phone: a new villager of the test's own (added and activated through the API, so no demo person's
+ballot is used up) votes and keeps the receipt; the clerk records the meeting's sign-in sheet and paper
 count; a second committee member confirms it and closes the vote; the result shows the rule and its
 citation, and the villager finds the ballot in the public ballot box with "查我的回执".
 
-Demo accounts used (see app/demo/__init__.py): 李建国 13800000001 (committee: API set-up, council,
-vote, confirmation, close), 王秀英 13800000002 (clerk: paper tally), 张大爷 13800000007 (votes).
+Demo accounts used (see app/demo/__init__.py): 李建国 13800000001 (committee: API set-up, the new
+villager, council, vote, confirmation, close), 王秀英 13800000002 (clerk: paper tally). Everything the
+test changes is its own (proposal, council, vote, voter), so it runs twice in a session and in any order.
 """
 
 from __future__ import annotations
@@ -17,29 +19,26 @@ import re
 import secrets
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.demo import DEMO_PASSWORD
+from tests.browser.people import api_as, my_village, new_villager
 from tests.browser.test_journeys import WIDEST_JS, flash, login, page_widths
 
 pytestmark = pytest.mark.browser
 
-CHAIR, CLERK, VILLAGER = "13800000001", "13800000002", "13800000007"
-CITATION = "依据《村民委员会组织法》（2018年修正）第二十二条：到会人员的过半数同意"
+CHAIR, CLERK = "13800000001", "13800000002"
+# votes opened today (2026 on): the 2025 amendment
+CITATION = ("依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）"
+            "：到会人员的过半数同意")
 RECEIPT_RE = re.compile(r"^[A-Z0-9]{5}-[A-Z0-9]{5}$")
 
 
 def _proposal_in_vote_stage(base: str, title: str) -> int:
     """As 李建国 through the API: a 一事一议 proposal of the committee (no co-signing), submitted and
     advanced past deliberation with its minimum set to 0 days for the moment; the setting is restored."""
-    api = httpx.Client(base_url=base + "/api/v1", timeout=30, trust_env=False)
-    try:
-        r = api.post("/auth/token", json={"phone": CHAIR, "password": DEMO_PASSWORD})
-        assert r.status_code == 200, r.text
-        api.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-        vid = next(v["id"] for v in api.get("/villages").json() if v["slug"] == "xinghua")
+    with api_as(base, CHAIR) as api:
+        vid = my_village(api)
         r = api.post(f"/villages/{vid}/proposals", json={
             "title": title, "body": "村西头到小学的路段晚上没有照明，建议安装太阳能路灯 12 盏。",
             "category": "facilities", "procedure": "yishiyiyi"})
@@ -56,8 +55,6 @@ def _proposal_in_vote_stage(base: str, title: str) -> int:
         finally:
             assert api.put(f"/villages/{vid}/settings", json=saved).status_code == 200
         return pid
-    finally:
-        api.close()
 
 
 def _fits(page: Page, problems: list[str]) -> None:
@@ -74,6 +71,7 @@ def test_vote_paper_tally_result_and_receipt(live_server, new_page, tmp_path: Pa
     tag = secrets.token_hex(2)
     title = f"村西头安装路灯 12 盏（{tag}）"
     council_name = f"路灯表决村民会议{tag}"
+    voter = new_villager(live_server, surname="严")  # in the village before the vote opens: on its list
     pid = _proposal_in_vote_stage(live_server, title)
     problems: list[str] = []
 
@@ -106,9 +104,9 @@ def test_vote_paper_tally_result_and_receipt(live_server, new_page, tmp_path: Pa
     expect(chair.locator(".fingerprint code")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     expect(chair.locator(".turnout")).to_contain_text("已投票 0 人")
 
-    # 2. 张大爷 finds the vote from the proposal page and votes; the receipt is shown once
+    # 2. the villager finds the vote from the proposal page and votes; the receipt is shown once
     villager = new_page()
-    login(villager, VILLAGER)
+    login(villager, voter.phone, voter.password)
     villager.goto(f"/v/xinghua/proposals/{pid}")
     villager.locator("#votes").get_by_role("link", name=f"是否同意《{title}》？").click()
     expect(villager.locator(".vote-state")).to_have_text("进行中")
@@ -117,6 +115,7 @@ def test_vote_paper_tally_result_and_receipt(live_server, new_page, tmp_path: Pa
     expect(flash(villager)).to_have_text("投票成功")
     expect(villager.get_by_role("heading", name="请记下您的回执码")).to_be_visible()
     expect(villager.locator("#receipt")).to_contain_text("只显示这一次")
+    expect(villager.locator("#receipt")).to_contain_text("您投的是：同意")  # only here, right after casting
     receipt = villager.locator(".receipt-code").inner_text().strip()
     assert RECEIPT_RE.match(receipt), receipt
     _fits(villager, problems)
@@ -137,10 +136,15 @@ def test_vote_paper_tally_result_and_receipt(live_server, new_page, tmp_path: Pa
     clerk.locator("summary", has_text="录入签到表和纸质计票").click()
     sheet = clerk.locator('#paper input[name="present"]')
     expect(sheet.first).to_be_visible()
-    # the first hundred names on the sheet signed in (ticked in the page), and 张大爷 among them
-    clerk.evaluate("""() => [...document.querySelectorAll('#paper input[name="present"]')].slice(0, 100)
-                           .forEach(box => { box.checked = true; })""")
-    expect(clerk.locator("#paper label.pick", has_text="张大爷").locator("input")).to_be_checked()
+    # a hundred names on the sheet signed in (ticked in the page): the villager who voted online, and
+    # the first 99 others
+    clerk.locator("#paper label.pick", has_text=voter.name).locator("input").check()
+    clerk.evaluate("""() => {
+      const boxes = [...document.querySelectorAll('#paper input[name="present"]')];
+      let ticked = boxes.filter(box => box.checked).length;
+      for (const box of boxes) { if (ticked < 100 && !box.checked) { box.checked = true; ticked += 1; } }
+    }""")
+    expect(clerk.locator("#paper label.pick", has_text=voter.name).locator("input")).to_be_checked()
     signed = clerk.locator('#paper input[name="present"]:checked').count()
     assert signed == 100, signed
     clerk.get_by_label("同意（张）").fill("85")
@@ -149,7 +153,7 @@ def test_vote_paper_tally_result_and_receipt(live_server, new_page, tmp_path: Pa
     clerk.get_by_label("废票（张）").fill("2")
     clerk.get_by_label("会议记录（可选）").fill("村民会议在村委会大院召开，举手签到后投纸质票。")
     clerk.get_by_role("button", name="保存纸质计票").click()
-    # 张大爷 voted online, so he got no paper ballot: 101 ballots from the 99 others do not add up;
+    # the villager voted online, so he got no paper ballot: 101 ballots from the 99 others do not add up;
     # the form says so and keeps everything
     expect(clerk.locator("#paper .field-error")).to_contain_text("超过签到人数 99 人")
     expect(clerk.get_by_label("同意（张）")).to_have_value("85")
@@ -177,23 +181,23 @@ def test_vote_paper_tally_result_and_receipt(live_server, new_page, tmp_path: Pa
     expect(result).to_contain_text(CITATION)
     expect(result).to_contain_text("本村 18 周岁以上村民的过半数")
     expect(result.locator("table.tally tr", has_text="同意")).to_contain_text("86")  # 85 on paper, 1 online
-    expect(result.locator(".duplicates")).to_contain_text("张大爷")  # signed in and voted online: counted once
+    expect(result.locator(".duplicates")).to_contain_text(voter.name)  # signed in and voted online: counted once
 
-    # 5. 张大爷 finds his ballot in the public ballot box by its receipt
+    # 5. the villager finds his ballot in the public ballot box by its receipt
     villager.goto(vote_url)
     expect(villager.locator("#result .verdict")).to_have_text("通过")
     expect(villager.locator("#result")).to_contain_text(CITATION)
     expect(villager.locator(".duplicates")).to_have_count(0)
-    expect(villager.locator("table.box td.code", has_text=receipt)).to_have_count(1)
-    villager.get_by_label("回执码").fill(receipt.replace("-", "").lower())
+    expect(villager.locator("ul.codes li.code", has_text=receipt)).to_have_count(1)  # receipts apart from choices
+    villager.get_by_label("回执码", exact=True).fill(receipt.replace("-", "").lower())
     villager.get_by_role("button", name="查找").click()
-    expect(villager.locator("#lookup")).to_contain_text(f"回执码 {receipt} 的票：同意")
-    villager.get_by_label("回执码").fill("AAAAA-BBBBB")
+    expect(villager.locator("#lookup")).to_contain_text(f"回执码 {receipt} 在票箱中：这张票已经计入")
+    villager.get_by_label("回执码", exact=True).fill("AAAAA-BBBBB")
     villager.get_by_role("button", name="查找").click()
     expect(villager.locator("#lookup")).to_contain_text("没有找到这个回执码")
-    villager.get_by_label("回执码").fill(receipt)
+    villager.get_by_label("回执码", exact=True).fill(receipt)
     villager.get_by_role("button", name="查找").click()
-    expect(villager.locator("#lookup")).to_contain_text("的票：同意")
+    expect(villager.locator("#lookup [role=status]")).to_have_text(f"回执码 {receipt} 在票箱中：这张票已经计入。")
     _fits(villager, problems)
     villager.goto(vote_url)
     shot = tmp_path / "vote.png"

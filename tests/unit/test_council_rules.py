@@ -7,6 +7,7 @@ rules shows up here as a difference.
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 import pytest
@@ -23,18 +24,23 @@ from app.domain.rulebook import (
     PARTY,
     PRESENT,
     REPRESENTATIVES,
-    RULES,
     SPECIAL_RULES,
     CouncilRule,
     Threshold,
     Turnout,
     custom_rule,
     decide,
+    rules_on,
     with_special,
 )
 
-LAND = with_special(RULES[ASSEMBLY], LAND_TO_OUTSIDERS)
-LAND_REPS = with_special(RULES[REPRESENTATIVES], LAND_TO_OUTSIDERS)
+# The 2018 text's last day: these tables pin the 2018 edition's citations (the 2025 edition, its
+# boundaries and renumbering are in test_rulebook_editions.py).
+DAY_2018 = date(2025, 12, 31)
+RULES = rules_on(DAY_2018)
+
+LAND = with_special(RULES[ASSEMBLY], LAND_TO_OUTSIDERS, DAY_2018)
+LAND_REPS = with_special(RULES[REPRESENTATIVES], LAND_TO_OUTSIDERS, DAY_2018)
 
 
 def _outcome(rule: CouncilRule, members: int, households: int, present: int, households_present: int, yes: int):
@@ -178,12 +184,12 @@ def test_land_rule_outcome_fields_and_citation():
 @pytest.mark.parametrize("special", [None, ""])
 def test_with_no_special_rule_the_rule_is_unchanged(special):
     for rule in RULES.values():
-        assert with_special(rule, special) is rule
+        assert with_special(rule, special, DAY_2018) is rule
 
 
 def test_an_unknown_special_rule_is_refused():
     with pytest.raises(KeyError):
-        with_special(RULES[ASSEMBLY], "no_such_matter")
+        with_special(RULES[ASSEMBLY], "no_such_matter", DAY_2018)
 
 
 # --- custom councils: configurable fractions, inclusive or strict, present or all members --------

@@ -3,14 +3,21 @@ does not), and co-signing support by villagers or by representatives."""
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 import pytest
 
-from app.domain.rulebook import COSIGN_REPRESENTATIVES, COSIGN_VILLAGERS, Threshold, cosign_progress
+from app.domain import rulebook
+from app.domain.rulebook import Source, Threshold, cosign_progress
 
-STRICT_HALF = Threshold("half", "过半数", "到会人员的", Fraction(1, 2), False, "第二十二条")
-TWO_THIRDS = Threshold("two_thirds", "三分之二以上", "村民代表的", Fraction(2, 3), True, "第二十五条")
+DAY = date(2025, 12, 31)  # the 2018 text's last day (both editions: test_rulebook_editions.py)
+COSIGN_VILLAGERS = rulebook.COSIGN_VILLAGERS.on(DAY)
+COSIGN_REPRESENTATIVES = rulebook.COSIGN_REPRESENTATIVES.on(DAY)
+STRICT_HALF = Threshold("half", "过半数", "到会人员的", Fraction(1, 2), False,
+                        Source("村民委员会组织法", "2018年修正", "第二十二条"))
+TWO_THIRDS = Threshold("two_thirds", "三分之二以上", "村民代表的", Fraction(2, 3), True,
+                       Source("村民委员会组织法", "2018年修正", "第二十五条"))
 
 
 @pytest.mark.parametrize(("threshold", "count", "of", "met"), [
@@ -109,17 +116,17 @@ def test_the_inclusive_and_strict_difference_is_only_at_the_exact_fraction():
     (9, 9, 0, 45, True),
 ])
 def test_cosign_progress_by_villagers_or_by_representatives(cosigners, reps, adults, representatives, met):
-    progress = cosign_progress(cosigners, reps, adults, representatives)
+    progress = cosign_progress(cosigners, reps, adults, representatives, DAY)
     assert progress.met is met
     assert progress.villagers == cosigners and progress.representatives == reps
 
 
 def test_cosign_progress_reports_what_is_needed():
-    progress = cosign_progress(37, 2, 1000, 45)
+    progress = cosign_progress(37, 2, 1000, 45, DAY)
     assert (progress.villagers, progress.villagers_needed) == (37, 100)  # "已联署 37 / 需 100"
     assert (progress.representatives, progress.representatives_needed) == (2, 9)
-    assert cosign_progress(0, 0, 1001, 46).villagers_needed == 101
-    empty = cosign_progress(0, 0, 0, 0)
+    assert cosign_progress(0, 0, 1001, 46, DAY).villagers_needed == 101
+    empty = cosign_progress(0, 0, 0, 0, DAY)
     assert (empty.villagers_needed, empty.representatives_needed, empty.met) == (0, 0, False)
 
 

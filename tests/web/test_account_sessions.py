@@ -34,8 +34,9 @@ def test_the_api_lists_sessions_without_tokens_and_ends_the_others(client, world
     first = api.headers(user)
     second = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": PASSWORD}).json()
     other = {"Authorization": f"Bearer {second['access_token']}"}
-    listed = client.get("/api/v1/me/sessions", headers=first).json()
-    assert len(listed) == 2 and sum(s["current"] for s in listed) == 1
+    body = client.get("/api/v1/me/sessions", headers=first).json()
+    listed = body["items"]
+    assert body["total"] == 2 and len(listed) == 2 and sum(s["current"] for s in listed) == 1
     assert all("token" not in key for s in listed for key in s)
     r = client.post("/api/v1/me/sessions/end-others", headers=first)
     assert r.status_code == 200 and "1" in r.json()["detail"]

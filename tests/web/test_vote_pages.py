@@ -63,11 +63,12 @@ def test_create_open_cast_close_and_find_the_receipt(town):
     page = voter.follow(voter.post(town.url(f"votes/{sid}/cast"), {"choice": "0"}))
     assert flash(page.text) == "ok: 投票成功"
     assert "请记下您的回执码" in page.text and "只显示这一次" in page.text
+    assert "您投的是：同意" in main(page.text)  # the confirmation right after casting, and only there
     receipt = "".join(RECEIPT_RE.search(page.text).groups())
     assert page.headers["cache-control"] == "no-store"
     again = voter.get(town.url(f"votes/{sid}"))
     assert receipt not in again.text and RECEIPT_RE.search(again.text) is None
-    assert "您已投票" in again.text and 'name="choice"' not in again.text
+    assert "您已投票" in again.text and 'name="choice"' not in again.text and "您投的是" not in again.text
     # a second ballot is refused with a message
     page = voter.follow(voter.post(town.url(f"votes/{sid}/cast"), {"choice": "1"}))
     assert flash(page.text) == "error: 已经投过票了，无记名投票不能改票"
@@ -92,10 +93,14 @@ def test_create_open_cast_close_and_find_the_receipt(town):
     assert ASSEMBLY_CITATION in text
     assert "法定到会人数 4 人" in text and "到会人数 未达到" in text and "到会（参加表决） 2 人" in text
     assert f"{receipt[:5]}-{receipt[5:]}" in text and "票箱（共 2 张网上投票）" in text
+    # the receipts and the choices are shown apart: no row pairs them
+    assert not re.search(rf"<tr>[^\n]*{receipt[:5]}-{receipt[5:]}", page.text)
+    assert "您投的是" not in text
 
-    # anyone in the village finds their ballot by its receipt
+    # anyone in the village finds their ballot by its receipt: it was counted, not what it said
     found = voter.get(town.url(f"votes/{sid}"), params={"receipt": receipt.lower()})
-    assert f"回执码 {receipt[:5]}-{receipt[5:]} 的票：同意" in main(found.text)
+    status = re.search(r'<p class="big ok-text" role="status">(.*?)</p>', found.text).group(1)
+    assert status == f"回执码 {receipt[:5]}-{receipt[5:]} 在票箱中：这张票已经计入。"
     missing = voter.get(town.url(f"votes/{sid}"), params={"receipt": "AAAAA-BBBBB"})
     assert "没有找到这个回执码" in main(missing.text)
 
@@ -130,13 +135,16 @@ def test_roll_call_with_change_shows_choice_and_names_after_close(town):
     sid, _ = open_vote(town, chair, ballot="roll_call", allow_change="1", options="甲方案\n乙方案")
     receipt = cast(voter, town, sid, 0)
     page = voter.get(town.url(f"votes/{sid}"))
-    assert "您投的是：甲方案" in main(page.text) and f"{receipt[:5]}-{receipt[5:]}" in page.text
+    # my ballot: voted, with the roll-call receipt, but not the choice (only the confirmation shows it)
+    assert "您已投票" in main(page.text) and f"{receipt[:5]}-{receipt[5:]}" in page.text
+    assert "您投的是" not in main(page.text)
     assert "改票" in page.text
     page = voter.follow(voter.post(town.url(f"votes/{sid}/cast"), {"choice": "1"}))
     assert flash(page.text) == "ok: 已改票" and "您投的是：乙方案" in main(page.text)
     chair.post(town.url(f"votes/{sid}/close"))
     box = main(voter.get(town.url(f"votes/{sid}")).text)
-    assert f"{receipt[:5]}-{receipt[5:]} 乙方案 村民0" in box
+    assert "村民0 乙方案" in box  # roll-call: names and choices, for the village's members
+    assert f"{receipt[:5]}-{receipt[5:]}" in box and f"{receipt[:5]}-{receipt[5:]} 乙方案" not in box
 
 
 def test_paper_tally_recorded_by_one_and_confirmed_by_another(town):

@@ -1,0 +1,66 @@
+"""What every site answers besides its pages: the API's documentation page at /docs, served whole from
+here (Swagger UI's files come from the `swagger-ui-bundle-v2` package, mounted at /static/swagger-ui;
+no CDN, no inline script, so the CSP stays strict), /favicon.ico, and HEAD for every GET."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, HTMLResponse
+
+from app.config import ROOT
+
+SWAGGER_ASSETS = "/static/swagger-ui"
+FAVICON_CACHE = "public, max-age=31536000"
+
+router = APIRouter(include_in_schema=False)
+
+DOCS_PAGE = f"""<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>村议 Cunyi API 文档</title>
+<link rel="icon" href="/favicon.ico">
+<link rel="stylesheet" href="{SWAGGER_ASSETS}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui" data-url="/api/v1/openapi.json">
+<p>接口说明：<a href="/api/v1/openapi.json">/api/v1/openapi.json</a>（OpenAPI 3.1）</p>
+</div>
+<script src="{SWAGGER_ASSETS}/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script>
+</body>
+</html>
+"""
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs() -> HTMLResponse:
+    """Swagger UI over the API's schema, every file served by this site."""
+    return HTMLResponse(DOCS_PAGE)
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    return FileResponse(ROOT / "static" / "favicon.ico", media_type="image/x-icon",
+                        headers={"Cache-Control": FAVICON_CACHE})
+
+
+class HeadAsGet:
+    """Pure ASGI middleware: a HEAD request is answered as the GET of the same address would be, with
+    the same status and headers and no body (FastAPI's routes answer GET only)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
