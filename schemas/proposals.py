@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.proposals import BODY_MAX, EXEMPTIONS_MAX, TITLE_MAX
-from app.services.proposal_views import CosignView, ProposalRow
+from app.services.proposal_views import CosignView, HistoryRow, ProposalRow
 from schemas.common import Days, Fen, Line, Text, Title, out_model
 from schemas.votes import VoteBriefOut
 
@@ -42,17 +42,8 @@ class StageOut(BaseModel):
 CosignOut = out_model(CosignView, "CosignOut")
 
 
-class TransitionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    action: str
-    action_name: str
-    from_state: str
-    to_state: str
-    actor_id: int | None
-    actor_name: str | None
-    note: str | None
-    created_at: datetime
+TransitionOut = out_model(HistoryRow, "TransitionOut", exclude=("procedure",),
+                          extra={"action_name": (str, Field())})
 
 
 class ProposalOut(ProposalSummary):

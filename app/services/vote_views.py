@@ -52,14 +52,20 @@ class ReceiptLookup:
     message: str | None
 
 
-@dataclass
-class VotePage:
+@dataclass(kw_only=True)
+class _VoteSheet:
+    """What the vote page and its printed sheet both show."""
+
     village: Village
     proposal: Proposal
     vs: VoteSession
     council: Council
     kind_name: str
     rule: RuleText
+
+
+@dataclass(kw_only=True)
+class VotePage(_VoteSheet):
     special_name: str | None
     state_name: str
     caps: votes.VoteCaps
@@ -164,14 +170,8 @@ def vote_page(session: Session, actor: Actor, slug: str, sid: int, *, receipt: s
 
 # --- the printable result sheet ---------------------------------------------------------------
 
-@dataclass
-class PrintPage:
-    village: Village
-    proposal: Proposal
-    vs: VoteSession
-    council: Council
-    kind_name: str
-    rule: RuleText
+@dataclass(kw_only=True)
+class PrintPage(_VoteSheet):
     result: dict
     paper: PaperView | None  # only once confirmed
     printed_at: datetime

@@ -17,6 +17,16 @@ from routers.web.votes import vote_refused, vote_url
 router = APIRouter()
 
 
+async def _store_paper(file, prefix: str, db, settings, actor, vote_id: int) -> int | None:
+    """A vote's paper (a proxy letter's scan, the tally's photo) when one was chosen; its attachment id."""
+    if not (isinstance(file, UploadFile) and file.filename):
+        return None
+    data = await file.read(attachments.MAX_BYTES + 1)
+    added = await run_in_threadpool(attachments.add, db, settings, actor, "vote", vote_id, f"{prefix}-{file.filename}",
+                                    data)
+    return added.id
+
+
 @router.post("/v/{slug}/votes/{sid}/proxies")
 async def vote_proxy(slug: str, sid: int, request: Request, db: DbSession, settings: SettingsDep, actor: PageActor):
     form = await request.form()
@@ -31,13 +41,7 @@ async def vote_proxy(slug: str, sid: int, request: Request, db: DbSession, setti
             errors["proxy_id"] = "请选择受托人"
         if errors:
             raise invalid_fields(errors)
-        attachment_id = None
-        file = form.get("scan")
-        if isinstance(file, UploadFile) and file.filename:
-            data = await file.read(attachments.MAX_BYTES + 1)
-            added = await run_in_threadpool(attachments.add, db, settings, actor, "vote", vs.id,
-                                            f"委托书-{file.filename}", data)
-            attachment_id = added.id
+        attachment_id = await _store_paper(form.get("scan"), "委托书", db, settings, actor, vs.id)
         await run_in_threadpool(paper_tallies.record_proxy, db, actor, sid, int(voter), int(proxy), attachment_id)
     except ServiceError as exc:
         return await run_in_threadpool(vote_refused, request, db, actor, slug, sid, exc, "proxy", values, "proxies")
@@ -61,13 +65,7 @@ async def vote_paper(slug: str, sid: int, request: Request, db: DbSession, setti
             errors["invalid"] = "废票数应为整数"
         if errors:
             raise invalid_fields(errors)
-        photo_id = None
-        file = form.get("photo")
-        if isinstance(file, UploadFile) and file.filename:
-            data = await file.read(attachments.MAX_BYTES + 1)
-            added = await run_in_threadpool(attachments.add, db, settings, actor, "vote", vs.id,
-                                            f"计票记录-{file.filename}", data)
-            photo_id = added.id
+        photo_id = await _store_paper(form.get("photo"), "计票记录", db, settings, actor, vs.id)
         await run_in_threadpool(
             paper_tallies.record_paper, db, actor, sid, present_user_ids=[i for i in map(id_or_none, present) if i],
             counts=[int(c) for c in counts], invalid=int(invalid), minutes=values["minutes"].strip() or None,

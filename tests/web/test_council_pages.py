@@ -69,3 +69,11 @@ def test_council_pages_for_villagers_monitors_and_outsiders(town, world, app):
     # a council is found only under its own village
     chair = town.as_(town.chair)
     assert chair.get(other.url(f"councils/{council.id}")).status_code == 404
+
+
+def test_the_council_page_title_is_plain_text_and_the_retire_form_shows_once(town):
+    council = town.council(R.REPRESENTATIVES)
+    page = town.as_(town.chair).get(town.url(f"councils/{council.id}"))
+    title = page.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "撤销" not in title and "<form" not in title and "村民代表会议" in title
+    assert page.text.count("撤销这个议事机构") == 1
