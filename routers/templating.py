@@ -17,12 +17,28 @@ from routers.security import CSRF_FIELD, csrf_token_for, secure_cookies, set_ano
 FLASH_COOKIE = "cunyi_flash"
 
 
+class _LazyToken:
+    """The page's CSRF token, computed only if the page prints it: an anonymous page without a form
+    then sets no cookie and can be cached publicly."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.value: str | None = None
+
+    def __str__(self) -> str:
+        if self.value is None:
+            self.value = csrf_token_for(self.request)
+        return self.value
+
+    __html__ = __str__
+
+
 def page_context(request: Request) -> dict:
     ctx = getattr(request.state, "auth", None)
     return {
         "current_user": ctx.user if ctx else None,
         "actor": ctx.actor if ctx else None,
-        "csrf_token": csrf_token_for(request),
+        "csrf_token": _LazyToken(request),
         "csrf_field": CSRF_FIELD,
         "flash": read_flash(request),
         "role_names": VILLAGE_ROLES,

@@ -154,11 +154,12 @@ def clock(api):
     app_clock.set_source(None)
 
 
-CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+# the token in the page's <meta> (logged in) or in a form's hidden field (anonymous pages with a form)
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 def page_csrf(client, path: str = "/login") -> str:
     """The CSRF token a page hands to its forms (anonymous or logged in)."""
     match = CSRF_RE.search(client.get(path).text)
     assert match, "page carries no csrf token"
-    return match.group(1)
+    return match.group(1) or match.group(2)

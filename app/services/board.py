@@ -5,10 +5,12 @@ items, the village's notice list and working queue, and the publication calendar
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import load_only
 from sqlmodel import Session
 
 from app import clock
@@ -24,6 +26,9 @@ from app.services.pagination import Page, paginate
 
 VISIBLE = notices.VISIBLE
 WORKING = (N.DRAFT, N.SUBMITTED, N.APPROVED)
+# What a board row shows (templates/home/village.html): never the body.
+ROW_COLUMNS = load_only(Notice.id, Notice.village_id, Notice.category, Notice.kind, Notice.title, Notice.state,
+                        Notice.published_at, Notice.window_from, Notice.window_until, raiseload=True)
 
 
 # --- the public board ---------------------------------------------------------------------------
@@ -40,7 +45,7 @@ def board(session: Session, village: Village, category: str | None, page: int = 
     if category is not None and category not in N.CATEGORIES:
         raise Invalid("没有这个公开类别", field="category")
     now = utcnow()
-    base = select(Notice).where(Notice.village_id == village.id, Notice.state.in_(VISIBLE))
+    base = select(Notice).options(ROW_COLUMNS).where(Notice.village_id == village.id, Notice.state.in_(VISIBLE))
     if category:
         base = base.where(Notice.category == category)
     current = list(session.execute(base.where(Notice.state == N.PUBLISHED, Notice.window_until > now)
@@ -86,6 +91,36 @@ def board_view(session: Session, actor: Actor | None, village: Village, category
 def feed(session: Session, village: Village, limit: int = 50) -> list[Notice]:
     return list(session.execute(select(Notice).where(Notice.village_id == village.id, Notice.state.in_(VISIBLE))
                                 .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)).scalars())
+
+
+# --- HTTP validators of the public pages ------------------------------------------------------
+
+def publication_stamp(session: Session, village: Village, *parts: object, notice_id: int | None = None
+                      ) -> str | None:
+    """A validator (ETag value) of the village's public pages, from its latest publication state, in
+    one statement that reads indexes only: the last change of a published and of a closed notice
+    (every state change sets `updated_at`; the max of each comes from ix_notice_village_state without a
+    scan), and the next end of a window (when a notice moves from the current list to the archive).
+    With `notice_id`: None unless that notice is public in this village. `parts` are the page's own
+    parameters. The hour is in it too, so the head counts and a print sheet's time are at most an hour old."""
+    now = utcnow()
+
+    def latest(state: str):
+        return (select(func.max(Notice.updated_at))
+                .where(Notice.village_id == village.id, Notice.state == state).scalar_subquery())
+
+    next_end = (select(func.min(Notice.window_until))
+                .where(Notice.village_id == village.id, Notice.state == N.PUBLISHED, Notice.window_until > now)
+                .scalar_subquery())
+    columns = [latest(N.PUBLISHED), latest(N.CLOSED), next_end]
+    if notice_id is not None:
+        columns.append(select(Notice.updated_at).where(Notice.id == notice_id, Notice.village_id == village.id,
+                                                       Notice.state.in_(VISIBLE)).scalar_subquery())
+    row = tuple(session.execute(select(*columns)).one())
+    if notice_id is not None and row[-1] is None:
+        return None
+    key = repr((village.id, village.name, village.slug, now.strftime("%Y%m%d%H"), row, parts))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 # --- the village's lists --------------------------------------------------------------------------

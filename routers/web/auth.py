@@ -17,7 +17,8 @@ router = APIRouter()
 @router.get("/login")
 def login_form(request: Request, ctx: Auth, next: str | None = None):
     if ctx is not None:
-        return redirect(request, safe_next(next))
+        target = safe_next(next)
+        return redirect(request, "/me" if target == "/" else target)
     return render(request, "auth/login.html", {"next": safe_next(next), "phone": ""})
 
 
@@ -38,9 +39,7 @@ def login(
                       status_code=exc.status)
     target = safe_next(next)
     if target == "/":
-        actor_village = places.village_of_user(db, opened.user.id)
-        if actor_village is not None:
-            target = f"/v/{actor_village.slug}/"
+        target = "/me"  # 我的待办: what waits for this person
     response = redirect(request, target, f"{opened.user.name}，欢迎回来")
     set_session_cookie(request, response, opened.token)
     return response

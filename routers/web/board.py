@@ -20,7 +20,7 @@ from app.services import board, places
 from routers.deps import CurrentActor, DbSession, PageActor, PageNo
 from routers.templating import render
 from routers.web.common import absolute
-from routers.web.notices import notice_url
+from routers.web.notices import notice_url, revalidated
 
 router = APIRouter()
 
@@ -60,6 +60,11 @@ def board_page(
 ):
     village = places.get_village_by_slug(db, slug)
     category = category if category in N.CATEGORIES else None
+    return revalidated(request, actor, lambda: board.publication_stamp(db, village, "board", category, page),
+                       lambda: _board_page(request, db, actor, village, category, page))
+
+
+def _board_page(request: Request, db: DbSession, actor, village, category: str | None, page: int):
     view = board.board_view(db, actor, village, category, page=page, per_page=PER_PAGE)
     return render(request, "home/village.html", {
         "village": village,
@@ -97,8 +102,13 @@ def atom_id(key: str) -> str:
 @router.get("/v/{slug}/feed.atom")
 def feed(slug: str, request: Request, db: DbSession):
     """Atom 1.0 (RFC 4287) of the village's published notices, newest first. Built with ElementTree,
-    which escapes every piece of text."""
+    which escapes every piece of text. The same for everyone: always validated and publicly cacheable."""
     village = places.get_village_by_slug(db, slug)
+    return revalidated(request, None, lambda: board.publication_stamp(db, village, "feed", absolute(request, "/")),
+                       lambda: _feed(request, db, village))
+
+
+def _feed(request: Request, db: DbSession, village) -> Response:
     items = board.feed(db, village)
     board_url = absolute(request, f"/v/{village.slug}/")
     self_url = absolute(request, f"/v/{village.slug}/feed.atom")

@@ -1,5 +1,5 @@
-"""The directory of townships and villages. (Each village's home, `/v/{slug}/`, is its public
-notice board: see routers/web/board.py.)"""
+"""The directory of townships and villages, and each person's home after login (我的待办, `/me`).
+(Each village's home, `/v/{slug}/`, is its public notice board: see routers/web/board.py.)"""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections import defaultdict
 
 from fastapi import APIRouter, Request
 
+from app.services import home as home_service
 from app.services import places
-from routers.deps import CurrentActor, DbSession
+from routers.deps import CurrentActor, DbSession, PageActor
 from routers.templating import render
 
 router = APIRouter()
@@ -30,3 +31,8 @@ def directory(request: Request, db: DbSession, actor: CurrentActor):
     if actor is not None and actor.village_id is not None:
         my_village = places.get_village(db, actor.village_id)
     return render(request, "home/directory.html", {"groups": groups, "my_village": my_village})
+
+
+@router.get("/me")
+def my_home(request: Request, db: DbSession, actor: PageActor):
+    return render(request, "home/me.html", {"home": home_service.home(db, actor)})

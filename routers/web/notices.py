@@ -12,6 +12,7 @@ What a viewer may do is `notices.capabilities`, the same for the page and the AP
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import segno
@@ -25,7 +26,7 @@ from app.domain import notices as N
 from app.domain import rulebook
 from app.domain.bounds import id_or_none
 from app.domain.calendar import format_local, to_local
-from app.services import attachments, notice_views, notices, places
+from app.services import attachments, board, notice_views, notices, places
 from app.services.access import Actor
 from app.services.errors import Conflict, Invalid, ServiceError, invalid_fields
 from routers.deps import CurrentActor, DbSession, PageActor, QueryId, SettingsDep
@@ -65,6 +66,51 @@ def naming(notice) -> dict:
             "short": N.SHORT.get(notice.category, notice.category),
             "kind_name": N.KINDS.get(notice.kind, notice.kind),
             "state_name": N.STATE_NAMES.get(notice.state, notice.state)}
+
+
+# --- HTTP validators of the public pages ------------------------------------------------------
+
+PUBLIC_CACHE = "public, max-age=60"
+# a page that sets a cookie (a flash being cleared, say) is this visitor's alone: no shared cache
+PRIVATE_CACHE = "private, max-age=60"
+
+
+def matches(request: Request, etag: str) -> bool:
+    """If-None-Match (RFC 9110 §13.1.2: weak comparison, `*` matches any)."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def revalidated(request: Request, actor: Actor | None, stamp: Callable[[], str | None],
+                page: Callable[[], Response]) -> Response:
+    """An anonymous public page: 304 when the browser's copy is current (answered from the validator,
+    without rendering), else the page with its ETag and a short public max-age. A logged-in viewer's
+    page carries personal parts: no validator, and routers/security.py marks it no-store."""
+    if actor is not None:
+        return page()
+    tag = stamp()
+    if tag is None:  # not public (the page answers 404 or the like)
+        return page()
+    etag = f'W/"{tag}"'  # weak: equal content, not promised equal bytes
+    headers = {"ETag": etag, "Cache-Control": PUBLIC_CACHE, "Vary": "Cookie"}
+    if matches(request, etag):
+        return Response(status_code=304, headers=headers)
+    response = page()
+    if response.status_code == 200:
+        response.headers.update(headers)
+        if "set-cookie" in response.headers:
+            response.headers["Cache-Control"] = PRIVATE_CACHE
+    return response
+
+
+def notice_stamp(db: DbSession, slug: str, nid: int, *parts: object) -> Callable[[], str | None]:
+    def stamp() -> str | None:
+        village = places.get_village_by_slug(db, slug)
+        return board.publication_stamp(db, village, *parts, notice_id=nid)
+    return stamp
 
 
 # --- new notices ----------------------------------------------------------------------------------
@@ -214,8 +260,10 @@ def show_again(request: Request, db: DbSession, actor: Actor | None, slug: str, 
 
 @router.get("/v/{slug}/notices/{nid}")
 def notice_page(slug: str, nid: int, request: Request, db: DbSession, actor: CurrentActor):
-    notice, village = load(db, actor, slug, nid)
-    return show(request, notice_views.notice_view(db, actor, notice, village))
+    def page() -> Response:
+        notice, village = load(db, actor, slug, nid)
+        return show(request, notice_views.notice_view(db, actor, notice, village))
+    return revalidated(request, actor, notice_stamp(db, slug, nid, "notice"), page)
 
 
 # --- print sheet and files ----------------------------------------------------------------------
@@ -229,6 +277,11 @@ def qr_svg(url: str) -> str:
 
 @router.get("/v/{slug}/notices/{nid}/print")
 def print_sheet(slug: str, nid: int, request: Request, db: DbSession, actor: CurrentActor):
+    return revalidated(request, actor, notice_stamp(db, slug, nid, "print", absolute(request, "/")),
+                       lambda: _print_sheet(nid, request, db, actor, slug))
+
+
+def _print_sheet(nid: int, request: Request, db: DbSession, actor: Actor | None, slug: str) -> Response:
     notice, village = load(db, actor, slug, nid)
     view = notice_views.notice_view(db, actor, notice, village)
     url = absolute(request, notice_url(village, notice.id))

@@ -5,25 +5,26 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.models import PLATFORM_CHAIN, AuditEvent
-from tests.factories import bearer
+from tests.factories import bearer, unique_phone
 
 
 def test_admin_grants_monitor_who_activates_and_sees_only_their_township(client, world, db):
+    phone = unique_phone()
     township = world.township()
     village = world.village(township)
     other_village = world.village()
     admin = bearer(client, world.admin)
 
-    r = client.post(f"/api/v1/townships/{township}/monitors", json={"name": "钱监督", "phone": "17712345678"},
+    r = client.post(f"/api/v1/townships/{township}/monitors", json={"name": "钱监督", "phone": phone},
                     headers=admin)
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["status"] == "pending" and len(body["code"]) == 10
 
     r = client.post("/api/v1/auth/activate",
-                    json={"phone": "17712345678", "code": body["code"], "password": "Monitor-pass-77"})
+                    json={"phone": phone, "code": body["code"], "password": "Monitor-pass-77"})
     assert r.status_code == 200, r.text
-    r = client.post("/api/v1/auth/token", json={"phone": "17712345678", "password": "Monitor-pass-77"})
+    r = client.post("/api/v1/auth/token", json={"phone": phone, "password": "Monitor-pass-77"})
     monitor = {"Authorization": f"Bearer {r.json()['access_token']}"}
     assert client.get("/api/v1/me", headers=monitor).json()["monitor_of"] == [township]
 
@@ -33,7 +34,7 @@ def test_admin_grants_monitor_who_activates_and_sees_only_their_township(client,
     names = [m["name"] for m in client.get(f"/api/v1/townships/{township}/monitors", headers=monitor).json()["items"]]
     assert names == ["钱监督"]
 
-    again = client.post(f"/api/v1/townships/{township}/monitors", json={"name": "钱监督", "phone": "17712345678"},
+    again = client.post(f"/api/v1/townships/{township}/monitors", json={"name": "钱监督", "phone": phone},
                         headers=admin)
     assert again.status_code == 409
 

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 
 from app.models import AuditEvent
-from tests.factories import login, ok
+from tests.factories import login, ok, unique_phone
 
 
 def _overlap_events(db, village_id: int) -> list[dict]:
@@ -50,7 +50,7 @@ def test_a_supervisor_in_a_committee_members_household_is_warned_without_claimin
         {"supervisor": son.id, "committee": chair.id, "household": "H-1"}]
     # adding a supervisor into a committee member's household warns too (the member's own answer)
     added = ok(api.post(f"/villages/{village.id}/members", chair, {
-        "name": "李小红", "phone": "13911112222", "household": "H-1", "roles": ["villager", "supervisor"]}), 201)
+        "name": "李小红", "phone": unique_phone(), "household": "H-1", "roles": ["villager", "supervisor"]}), 201)
     assert len(added["member"]["warnings"]) == 1 and "李小红" in added["member"]["warnings"][0]
 
 

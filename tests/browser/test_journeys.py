@@ -100,8 +100,11 @@ def test_villager_logs_in_sees_village_and_logs_out(page: Page):
     expect(page.get_by_role("heading", name="登录", level=1)).to_be_visible()
     fill_login(page, "13800000007", DEMO_PASSWORD)
 
-    expect(page).to_have_url(re.compile(r"/v/xinghua/$"))
+    expect(page).to_have_url(re.compile(r"/me$"))  # 我的待办
     expect(flash(page)).to_have_text("张大爷，欢迎回来")
+    expect(page.get_by_role("heading", name="我的待办", level=1)).to_be_visible()
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的村").click()
+    expect(page).to_have_url(re.compile(r"/v/xinghua/$"))
     expect(page.get_by_role("heading", name="杏花村", level=1)).to_be_visible()
     facts = page.locator("section", has=page.get_by_role("heading", name="本村概况"))
     expect(facts).to_contain_text("登记村民")
@@ -145,6 +148,8 @@ def test_committee_issues_code_and_villager_activates(page: Page, new_page, live
     name, phone = pending.name, pending.phone
 
     login(page, "13800000001")
+    expect(page).to_have_url(re.compile(r"/me$"))
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的村").click()
     expect(page).to_have_url(re.compile(r"/v/xinghua/$"))
     page.locator(".village-nav").get_by_role("link", name="村民名册").click()
     expect(page).to_have_url(re.compile(r"/v/xinghua/members$"))
@@ -172,7 +177,7 @@ def test_committee_issues_code_and_villager_activates(page: Page, new_page, live
     villager = new_page()
     activate(villager, phone, code, "Xinghua-new-2026")
     fill_login(villager, phone, "Xinghua-new-2026")
-    expect(villager).to_have_url(re.compile(r"/v/xinghua/$"))
+    expect(villager).to_have_url(re.compile(r"/me$"))
     expect(flash(villager)).to_have_text(f"{name}，欢迎回来")
 
     # the code is single-use
@@ -231,8 +236,9 @@ def test_committee_adds_member_who_activates(page: Page, new_page):
     villager = new_page()
     activate(villager, phone, code, "Liuxi-ouyang-88")
     fill_login(villager, phone, "Liuxi-ouyang-88")
-    expect(villager).to_have_url(re.compile(r"/v/liuxi/$"))
+    expect(villager).to_have_url(re.compile(r"/me$"))
     expect(flash(villager)).to_have_text(f"{name}，欢迎回来")
+    villager.goto("/v/liuxi/")
     expect(villager.locator("section", has_text="我在本村")).to_contain_text("村民代表")
 
 
@@ -287,7 +293,7 @@ def test_clean_roster_is_confirmed_and_a_new_villager_activates(page: Page, new_
     villager = new_page()
     activate(villager, daughter_phone, code, "Qian-xiaoman-7")
     fill_login(villager, daughter_phone, "Qian-xiaoman-7")
-    expect(villager).to_have_url(re.compile(r"/v/xinghua/$"))
+    expect(villager).to_have_url(re.compile(r"/me$"))
     expect(flash(villager)).to_have_text(f"{daughter}，欢迎回来")
 
 
@@ -296,6 +302,8 @@ def test_clean_roster_is_confirmed_and_a_new_villager_activates(page: Page, new_
 def test_monitor_sees_the_audit_chain_verified(page: Page):
     login(page, "13800000009")
     expect(page.locator(".whoami")).to_contain_text("乡镇监督员")
+    expect(page.locator("main")).to_contain_text("乡镇公开监督")  # 我的待办 links the township dashboard
+    page.goto("/")
     page.get_by_role("link", name="杏花村").click()
     page.locator(".village-nav").get_by_role("link", name="审计记录").click()
     expect(page).to_have_url(re.compile(r"/v/xinghua/audit$"))
@@ -305,7 +313,7 @@ def test_monitor_sees_the_audit_chain_verified(page: Page):
 
 def test_villager_of_another_village_gets_not_found(page: Page):
     login(page, "13800000102")
-    expect(page).to_have_url(re.compile(r"/v/liuxi/$"))
+    expect(page).to_have_url(re.compile(r"/me$"))
     response = page.goto("/v/xinghua/members")
     assert response is not None and response.status == 404
     expect(page.get_by_role("heading", level=1)).to_contain_text("找不到")
@@ -345,13 +353,14 @@ def test_login_page_fits_a_phone_and_uses_large_type(page: Page):
 
 def test_pages_fit_a_phone_and_village_screenshot(page: Page, tmp_path: Path):
     login(page, "13800000005")
-    expect(page).to_have_url(re.compile(r"/v/xinghua/$"))
+    expect(page).to_have_url(re.compile(r"/me$"))
+    page.goto("/v/xinghua/")
     shot = tmp_path / "village.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
 
     problems = []
-    for path in ("/", "/v/xinghua/", "/account", "/v/xinghua/audit", "/v/liuxi/", "/activate"):
+    for path in ("/", "/me", "/v/xinghua/", "/account", "/v/xinghua/audit", "/v/liuxi/", "/activate"):
         page.goto(path)
         scroll_width, inner_width = page_widths(page)
         if scroll_width > inner_width:

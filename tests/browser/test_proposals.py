@@ -73,7 +73,8 @@ def test_draft_submit_cosign_discuss_and_hide(small_village, new_page, tmp_path:
     # 1. 陶春花 drafts a proposal on her phone and submits it
     author = new_page()
     login(author, small_village["author"], PASSWORD)
-    expect(author).to_have_url(re.compile(rf"/v/{slug}/$"))
+    expect(author).to_have_url(re.compile(r"/me$"))  # 我的待办
+    author.goto(f"/v/{slug}/")
     author.locator(".village-nav").get_by_role("link", name="议事").click()
     expect(author.get_by_role("heading", name=f"{small_village['name']} · 议事")).to_be_visible()
     author.get_by_role("link", name="提出新事项").click()
@@ -140,7 +141,7 @@ def test_draft_submit_cosign_discuss_and_hide(small_village, new_page, tmp_path:
     # 4. the committee finds the report in its queue and hides the comment with a reason
     chair = new_page()
     login(chair, small_village["chair"], PASSWORD)
-    chair.locator(".village-nav").get_by_role("link", name="待办").click()
+    chair.get_by_role("link", name=re.compile("^待村委会处理的事项")).click()  # from 我的待办
     reported = chair.locator("ul.reported > li").filter(has_text="私吞")
     expect(reported).to_contain_text("没有根据的指控")
     reported.get_by_role("link").click()
@@ -171,6 +172,7 @@ def test_draft_submit_cosign_discuss_and_hide(small_village, new_page, tmp_path:
 
 def test_proposal_pages_fit_a_phone_and_screenshot(page: Page, tmp_path: Path):
     login(page, "13800000001")
+    page.goto("/v/xinghua/")
     page.locator(".village-nav").get_by_role("link", name="议事").click()
     expect(page).to_have_url(re.compile(r"/v/xinghua/proposals$"))
     page.get_by_role("link", name="硬化村东头道路").click()

@@ -78,6 +78,7 @@ def test_vote_paper_tally_result_and_receipt(live_server, new_page, tmp_path: Pa
     # 1. 李建国 sets up a villagers' assembly and a secret vote on the proposal, then opens it
     chair = new_page()
     login(chair, CHAIR)
+    chair.goto("/v/xinghua/")
     chair.locator(".village-nav").get_by_role("link", name="表决机构").click()
     expect(chair.get_by_role("heading", name="杏花村 · 议事机构")).to_be_visible()
     chair.get_by_label("类别").select_option(label="村民会议")
@@ -104,11 +105,11 @@ def test_vote_paper_tally_result_and_receipt(live_server, new_page, tmp_path: Pa
     expect(chair.locator(".fingerprint code")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     expect(chair.locator(".turnout")).to_contain_text("已投票 0 人")
 
-    # 2. the villager finds the vote from the proposal page and votes; the receipt is shown once
+    # 2. the villager finds the vote on 我的待办 and votes; the receipt is shown once
     villager = new_page()
     login(villager, voter.phone, voter.password)
-    villager.goto(f"/v/xinghua/proposals/{pid}")
-    villager.locator("#votes").get_by_role("link", name=f"是否同意《{title}》？").click()
+    # 我的待办 lists the open vote with one tap to the ballot
+    villager.locator("#votes li", has_text=f"是否同意《{title}》？").get_by_role("link", name="去投票").click()
     expect(villager.locator(".vote-state")).to_have_text("进行中")
     villager.get_by_label("同意").check()
     villager.get_by_role("button", name="投票", exact=True).click()

@@ -173,7 +173,7 @@ def test_board_answers_in_a_constant_number_of_queries(client, app, world):
         assert r.status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], f"{counts}"
-    assert counts[1] <= 10, counts
+    assert counts[1] <= 11, counts  # 11: the page and its validator (ETag)
 
 
 # --- the notice page --------------------------------------------------------------------------------

@@ -121,32 +121,32 @@ def test_wrong_password_reshows_the_form_with_the_phone(client, world):
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_login_lands_on_my_village(client, world):
+def test_login_lands_on_my_home(client, world):
     village = world.village()
     user = world.member(village)
     token = page_csrf(client, "/login")
     r = client.post("/login", data={"phone": user.phone, "password": PASSWORD, "csrf_token": token, "next": "/"})
-    assert r.status_code == 303 and r.headers["location"] == f"/v/{village.slug}/"
-    assert user.name in client.get(f"/v/{village.slug}/").text  # and the flash greets them
+    assert r.status_code == 303 and r.headers["location"] == "/me"  # 我的待办
+    assert user.name in client.get("/me").text  # and the flash greets them
 
 
 @pytest.mark.parametrize(
     ("next_url", "lands"),
     [
-        ("//evil.example", "/"),
-        ("//evil.example/v/x/", "/"),
-        ("https://evil.example/", "/"),
-        ("http:evil.example", "/"),
-        ("/\\evil.example", "/"),
-        ("\\\\evil.example", "/"),
-        ("javascript:alert(1)", "/"),
-        ("", "/"),
+        ("//evil.example", "/me"),
+        ("//evil.example/v/x/", "/me"),
+        ("https://evil.example/", "/me"),
+        ("http:evil.example", "/me"),
+        ("/\\evil.example", "/me"),
+        ("\\\\evil.example", "/me"),
+        ("javascript:alert(1)", "/me"),
+        ("", "/me"),
         ("/account", "/account"),
         ("/v/some-village/members?page=2", "/v/some-village/members?page=2"),
     ],
 )
 def test_next_never_leaves_the_site(client, world, next_url, lands):
-    user = world.user()  # no village: "/" stays "/"
+    user = world.user()  # anything off the site lands on the person's home
     token = page_csrf(client, "/login")
     r = client.post("/login", data={"phone": user.phone, "password": PASSWORD, "csrf_token": token,
                                     "next": next_url})
@@ -272,7 +272,7 @@ def test_activation_form_then_login(client, world, db, settings):
                                        "password": "Fresh-pass-2026", "password2": "Fresh-pass-2026"})
     assert r.status_code == 303 and r.headers["location"] == "/login"
     r = client.post("/login", data={"csrf_token": token, "phone": user.phone, "password": "Fresh-pass-2026"})
-    assert r.status_code == 303 and r.headers["location"] == f"/v/{village.slug}/"
+    assert r.status_code == 303 and r.headers["location"] == "/me"
 
 
 def test_member_form_keeps_the_last_committee_member(client, world):

@@ -1,0 +1,260 @@
+"""A person's home after login (我的待办): what waits for them, in their village and by their roles.
+
+`home(session, actor)` assembles the page in a fixed number of queries whatever the village's size:
+open votes the person may still cast, matters gathering co-signs, notices in their window, replies
+to the person's comments and objections, and the work their roles bring (reviews for a supervisor,
+the committee's queues, the township dashboards for a monitor). It reads only; it changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from app.clock import local_today, utcnow
+from app.domain import notices as N
+from app.domain import procedures as P
+from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
+from app.domain.rulebook import cosign_progress
+from app.models import (
+    Ballot,
+    BallotRegister,
+    Comment,
+    Cosignature,
+    Elector,
+    Notice,
+    Objection,
+    PaperAttendance,
+    Proposal,
+    Township,
+    User,
+    VoteSession,
+)
+from app.services import notifications, places
+from app.services.access import Actor, require_login
+
+REPLIES_SHOWN = 5
+NOTICES_SHOWN = 20
+MATTERS_SHOWN = 20
+VOTES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class OpenVote:
+    id: int
+    question: str
+    proposal_id: int
+    proposal_title: str
+    closes_at: datetime
+    href: str
+
+
+@dataclass(frozen=True)
+class CosignMatter:
+    id: int
+    title: str
+    villagers: int
+    villagers_needed: int
+    representatives: int
+    representatives_needed: int
+    signed_by_me: bool
+    href: str
+
+    @property
+    def villagers_missing(self) -> int:
+        return max(self.villagers_needed - self.villagers, 0)
+
+    @property
+    def representatives_missing(self) -> int:
+        return max(self.representatives_needed - self.representatives, 0)
+
+
+@dataclass(frozen=True)
+class WindowNotice:
+    id: int
+    title: str
+    category_name: str
+    window_until: datetime
+    href: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    kind: str  # "comment" / "objection"
+    about: str  # the matter's or notice's title
+    who: str | None  # who replied (comments: the replier; objections: the village)
+    at: datetime
+    href: str
+
+
+@dataclass(frozen=True)
+class Task:
+    label: str
+    count: int | None
+    href: str
+
+
+@dataclass
+class HomeView:
+    name: str
+    village_name: str | None
+    village_slug: str | None
+    votes: list[OpenVote] = field(default_factory=list)
+    cosigns: list[CosignMatter] = field(default_factory=list)
+    notices: list[WindowNotice] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    unread: int = 0
+
+    @property
+    def member(self) -> bool:
+        return self.village_slug is not None
+
+
+def _open_votes(session: Session, actor: Actor, village_id: int, slug: str, now: datetime) -> list[OpenVote]:
+    """Open votes whose frozen electorate holds the actor and who has not voted (online or on paper)."""
+    me = actor.id
+    rows = session.execute(
+        select(VoteSession.id, VoteSession.question, VoteSession.closes_at, Proposal.id, Proposal.title)
+        .join(Proposal, Proposal.id == VoteSession.proposal_id)
+        .join(Elector, and_(Elector.vote_session_id == VoteSession.id, Elector.user_id == me))
+        .where(
+            VoteSession.village_id == village_id, VoteSession.state == "open",
+            VoteSession.opens_at <= now, VoteSession.closes_at > now,
+            ~exists().where(BallotRegister.vote_session_id == VoteSession.id, BallotRegister.voter_id == me),
+            ~exists().where(Ballot.vote_session_id == VoteSession.id, Ballot.voter_id == me),
+            ~exists().where(PaperAttendance.vote_session_id == VoteSession.id, PaperAttendance.user_id == me),
+        )
+        .order_by(VoteSession.closes_at, VoteSession.id)
+        .limit(VOTES_SHOWN)
+    ).all()
+    return [OpenVote(id=sid, question=q, proposal_id=pid, proposal_title=title, closes_at=closes,
+                     href=f"/v/{slug}/votes/{sid}#cast") for sid, q, closes, pid, title in rows]
+
+
+def _cosign_keys() -> list:
+    return [and_(Proposal.procedure == proc.key, Proposal.state == stage.key)
+            for proc in P.PROCEDURES.values() for stage in proc.stages if stage.kind is P.Kind.COSIGN]
+
+
+def _cosigns(session: Session, actor: Actor, village_id: int, slug: str) -> list[CosignMatter]:
+    """Matters in their co-sign stage, with the support they have and need (two queries more when any)."""
+    clauses = _cosign_keys()
+    if not clauses:
+        return []
+    rows = session.execute(
+        select(Proposal.id, Proposal.title,
+               func.count(Cosignature.id),
+               func.count(Cosignature.id).filter(Cosignature.as_representative),
+               func.count(Cosignature.id).filter(Cosignature.user_id == actor.id))
+        .outerjoin(Cosignature, Cosignature.proposal_id == Proposal.id)
+        .where(Proposal.village_id == village_id, or_(*clauses))
+        .group_by(Proposal.id, Proposal.title)
+        .order_by(Proposal.id.desc())
+        .limit(MATTERS_SHOWN)
+    ).all()
+    if not rows:
+        return []
+    facts = places.facts(session, village_id)
+    today = local_today()
+    out = []
+    for pid, title, signed, reps, mine in rows:
+        c = cosign_progress(signed, reps, facts.adults, facts.representatives, today)
+        out.append(CosignMatter(id=pid, title=title, villagers=c.villagers, villagers_needed=c.villagers_needed,
+                                representatives=c.representatives, representatives_needed=c.representatives_needed,
+                                signed_by_me=bool(mine), href=f"/v/{slug}/proposals/{pid}"))
+    return out
+
+
+def _notices(session: Session, village_id: int, slug: str, now: datetime) -> list[WindowNotice]:
+    rows = session.execute(
+        select(Notice.id, Notice.title, Notice.category, Notice.window_until)
+        .where(Notice.village_id == village_id, Notice.state == N.PUBLISHED,
+               Notice.window_from <= now, Notice.window_until > now)
+        .order_by(Notice.window_until, Notice.id)
+        .limit(NOTICES_SHOWN)
+    ).all()
+    return [WindowNotice(id=nid, title=title, category_name=N.CATEGORIES.get(cat, cat), window_until=until,
+                         href=f"/v/{slug}/notices/{nid}") for nid, title, cat, until in rows]
+
+
+def _replies(session: Session, actor: Actor, village_id: int, slug: str) -> list[Reply]:
+    """The latest replies by others to my comments, and the latest answers to my objections."""
+    mine = aliased(Comment)
+    comment_rows = session.execute(
+        select(Comment.id, Comment.proposal_id, Comment.created_at, Proposal.title, User.name)
+        .join(mine, and_(mine.id == Comment.parent_id, mine.author_id == actor.id))
+        .join(Proposal, Proposal.id == Comment.proposal_id)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.village_id == village_id, Comment.author_id != actor.id, Comment.hidden_at.is_(None))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(REPLIES_SHOWN)
+    ).all()
+    objection_rows = session.execute(
+        select(Objection.id, Objection.notice_id, Objection.replied_at, Notice.title)
+        .join(Notice, Notice.id == Objection.notice_id)
+        .where(Objection.village_id == village_id, Objection.author_id == actor.id,
+               Objection.replied_at.is_not(None))
+        .order_by(Objection.replied_at.desc(), Objection.id.desc())
+        .limit(REPLIES_SHOWN)
+    ).all()
+    replies = [Reply(kind="comment", about=title, who=name, at=at, href=f"/v/{slug}/proposals/{pid}#c{cid}")
+               for cid, pid, at, title, name in comment_rows]
+    replies += [Reply(kind="objection", about=title, who=None, at=at, href=f"/v/{slug}/notices/{nid}#o{oid}")
+                for oid, nid, at, title in objection_rows]
+    replies.sort(key=lambda r: r.at, reverse=True)
+    return replies[:REPLIES_SHOWN * 2]
+
+
+def _village_tasks(session: Session, actor: Actor, village_id: int, slug: str) -> list[Task]:
+    tasks: list[Task] = []
+    committee = bool(actor.roles.intersection((COMMITTEE, PARTY_COMMITTEE)))
+    supervisor = SUPERVISOR in actor.roles
+    if not (committee or supervisor):
+        return tasks
+    now = utcnow()
+    submitted, approved, ended = session.execute(
+        select(func.count(Notice.id).filter(Notice.state == N.SUBMITTED),
+               func.count(Notice.id).filter(Notice.state == N.APPROVED),
+               func.count(Notice.id).filter(Notice.state == N.PUBLISHED, Notice.window_until <= now))
+        .where(Notice.village_id == village_id)
+    ).one()
+    if supervisor:
+        tasks.append(Task("待审核的公开", submitted, f"/v/{slug}/notices/manage"))
+    if committee:
+        roles = set(actor.roles)
+        clauses = [and_(Proposal.procedure == proc.key, Proposal.state.in_(
+            [s.key for s in proc.stages if s.movers and roles.intersection(s.movers)]))
+            for proc in P.PROCEDURES.values()
+            if any(s.movers and roles.intersection(s.movers) for s in proc.stages)]
+        waiting = session.execute(
+            select(func.count(Proposal.id)).where(Proposal.village_id == village_id, or_(*clauses))
+        ).scalar_one() if clauses else 0
+        tasks.append(Task("待村委会处理的事项", waiting, f"/v/{slug}/queue"))
+        tasks.append(Task("待发布或可结束的公开", approved + ended, f"/v/{slug}/notices/manage"))
+    return tasks
+
+
+def home(session: Session, actor: Actor | None) -> HomeView:
+    """The logged-in person's home; a fixed number of queries (at most about fifteen)."""
+    actor = require_login(actor)
+    view = HomeView(name=actor.user.name, village_name=actor.village_name, village_slug=actor.village_slug)
+    view.unread = notifications.unread_count(session, actor)
+    if actor.village_id is not None and actor.village_slug is not None:
+        vid, slug, now = actor.village_id, actor.village_slug, utcnow()
+        view.votes = _open_votes(session, actor, vid, slug, now)
+        view.cosigns = _cosigns(session, actor, vid, slug)
+        view.notices = _notices(session, vid, slug, now)
+        view.replies = _replies(session, actor, vid, slug)
+        view.tasks = _village_tasks(session, actor, vid, slug)
+    if actor.monitor_of:
+        townships = session.execute(
+            select(Township.id, Township.name).where(Township.id.in_(sorted(actor.monitor_of)))
+            .order_by(Township.name, Township.id)
+        ).all()
+        view.tasks += [Task(f"{name} · 乡镇公开监督", None, f"/townships/{tid}/dashboard") for tid, name in townships]
+    return view
