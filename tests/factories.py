@@ -278,3 +278,17 @@ def png() -> bytes:
 def pdf() -> bytes:
     return (b"%PDF-1.4\n%" + secrets.token_hex(8).encode() + b"\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
             b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def proposal_at_vote_stage(db, chair, village, title: str = "修桥"):
+    """A committee member's 一事一议 matter moved straight to its vote stage (no minimum days)."""
+    from app.domain.proposals import ProposalDraft
+    from app.services import proposals
+
+    village.settings = {**(village.settings or {}), "min_days": {"yishiyiyi.deliberation": 0}}
+    db.add(village)
+    db.commit()
+    proposal = proposals.create(db, chair, village, ProposalDraft(title=title, body="方案", category="facilities",
+                                                                  procedure="yishiyiyi"))
+    proposals.transition(db, chair, proposal.id, "submit")
+    return proposals.transition(db, chair, proposal.id, "advance")

@@ -19,8 +19,9 @@ from app.domain.markdown import render as render_markdown
 from app.services import board, places
 from routers.deps import CurrentActor, DbSession, PageActor, PageNo
 from routers.templating import render
+from routers.web.caching import revalidated
 from routers.web.common import absolute
-from routers.web.notices import notice_url, revalidated
+from routers.web.notices import notice_url
 
 router = APIRouter()
 

@@ -7,12 +7,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.domain.proposals import ProposalDraft
 from app.models import VillagerGroup, utcnow
-from app.services import councils, proposals, votes
+from app.services import councils, votes
 from app.services.access import load_actor
 from tests.api.vote_setup import new_council, village_of
-from tests.factories import bearer, items, login, ok, refused
+from tests.factories import bearer, items, login, ok, proposal_at_vote_stage, refused
 
 # --- councils -------------------------------------------------------------------------------
 
@@ -82,13 +81,7 @@ def test_archiving_a_council(client, world, db):
     chair_user = world.member(village, "committee")
     villager = world.member(village)
     chair = load_actor(db, chair_user)
-    village.settings = {"min_days": {"yishiyiyi.deliberation": 0}}
-    db.add(village)
-    db.commit()
-    proposal = proposals.create(db, chair, village, ProposalDraft(title="修桥", body="方案", category="facilities",
-                                                                  procedure="yishiyiyi"))
-    proposals.transition(db, chair, proposal.id, "submit")
-    proposals.transition(db, chair, proposal.id, "advance")
+    proposal = proposal_at_vote_stage(db, chair, village)
     council = councils.create_council(db, chair, village, kind="assembly", name="")
     now = utcnow()
     vs = votes.create_session(db, chair, proposal.id, council_id=council.id, question="是否同意？", options=None,

@@ -6,23 +6,17 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from app.domain.proposals import ProposalDraft
 from app.models import utcnow
-from app.services import ballots, councils, proposals, votes
+from app.services import ballots, councils, votes
 from app.services.access import load_actor
+from tests.factories import proposal_at_vote_stage
 
 
 def test_closing_rewrites_the_box_so_rows_no_longer_pair(world, db, database):
     village = world.village()
     chair = load_actor(db, world.member(village, "committee"))
     people = [world.member(village) for _ in range(6)]
-    village.settings = {"min_days": {"yishiyiyi.deliberation": 0}}
-    db.add(village)
-    db.commit()
-    proposal = proposals.create(db, chair, village, ProposalDraft(title="修桥", body="方案", category="facilities",
-                                                                  procedure="yishiyiyi"))
-    proposals.transition(db, chair, proposal.id, "submit")
-    proposals.transition(db, chair, proposal.id, "advance")
+    proposal = proposal_at_vote_stage(db, chair, village)
     council = councils.create_council(db, chair, village, kind="assembly", name="")
     now = utcnow()
     vs = votes.create_session(db, chair, proposal.id, council_id=council.id, question="是否同意？", options=None,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
 from routers.security import SESSION_COOKIE
-from tests.factories import PASSWORD, login
+from tests.factories import PASSWORD, login, unique_client
 
 
 def _other_client(app, n: int):
-    return TestClient(app, client=(f"10.251.0.{n}", 50000), follow_redirects=False,
-                      headers={"user-agent": "Mozilla/5.0 (Linux; Android 12) Mobile"})
+    return unique_client(app, follow_redirects=False,
+                         headers={"user-agent": "Mozilla/5.0 (Linux; Android 12) Mobile"})
 
 
 def test_the_account_page_lists_sessions_and_ends_the_others(app, client, world):
