@@ -59,7 +59,8 @@ def test_many_people_crossing_the_threshold_move_it_once(world, db, database):
     db.expire_all()
     proposal = db.get(Proposal, pid)
     assert proposal.state == "deliberation"
-    moves = db.execute(select(ProposalTransition.action).where(ProposalTransition.proposal_id == pid)).scalars()
+    moves = db.execute(select(ProposalTransition.action).where(ProposalTransition.proposal_id == pid)
+                       .order_by(ProposalTransition.id)).scalars()
     assert list(moves) == ["submit", "cosigned"]
     signed = db.execute(select(func.count()).select_from(Cosignature).where(Cosignature.proposal_id == pid))
     # everyone acknowledged is counted; those who arrived after the stage closed were told so
