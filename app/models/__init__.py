@@ -4,6 +4,7 @@ from app.models.attachments import Attachment
 from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead
 from app.models.auth import ActivationCode, SecurityEvent, UserSession
 from app.models.base import utcnow
+from app.models.books import Account, AccountPeriod, Ledger, PeriodBalance, Voucher, VoucherLine
 from app.models.notices import Notice, Objection
 from app.models.notifications import Notification
 from app.models.people import MemberRole, Membership, TownshipMonitor, User
@@ -30,6 +31,12 @@ from app.models.votes import (
 )
 
 __all__ = [
+    "Account",
+    "AccountPeriod",
+    "Ledger",
+    "PeriodBalance",
+    "Voucher",
+    "VoucherLine",
     "Notice",
     "Objection",
     "Ballot",

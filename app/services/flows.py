@@ -9,17 +9,17 @@ Y happens in another" of Cunyi is written here, and nowhere else:
 - a proposal leaving an acceptance or implementation stage drafts its 实施结果公开
   (notice_drafts.draft_implementation_result);
 - a vote that closes drafts its 决议公开 (notice_drafts.draft_resolution);
+- a month of the books that closes drafts its 财务收支公开 (notice_drafts.draft_finance);
 - each owner of attachments declares who may see and add its files (`ATTACHMENT_OWNER` in
-  proposals, notices and votes); attachments imports none of them.
+  proposals, notices, votes and vouchers — receipts); attachments imports none of them.
 
 `register()` wires these once, from the app factory, the CLI and the test set-up. It is idempotent.
-The village accounts (a closed period drafts a finance notice; vouchers own receipts) and the
-township's decision files plug in here.
+The township's decision files plug in here.
 """
 
 from __future__ import annotations
 
-from app.services import attachments, notice_drafts, notices, proposals, votes
+from app.services import attachments, notice_drafts, notices, periods, proposals, votes, vouchers
 
 
 def _connect(hooks: list, hook) -> None:
@@ -36,3 +36,5 @@ def register() -> None:
     attachments.register_owner("proposal", proposals.ATTACHMENT_OWNER)
     attachments.register_owner("notice", notices.ATTACHMENT_OWNER)
     attachments.register_owner("vote", votes.ATTACHMENT_OWNER)
+    _connect(periods.AFTER_CLOSE, notice_drafts.draft_finance)
+    attachments.register_owner("voucher", vouchers.ATTACHMENT_OWNER)

@@ -1,6 +1,7 @@
 """Notices other features ask for, connected in services/flows.py: a closed vote drafts its 决议公开, a
-finished implementation drafts its 实施结果公开, and a proposal in a notice stage asks whether its
-notice is published and its window over. The drafts go through review like any other.
+finished implementation drafts its 实施结果公开, a closed month of the books drafts its 财务收支公开,
+and a proposal in a notice stage asks whether its notice is published and its window over. The drafts
+go through review like any other.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.domain import books as B
 from app.domain import notices as N
 from app.domain import procedures as P
-from app.models import Notice, Objection, Proposal, VoteSession
-from app.services import audit
+from app.domain.money import yuan
+from app.models import AccountPeriod, Notice, Objection, Proposal, Village, VoteSession
+from app.services import audit, statements
 from app.services.notices import VISIBLE
 
 
@@ -99,3 +102,71 @@ def stage_done(session: Session, proposal: Proposal, stage: str) -> bool:
     unanswered = session.execute(select(func.count()).select_from(Objection).where(
         Objection.notice_id.in_(versions), Objection.replied_at.is_(None))).scalar_one()
     return N.stage_complete(published=True, window_ended=ended, unanswered_objections=unanswered)
+
+
+# --- the month's finance notice, drawn from the books -------------------------------------------
+
+def _finance_body(s: statements.Statement, slug: str) -> str:
+    """财务收支公开 in Markdown: money in hand, income and expense voucher by voucher, the trial balance."""
+    label = B.period_label(s.period)
+    out = [f"本公开由村账簿结账时自动生成，依据{label}已记账的 {s.vouchers} 张记账凭证。"
+           f"凭证和原始凭证可在本村“账务”中查看：/v/{slug}/accounts/periods/{s.period}\n"]
+    if s.cash is not None:
+        c = s.cash
+        out.append("## 一、本月资金\n\n| 上月结余 | 本月收入 | 本月支出 | 本月结余 |\n|---:|---:|---:|---:|\n"
+                   f"| {yuan(c.opening)} | {yuan(c.received)} | {yuan(c.paid)} | {yuan(c.closing)} |\n\n"
+                   f"上月结余 {yuan(c.opening)} 元 + 本月收入 {yuan(c.received)} 元 − 本月支出 {yuan(c.paid)} 元 = "
+                   f"本月结余 {yuan(c.closing)} 元（库存现金和银行存款，单位：元）。\n")
+    sections = (("二、收入明细", s.income, s.income_total), ("三、支出明细", s.expense, s.expense_total))
+    for heading, groups, total in sections:
+        out.append(f"## {heading}\n")
+        if not groups:
+            out.append("本月没有。\n")
+            continue
+        out.append("| 科目 | 凭证号 | 摘要 | 金额（元） | 原始凭证 |\n|---|---|---|---:|---:|")
+        for g in groups:
+            for line in g.lines:
+                out.append(f"| {g.code} {g.name} | 记字第 {line.number} 号 | {_cell(line.summary)} | "
+                           f"{yuan(line.amount)} | {line.receipts} 张 |")
+            out.append(f"| **{g.name}小计** | | | **{yuan(g.total)}** | |")
+        out.append(f"| **合计** | | | **{yuan(total)}** | |\n")
+    out.append("## 四、科目余额表\n\n单位：元。余额按科目的余额方向列示。\n\n"
+               "| 科目编号 | 科目名称 | 期初余额 | 本期借方 | 本期贷方 | 期末余额 |\n|---|---|---:|---:|---:|---:|")
+    for r in s.top_rows:
+        if not r.quiet:
+            out.append(f"| {r.account.code} | {r.account.name} | {yuan(r.opening)} | {yuan(r.debit)} | "
+                       f"{yuan(r.credit)} | {yuan(r.closing)} |")
+    t = s.totals
+    out.append(f"| | **合计** | 借 {yuan(t['opening_debit'])} / 贷 {yuan(t['opening_credit'])} | "
+               f"**{yuan(t['debit'])}** | **{yuan(t['credit'])}** | "
+               f"借 {yuan(t['closing_debit'])} / 贷 {yuan(t['closing_credit'])} |\n")
+    out.append("原始凭证上的个人姓名、身份证号和银行账号只对本村村民显示；对外只公开摘要和金额。")
+    return "\n".join(out)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "｜").replace("\n", " ")
+
+
+def draft_finance(session: Session, village: Village, row: AccountPeriod, s: statements.Statement,
+                  actor_id: int | None) -> Notice:
+    """When a month is closed: its 财务收支公开, drafted from the books, to go through review. Closing a
+    reopened month again rewrites a draft not yet published, or drafts a correction of a published one."""
+    title = f"{village.name}{B.period_label(s.period)}财务收支公开"
+    body = _finance_body(s, village.slug)
+    now = utcnow()
+    old = session.get(Notice, row.notice_id) if row.notice_id else None
+    if old is not None and old.state not in VISIBLE:
+        old.title, old.body, old.state, old.updated_at = title, body, N.DRAFT, now
+        old.review_note = "账目重新结账，已按账簿更新，请重新审核" if old.reviewed_by else None
+        audit.record(session, village_id=village.id, actor_id=actor_id, action="notice.auto_draft", entity="notice",
+                     entity_id=old.id, data={"period": s.period, "kind": "finance", "rewritten": True})
+        return old
+    notice = Notice(village_id=village.id, category=N.FINANCE, kind="correction" if old else "general",
+                    title=("更正：" if old else "") + title, body=body, days=N.DEFAULT_DAYS, author_id=None,
+                    period=s.period, supersedes_id=old.id if old else None, created_at=now, updated_at=now)
+    session.add(notice)
+    session.flush()
+    audit.record(session, village_id=village.id, actor_id=actor_id, action="notice.auto_draft", entity="notice",
+                 entity_id=notice.id, data={"period": s.period, "kind": "finance", "supersedes": notice.supersedes_id})
+    return notice
