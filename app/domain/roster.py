@@ -10,20 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from app.domain.people import is_valid_phone, normalize_phone, parse_date, parse_gender
 from app.domain.roles import parse_roles
+from app.domain.spreadsheet import MAX_BLANK_RUN, FileError, file_kind, header_key, is_blank, rows_of
+from app.domain.spreadsheet import UNREADABLE as UNREADABLE  # noqa: PLC0414 (the roster tests name it here)
+from app.domain.spreadsheet import text as _text
 
 MAX_ROWS = 20_000
 MIN_BIRTH = date(1900, 1, 1)
-# An XLSX sheet formatted down to row 1,048,576 is mostly blank rows: stop after this many in a row.
-MAX_BLANK_RUN = 1_000
-# A small XLSX can unpack to gigabytes (a "zip bomb"): refuse more than this, unpacked.
-MAX_XLSX_UNPACKED = 200 * 1024 * 1024
 NAME_MAX = 50
 HOUSEHOLD_MAX = 30
 GROUP_MAX = 50
@@ -128,108 +126,16 @@ class ParsedRoster:
         return "roles" in self.columns
 
 
-class RosterFileError(Exception):
-    """A problem with the whole file; the message is Chinese."""
+RosterFileError = FileError  # a problem with the whole file; the message is Chinese
 
 
-def _header_key(text: object) -> str:
-    """Case-, width- and spacing-insensitive form of a header cell; notes like （必填） and * dropped."""
-    s = str(text or "").replace("\ufeff", "").lower()
-    s = re.sub(r"[（(][^）)]*[）)]", "", s)
-    return re.sub(r"[\s\u3000_\-*＊:：]", "", s)
-
-
-_HEADERS: dict[str, str] = {_header_key(alias): key for key, aliases in _ALIASES.items() for alias in aliases}
-
-
-def file_kind(filename: str) -> str:
-    ext = (filename or "").rsplit(".", 1)[-1].lower() if "." in (filename or "") else ""
-    if ext in ("csv", "xlsx"):
-        return ext
-    if ext in ("xls", "et", "wps"):
-        raise RosterFileError("不支持旧版 Excel（.xls）文件：请在 Excel 里“另存为” .xlsx 或 CSV 后再上传")
-    raise RosterFileError("只能上传 CSV 或 XLSX 格式的名册文件")
-
-
-UNREADABLE = ("看不懂文件的文字编码。能读的编码：UTF-8（可带 BOM）、GB18030/GBK（Excel 默认的“CSV”）、"
-              "UTF-16（带 BOM）。请在 Excel 里另存为“CSV UTF-8”后再上传")
-
-
-def _decode_csv(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    try:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return data.decode("utf-16")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("gb18030")  # what Chinese Excel writes for "CSV"
-    except UnicodeDecodeError as exc:
-        raise RosterFileError(UNREADABLE) from exc
-
-
-def _csv_rows(data: bytes) -> Iterator[list[object]]:
-    text = _decode_csv(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max(",\t;", key=first.count) if any(d in first for d in ",\t;") else ","
-    if first.count(delimiter) == 0 and "，" in first:
-        delimiter = "，"  # a header typed with full-width commas
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error as exc:
-        raise RosterFileError("CSV 文件格式有误，请用 Excel 重新保存后再上传") from exc
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple]:
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise RosterFileError("这个文件不是有效的 XLSX 文件：请用 Excel 重新保存后再上传")
-    try:
-        unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
-    except zipfile.BadZipFile as exc:
-        raise RosterFileError("这个文件不是有效的 XLSX 文件：请用 Excel 重新保存后再上传") from exc
-    if unpacked > MAX_XLSX_UNPACKED:
-        raise RosterFileError("XLSX 文件解开后太大：请删去多余的工作表和格式，或另存为 CSV 后再上传")
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise RosterFileError("XLSX 文件打不开，可能已损坏：请用 Excel 重新保存后再上传") from exc
-    try:
-        sheet = workbook.active
-        if sheet is None:
-            raise RosterFileError("XLSX 文件里没有工作表")
-        try:
-            yield from sheet.iter_rows(values_only=True)
-        except RosterFileError:
-            raise
-        except Exception as exc:
-            raise RosterFileError("XLSX 文件读不下去，可能已损坏：请用 Excel 重新保存后再上传") from exc
-    finally:
-        workbook.close()
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).replace("\u3000", " ").strip()
-
-
-def _is_blank(cells: Iterable[object]) -> bool:
-    return all(_text(c) == "" for c in cells)
+_HEADERS: dict[str, str] = {header_key(alias): key for key, aliases in _ALIASES.items() for alias in aliases}
 
 
 def _map_header(cells: list[object]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        key = _HEADERS.get(_header_key(cell))
+        key = _HEADERS.get(header_key(cell))
         if key is None:
             continue
         if key in columns:
@@ -317,10 +223,8 @@ def parse_roster(filename: str, data: bytes, *, today: date | None = None) -> Pa
     today = today or date.today()
     result = ParsedRoster()
     try:
-        result.kind = file_kind(filename)
-        if not data or not data.lstrip(b"\xef\xbb\xbf \t\r\n"):
-            raise RosterFileError("文件是空的")
-        rows = _csv_rows(data) if result.kind == "csv" else _xlsx_rows(data)
+        result.kind = file_kind(filename, "名册文件")
+        rows = rows_of(result.kind, data)
         _read(result, rows, today)
     except RosterFileError as exc:
         result.file_error = str(exc)
@@ -335,7 +239,7 @@ def _read(result: ParsedRoster, rows: Iterator, today: date) -> None:
     head_of: dict[str, int] = {}
     for number, raw_cells in enumerate(rows, start=1):
         cells = list(raw_cells or ())
-        if _is_blank(cells):
+        if is_blank(cells):
             blank_run += 1
             if blank_run >= MAX_BLANK_RUN and result.kind == "xlsx":
                 break

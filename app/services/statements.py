@@ -1,4 +1,5 @@
-"""Statements (会计报表) of a month and of the year to date, computed in SQL.
+"""Statements (会计报表) of a month and of the year to date, computed in SQL: the 科目余额表 with its
+收支明细 and money-in-hand line, and the 资产负债表 and 收益及收益分配表 (their lines: domain/reports.py).
 
 Every figure comes from sums over posted voucher lines grouped by account, started from the balances
 the last close before the range recorded (period_balance), or from the opening balances when no month
@@ -15,6 +16,7 @@ from sqlmodel import Session
 
 from app.domain import books as B
 from app.domain import chart as C
+from app.domain import reports as R
 from app.models import Account, AccountPeriod, Attachment, Ledger, PeriodBalance, Village, Voucher, VoucherLine
 from app.services import books
 
@@ -218,3 +220,35 @@ def by_kind(rows: list[Row]) -> dict[str, list[Row]]:
     for r in rows:
         out[r.account.kind].append(r)
     return out
+
+
+@dataclass
+class Annual:
+    """资产负债表 at the end of a month and 收益及收益分配表 from the year's start to it."""
+
+    village: Village
+    ledger: Ledger
+    period: str
+    start: str
+    balance_sheet: list[R.Figure]
+    income: list[R.Figure]
+
+    @property
+    def balanced(self) -> bool:
+        return R.sheet_balances(self.balance_sheet)
+
+    @property
+    def label(self) -> str:
+        return f"{B.period_label(self.period)}末"
+
+
+def annual(session: Session, village: Village, period: str) -> Annual:
+    """The year's statements as of the end of `period` (the caller has checked who may read them)."""
+    ledger = books.require_ledger(session, village)
+    start = max(B.year_start(period), ledger.first_period)
+    chart = books.chart_of(ledger)
+    rows = [r for r in figures(session, ledger, start, period) if r.depth == 0]
+    closing = {r.account.code: r.closing for r in rows}
+    moved = {r.account.code: B.signed(r.account.side, r.debit, r.credit) for r in rows}
+    return Annual(village, ledger, period, start, R.figures(R.BALANCE_SHEETS[chart.key], closing, chart),
+                  R.figures(R.INCOME_STATEMENTS[chart.key], moved, chart))

@@ -157,3 +157,58 @@ def test_villagers_read_a_month_only_once_its_notice_is_published(db, kept):
     with pytest.raises(NotFound):
         periods.statement(db, None, kept.village, "2026-03")
     assert vouchers.get(db, actor(db, kept.supervisor), v.id)[0].id == v.id
+
+
+def test_the_year_statements_balance_and_follow_the_books(db, kept):
+    posted(db, kept, date(2026, 3, 5), "收鱼塘承包费", L("102", debit=500_000), L("501", credit=500_000))
+    posted(db, kept, date(2026, 3, 9), "付路灯电费", L("514", debit=12_345), L("102", credit=12_345))
+    posted(db, kept, date(2026, 4, 9), "买水泵", L("151", debit=80_000), L("102", credit=80_000))
+    year = statements.annual(db, kept.village, "2026-04")
+    sheet = {f.label: f.amount for f in year.balance_sheet}
+    income = {f.label: f.amount for f in year.income}
+    assert year.balanced and sheet["资产总计"] == 1_000_000 + 500_000 - 12_345
+    assert sheet["货币资金"] == 1_000_000 + 500_000 - 12_345 - 80_000 and sheet["固定资产净值"] == 80_000
+    assert sheet["未分配收益"] == 500_000 - 12_345  # the year's net, not yet carried over
+    assert income["经营收入"] == 500_000 and income["净收益"] == 500_000 - 12_345
+
+
+def test_openings_come_from_a_spreadsheet_and_must_balance(db, world, clock):
+    from app.services import book_files
+
+    clock.on_day(date(2026, 5, 10))
+    staff = Staff(world)
+    books.open_ledger(db, actor(db, staff.accountant), staff.village)
+    csv = "科目编号,科目名称,期初借方,期初贷方\n102,银行存款,\"1,000.50\",\n301,资本,,1000.50\n合计,,1000.50,1000.50\n"
+    assert book_files.import_openings(db, actor(db, staff.accountant), staff.village, "期初.csv",
+                                      csv.encode("gb18030")) == 2
+    with pytest.raises(Invalid, match="不相等"):
+        book_files.import_openings(db, actor(db, staff.accountant), staff.village, "期初.csv",
+                                   "科目编号,借方,贷方\n102,5,\n301,,4\n".encode())
+    with pytest.raises(Invalid, match="找不到表头"):
+        book_files.import_openings(db, actor(db, staff.accountant), staff.village, "期初.csv", b"a,b\n1,2\n")
+    with pytest.raises(Invalid, match="两位小数"):
+        book_files.import_openings(db, actor(db, staff.accountant), staff.village, "期初.csv",
+                                   "科目编号,借方,贷方\n102,5.001,\n".encode())
+    template = book_files.opening_template(db, staff.village)
+    assert book_files.parse_openings("期初.xlsx", template) == [books.OpeningIn("102", 100_050, 0),
+                                                                 books.OpeningIn("301", 0, 100_050)]
+
+
+def test_the_statement_workbook_carries_the_same_figures(db, kept):
+    import io
+    from decimal import Decimal
+
+    from openpyxl import load_workbook
+
+    from app.services import book_files
+
+    posted(db, kept, date(2026, 3, 5), "=HYPERLINK(\"x\")收费", L("102", debit=500_000), L("501", credit=500_000))
+    s = statements.statement(db, kept.village, "2026-03")
+    wb = load_workbook(io.BytesIO(book_files.statement_xlsx(s, statements.annual(db, kept.village, "2026-03"))))
+    assert wb.sheetnames == ["科目余额表", "收支明细表", "资产负债表", "收益及收益分配表"]
+    bank = next(r for r in wb["科目余额表"].iter_rows(values_only=True) if r[0] == "102")
+    assert [Decimal(str(x)) for x in bank[2:]] == [Decimal("10000"), Decimal("5000"), Decimal("0"), Decimal("15000")]
+    summaries = [r[3] for r in wb["收支明细表"].iter_rows(values_only=True)]
+    assert "'=HYPERLINK(\"x\")收费" in summaries  # a formula typed as a summary stays text
+    sheet = {r[0].strip("　"): r[1] for r in wb["资产负债表"].iter_rows(min_row=3, values_only=True)}
+    assert Decimal(str(sheet["资产总计"])) == Decimal(str(sheet["负债和所有者权益总计"])) == Decimal("15000")

@@ -226,10 +226,10 @@ def test_file_errors(label, filename, data, words):
 
 
 def test_xlsx_that_unpacks_too_large(monkeypatch):
-    import app.domain.roster as roster
+    import app.domain.spreadsheet as spreadsheet
 
     data = xlsx_bytes([["姓名", "手机号"], ["张三", "13800138000"]])
-    monkeypatch.setattr(roster, "MAX_XLSX_UNPACKED", 1000)
+    monkeypatch.setattr(spreadsheet, "MAX_XLSX_UNPACKED", 1000)
     assert "解开后太大" in parse("a.xlsx", data).file_error
 
 
