@@ -176,9 +176,35 @@ def test_a_year_of_notices_with_a_correction_and_objections(client, db):
     published = db.execute(select(Notice).where(Notice.village_id == village.id,
                                                 Notice.published_at.is_not(None))).scalars().all()
     assert {n.category for n in published} == {"party", "village", "finance"}
-    assert len([n for n in published if n.category == "finance"]) == 12
+    assert len([n for n in published if n.category == "finance"]) == 11  # last month's waits for review
     correction = next(n for n in published if n.supersedes_id is not None)
     assert client.get(f"/api/v1/notices/{correction.supersedes_id}").json()["superseded_by"] == correction.id
     objections = db.execute(select(Objection).where(Objection.village_id == village.id)).scalars().all()
     assert any(o.replied_at is not None for o in objections)
     assert any(o.replied_at is None and o.due_at < utcnow() for o in objections)  # one overdue
+
+
+def test_a_year_of_books_draws_the_finance_notices(client, db):
+    from app.domain import books as B
+    from app.domain.money import yuan
+    from app.models import AccountPeriod, Notice, Voucher
+    from app.services import statements
+
+    village = xinghua(db)
+    months = db.execute(select(AccountPeriod).where(AccountPeriod.village_id == village.id)
+                        .order_by(AccountPeriod.period)).scalars().all()
+    assert len(months) == 12 and all(m.state == B.CLOSED and m.notice_id for m in months)
+    last = months[-1]
+    notice = db.get(Notice, last.notice_id)
+    assert notice.state == "submitted" and notice.period == last.period  # for 赵监委 to review
+    s = statements.statement(db, village, last.period)
+    assert s.balanced and f"本月结余 {yuan(s.cash.closing)} 元" in notice.body
+    reversal = db.execute(select(Voucher).where(Voucher.village_id == village.id,
+                                                Voucher.reverses_id.is_not(None))).scalar_one()
+    assert reversal.state == B.POSTED and reversal.summary.startswith("冲销")
+    waiting = db.execute(select(Voucher.state).where(Voucher.village_id == village.id,
+                                                     Voucher.state != B.POSTED)).scalars().all()
+    assert "draft" in waiting
+    published = db.get(Notice, months[0].notice_id)
+    page = client.get(f"/v/xinghua/notices/{published.id}")
+    assert page.status_code == 200 and "财务收支公开" in page.text

@@ -148,6 +148,7 @@ def load(session: Session, settings: Settings) -> None:
                 if serial >= size - len(known):
                     break
         session.commit()
+    from app.demo import books as demo_books
     from app.demo import notices as demo_notices
     from app.demo import proposals as demo_proposals
     from app.demo import votes as demo_votes
@@ -155,3 +156,4 @@ def load(session: Session, settings: Settings) -> None:
     demo_proposals.load_all(session)
     demo_votes.load(session)
     demo_notices.load(session)
+    demo_books.load(session, settings)

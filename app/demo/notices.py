@@ -1,5 +1,6 @@
-"""Demo notices for 杏花村: a year of party, village and finance publications, a corrected one,
-objections answered and one left overdue, plus the flow in progress (a draft, one awaiting review).
+"""Demo notices for 杏花村: a year of party and village publications, a corrected one, objections
+answered and one left overdue, plus one awaiting review. The finance notices come from the books
+(app/demo/books.py).
 
 Past publications are written with their past dates (a published notice can be inserted, never
 changed); their audit events say so. The notices in progress go through the real services.
@@ -45,31 +46,12 @@ def _published(session: Session, village: Village, author: Actor, category: str,
     return notice
 
 
-FINANCE_BODY = """## {month}收支明细
-
-| 项目 | 收入（元） | 支出（元） |
-|---|---:|---:|
-| 上级转移支付 | {income} | |
-| 村道保洁 | | {cleaning} |
-| 办公费用 | | {office} |
-
-月末余额 {balance} 元。原始凭证存村会计室，村民可查阅。"""
-
-
 def load(session: Session) -> None:
     village = session.execute(select(Village).where(Village.slug == "xinghua")).scalar_one_or_none()
     if village is None:
         return
-    chair, clerk, accountant = (_actor(session, p) for p in ("13800000001", "13800000002", "13800000003"))
+    chair, clerk = (_actor(session, p) for p in ("13800000001", "13800000002"))
     villager = _actor(session, "13800000007")
-    today = utcnow()
-    # A year of finance notices, one a month (the last one this month).
-    for i in range(12, 0, -1):
-        month = (today - timedelta(days=30 * i)).strftime("%Y年%m月")
-        _published(session, village, accountant, N.FINANCE, f"{month}财务收支公开",
-                   FINANCE_BODY.format(month=month, income=f"{20000 + i * 150:,}", cleaning=f"{3000 + i * 20:,}",
-                                       office=f"{800 + i * 5:,}", balance=f"{150000 - i * 900:,}"),
-                   days_ago=30 * i - 25, days=10, period=(today - timedelta(days=30 * i)).strftime("%Y-%m"))
     # Village affairs each quarter, party affairs twice a year.
     for i, title in enumerate(["第一季度村务公开", "第二季度村务公开", "第三季度村务公开"]):
         _published(session, village, chair, N.VILLAGE, title,
@@ -107,5 +89,4 @@ def load(session: Session) -> None:
     pending = notices.create(session, clerk, village, category=N.VILLAGE, title="村规民约修订征求意见",
                              body="村规民约第十二条拟修改为：……请村民提出意见。", days=10)
     notices.submit(session, clerk, pending.id)
-    notices.create(session, accountant, village, category=N.FINANCE, title="本月财务收支公开（草稿）",
-                   body="本月收支明细待核对。", days=10, period=today.strftime("%Y-%m"))
+
