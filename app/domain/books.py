@@ -33,7 +33,7 @@ PERIOD_STATES = {OPEN: "未结账", CLOSED: "已结账"}
 
 MIN_LINES, MAX_LINES = 2, 30
 SUMMARY_MAX = 60
-PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+PERIOD_RE = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 
@@ -74,18 +74,25 @@ def year_start(period: str) -> str:
 
 # --- amounts and lines -----------------------------------------------------------------------------
 
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，￥", "0123456789.,¥")
+_NOT_MONEY = "金额要写数字，例如 1500 或 1500.50"
+
+
 def parse_amount(text: str | None) -> int | None:
     """An amount typed in yuan as fen: empty → None; "12.5" → 1250. Raises ValueError (with a Chinese
     reason) for anything that is not a positive amount with at most two decimals."""
-    raw = (text or "").strip()
+    raw = (text or "").strip().translate(_FULL_WIDTH)
     if not raw:
         return None
+    plain = raw.replace(",", "").replace("元", "").replace("¥", "").strip()
+    if not plain.isascii():
+        raise ValueError(_NOT_MONEY)
     try:
         fen = parse_yuan(raw)
     except ValueError:
-        if "." in raw and raw.replace(",", "").split(".")[-1].isdigit():
+        if re.fullmatch(r"[0-9]+\.[0-9]{3,}", plain):
             raise ValueError("金额最多两位小数（到分）") from None
-        raise ValueError("金额要写数字，例如 1500 或 1500.50") from None
+        raise ValueError(_NOT_MONEY) from None
     if fen is None:
         return None
     if fen > MAX_FEN:
@@ -146,18 +153,16 @@ def check_voucher(day: date | None, summary: str, lines: list[Line], leaves: set
             problems.append(Problem(f"{where}.amount", f"第 {n} 行不能同时有借方和贷方金额"))
         elif not line.debit and not line.credit:
             problems.append(Problem(f"{where}.amount", f"第 {n} 行没有金额"))
-        if len(line.summary) > SUMMARY_MAX:
+        if len(line.summary.strip()) > SUMMARY_MAX:
             problems.append(Problem(f"{where}.summary", f"第 {n} 行摘要最多 {SUMMARY_MAX} 个字"))
     if any(p.field.endswith(".amount") for p in problems):
         return problems
     debit, credit = totals(lines)
     if debit > MAX_FEN:
         problems.append(Problem("lines", f"凭证合计不能超过 {yuan(MAX_FEN)} 元"))
-    elif debit != credit:
+    elif debit != credit:  # an all-debit or all-credit voucher is unbalanced too
         problems.append(Problem("lines", f"借贷不平：借方合计 {yuan(debit)} 元，贷方合计 {yuan(credit)} 元，"
                                          f"相差 {yuan(abs(debit - credit))} 元"))
-    elif not any(line.debit for line in lines) or not any(line.credit for line in lines):
-        problems.append(Problem("lines", "一张凭证要有借方，也要有贷方"))
     return problems
 
 
@@ -195,7 +200,7 @@ class BalanceRow:
         return self.opening + signed(self.side, self.debit, self.credit)
 
 
-def trial_totals(rows: list[BalanceRow], sides: dict[str, str]) -> dict[str, int]:
+def trial_totals(rows: list[BalanceRow]) -> dict[str, int]:
     """Totals of a trial balance, as debit and credit columns: the opening and closing balances on
     the debit side must equal those on the credit side, and period debits equal period credits.
 
@@ -203,10 +208,9 @@ def trial_totals(rows: list[BalanceRow], sides: dict[str, str]) -> dict[str, int
     out = {"opening_debit": 0, "opening_credit": 0, "debit": 0, "credit": 0, "closing_debit": 0,
            "closing_credit": 0}
     for row in rows:
-        side = sides.get(row.code, row.side)
         for key, value in (("opening", row.opening), ("closing", row.closing)):
             # A balance on the other side than normal (e.g. a bank overdraft) shows on that side.
-            as_debit = value if side == DEBIT else -value
+            as_debit = value if row.side == DEBIT else -value
             if as_debit >= 0:
                 out[f"{key}_debit"] += as_debit
             else:

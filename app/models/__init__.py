@@ -5,6 +5,15 @@ from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead
 from app.models.auth import ActivationCode, SecurityEvent, UserSession
 from app.models.base import utcnow
 from app.models.books import Account, AccountPeriod, Ledger, PeriodBalance, Voucher, VoucherLine
+from app.models.funds import (
+    Contract,
+    FixedAsset,
+    FundExemption,
+    FundObligation,
+    FundPayment,
+    Instalment,
+    LabourRecord,
+)
 from app.models.notices import Notice, Objection
 from app.models.notifications import Notification
 from app.models.people import MemberRole, Membership, TownshipMonitor, User
@@ -31,6 +40,13 @@ from app.models.votes import (
 )
 
 __all__ = [
+    "Contract",
+    "FixedAsset",
+    "FundExemption",
+    "FundObligation",
+    "FundPayment",
+    "Instalment",
+    "LabourRecord",
     "Account",
     "AccountPeriod",
     "Ledger",

@@ -86,7 +86,8 @@ class VoucherLine(SQLModel, table=True):
     __tablename__ = "voucher_line"
     __table_args__ = (
         UniqueConstraint("voucher_id", "lineno"),
-        Index("ix_voucher_line_account_period", "village_id", "account_id", "period"),
+        Index("ix_voucher_line_account_period", "village_id", "account_id", "period"),  # an account's ledger
+        Index("ix_voucher_line_period_account", "village_id", "period", "account_id"),  # a month's sums
     )
     id: int | None = Field(default=None, primary_key=True)
     voucher_id: int = Field(foreign_key="voucher.id")

@@ -193,6 +193,14 @@ def leaf_codes(session: Session, village_id: int) -> tuple[dict[str, Account], s
     return rows, {code for code, a in rows.items() if a.leaf}
 
 
+def posting_leaf(session: Session, village_id: int, code: str) -> str:
+    """Where an automatic posting to `code` goes: the account itself, or its first sub-account."""
+    leaf = session.execute(select(Account.code).where(Account.village_id == village_id, Account.leaf.is_(True),
+                                                      Account.code.startswith(code)).order_by(Account.code)
+                           ).scalars().first()
+    return leaf or code
+
+
 # --- opening balances ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ Y happens in another" of Cunyi is written here, and nowhere else:
   (notice_drafts.draft_implementation_result);
 - a vote that closes drafts its 决议公开 (notice_drafts.draft_resolution);
 - a month of the books that closes drafts its 财务收支公开 (notice_drafts.draft_finance);
+- a 一事一议 matter's 实施结果公开 carries its fund's account (funds.account_text);
 - each owner of attachments declares who may see and add its files (`ATTACHMENT_OWNER` in
   proposals, notices, votes and vouchers — receipts); attachments imports none of them.
 
@@ -19,7 +20,7 @@ The township's decision files plug in here.
 
 from __future__ import annotations
 
-from app.services import attachments, notice_drafts, notices, periods, proposals, votes, vouchers
+from app.services import attachments, funds, notice_drafts, notices, periods, proposals, votes, vouchers
 
 
 def _connect(hooks: list, hook) -> None:
@@ -37,4 +38,5 @@ def register() -> None:
     attachments.register_owner("notice", notices.ATTACHMENT_OWNER)
     attachments.register_owner("vote", votes.ATTACHMENT_OWNER)
     _connect(periods.AFTER_CLOSE, notice_drafts.draft_finance)
+    _connect(notice_drafts.RESULT_SECTIONS, funds.account_text)
     attachments.register_owner("voucher", vouchers.ATTACHMENT_OWNER)

@@ -58,6 +58,11 @@ def draft_resolution(session: Session, vs: VoteSession) -> Notice | None:
     return notice
 
 
+# Filled by services/flows.py: sections other features add to a matter's 实施结果公开 (the fund's
+# account of a 一事一议 matter). Each takes (session, proposal) and returns Markdown, or "".
+RESULT_SECTIONS: list = []
+
+
 def draft_implementation_result(session: Session, proposal: Proposal, old: str, new: str, actor_id: int | None) -> None:
     """When implementation is accepted (or a 四议两公开 matter is carried out): a draft 实施结果公开."""
     proc = P.PROCEDURES[proposal.procedure]
@@ -71,10 +76,11 @@ def draft_implementation_result(session: Session, proposal: Proposal, old: str, 
         return  # 一事一议: the result is published after acceptance, not before
     now = utcnow()
     stage = new if new != P.CLOSED and proc.stage(new).kind is P.Kind.NOTICE else None
+    extra = "".join(section(session, proposal) for section in RESULT_SECTIONS)
     notice = Notice(village_id=proposal.village_id, category=N.VILLAGE, kind="implementation",
                     title=f"《{proposal.title}》实施结果公开",
                     body=f"事项《{proposal.title}》已{'验收' if left.kind is P.Kind.ACCEPTANCE else '实施'}完毕。\n\n"
-                         "请村委会补充：完成情况、实际收支、验收意见。", days=N.DEFAULT_DAYS, author_id=None,
+                         f"请村委会补充：完成情况、实际收支、验收意见。{extra}", days=N.DEFAULT_DAYS, author_id=None,
                     proposal_id=proposal.id, proposal_stage=stage, created_at=now, updated_at=now)
     session.add(notice)
     session.flush()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from app.clock import local_today, utcnow
@@ -87,10 +87,10 @@ def close(session: Session, actor: Actor | None, village: Village, period: str) 
     row.times_closed += 1
     session.execute(delete(PeriodBalance).where(PeriodBalance.village_id == village.id,
                                                 PeriodBalance.period == period))
-    for r in result.rows:
-        session.add(PeriodBalance(village_id=village.id, period=period, account_id=r.account.id, opening=r.opening,
-                                  debit=r.debit, credit=r.credit, closing=r.closing))
     session.flush()
+    session.execute(insert(PeriodBalance), [
+        {"village_id": village.id, "period": period, "account_id": r.account.id, "opening": r.opening,
+         "debit": r.debit, "credit": r.credit, "closing": r.closing} for r in result.rows])
     for hook in AFTER_CLOSE:
         notice = hook(session, village, row, result, actor.id)
         if notice is not None:

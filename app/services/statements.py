@@ -201,9 +201,8 @@ def statement(session: Session, village: Village, period: str, *, year_to_date: 
     ledger = books.require_ledger(session, village)
     start = max(B.year_start(period), ledger.first_period) if year_to_date else period
     rows = figures(session, ledger, start, period)
-    sides = {r.account.code: r.account.side for r in rows}
     totals = B.trial_totals([B.BalanceRow(r.account.code, r.account.name, r.account.side, r.opening, r.debit,
-                                          r.credit) for r in rows if r.depth == 0], sides)
+                                          r.credit) for r in rows if r.depth == 0])
     income, expense = details(session, ledger, period) if not year_to_date else ([], [])
     cash = cash_line(session, ledger, period, rows) if not year_to_date else None
     count = session.execute(select(func.count()).select_from(Voucher).where(

@@ -233,16 +233,43 @@ def post(session: Session, actor: Actor | None, voucher_id: int) -> Voucher:
     actor = require(actor, village, COMMITTEE)
     if voucher.state != B.REVIEWED:
         raise Conflict("凭证要先审核才能记账" if voucher.state == B.DRAFT else "这张凭证已经记账了")
+    _post(session, actor, village, voucher, B.REVIEWED)
+    session.commit()
+    session.refresh(voucher)
+    return voucher
+
+
+def _post(session: Session, actor: Actor, village: Village, voucher: Voucher, old: str) -> int:
+    """Number the voucher in its month under the books' lock and post it (no commit)."""
     books.lock(session, village.id)
     if _closed(session, village.id, voucher.period):
         session.rollback()
         raise Conflict(f"{B.period_label(voucher.period)}已经结账，不能再记账")
     number = (session.execute(select(func.max(Voucher.number)).where(
         Voucher.village_id == village.id, Voucher.period == voucher.period)).scalar_one() or 0) + 1
-    _move(session, voucher, B.REVIEWED, state=B.POSTED, number=number, posted_by=actor.id, posted_at=utcnow())
+    _move(session, voucher, old, state=B.POSTED, number=number, posted_by=actor.id, posted_at=utcnow())
     audit.record(session, village_id=village.id, actor_id=actor.id, action="voucher.post", entity="voucher",
                  entity_id=voucher.id, data={"period": voucher.period, "number": number, "total": voucher.total})
-    session.commit()
+    return number
+
+
+def record_posted(session: Session, actor: Actor, village: Village, data: VoucherIn) -> Voucher:
+    """A voucher another record makes and posts at once (a 一事一议 receipt, a contract's instalment):
+    checked like any, numbered in its month, no commit. The record itself is its original voucher."""
+    ledger = books.require_ledger(session, village)
+    by_code = _check(session, village, ledger, data)
+    now = utcnow()
+    voucher = Voucher(village_id=village.id, period=B.period_of(data.voucher_date), voucher_date=data.voucher_date,
+                      summary=data.summary.strip(), total=B.totals(data.lines)[0], proposal_id=data.proposal_id,
+                      prepared_by=actor.id, created_at=now, updated_at=now)
+    session.add(voucher)
+    session.flush()
+    _write_lines(session, voucher, data.lines, by_code)
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="voucher.create", entity="voucher",
+                 entity_id=voucher.id, data={"date": voucher.voucher_date.isoformat(), "summary": voucher.summary,
+                                             "total": voucher.total, "lines": _lines_data(data.lines),
+                                             "automatic": True})
+    _post(session, actor, village, voucher, B.DRAFT)
     session.refresh(voucher)
     return voucher
 
