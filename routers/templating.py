@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 from app.config import ROOT
 from app.domain.audit_chain import action_label
 from app.domain.calendar import format_date, format_local
+from app.domain.money import yuan
 from app.domain.people import mask_phone
 from app.domain.roles import ADMIN_LABEL, MONITOR_LABEL, VILLAGE_ROLES
 from app.services.access import village_links
@@ -52,6 +53,8 @@ templates = Jinja2Templates(directory=str(ROOT / "templates"), context_processor
 templates.env.filters["local_time"] = format_local
 templates.env.filters["local_date"] = format_date
 templates.env.filters["mask_phone"] = mask_phone
+templates.env.filters["yuan"] = yuan  # integer fen as "1,500.00"
+templates.env.globals["yuan"] = yuan
 templates.env.filters["action_label"] = action_label
 templates.env.globals["village_links"] = village_links
 

@@ -260,3 +260,74 @@ def opening_rows(session: Session, village: Village) -> list[tuple[Account, int]
 def count_accounts(session: Session, village_id: int) -> int:
     return session.execute(select(func.count()).select_from(Account).where(Account.village_id == village_id)
                            ).scalar_one()
+
+
+# --- the township's view: books kept late, money below zero, vouchers without receipts -------------
+
+LATE_MONTHS = 2  # months past their end not yet closed before the township is told
+
+
+@dataclass(frozen=True)
+class BookHealth:
+    kept: bool  # the village has books
+    unclosed: int  # months that have ended and are not closed
+    cash: int  # 库存现金 and 银行存款 now (fen)
+    without_receipts: int  # posted vouchers no original voucher was added to
+    overdue_instalments: int
+
+    @property
+    def late(self) -> bool:
+        return self.unclosed >= LATE_MONTHS
+
+    @property
+    def flagged(self) -> bool:
+        return self.late or self.cash < 0 or self.without_receipts > 0 or self.overdue_instalments > 0
+
+
+def health(session: Session, village_ids: list[int]) -> dict[int, BookHealth]:
+    """Each village's books as the township watches them (five queries, however many villages)."""
+    from app.models import AccountPeriod, Attachment, FundPayment, Instalment
+
+    if not village_ids:
+        return {}
+    ledgers = {lg.village_id: lg for lg in session.execute(select(Ledger).where(Ledger.village_id.in_(village_ids)))
+               .scalars()}
+    closed = dict(session.execute(select(AccountPeriod.village_id, func.max(AccountPeriod.period)).where(
+        AccountPeriod.village_id.in_(village_ids), AccountPeriod.state == B.CLOSED)
+        .group_by(AccountPeriod.village_id)).all())
+    cash_codes = {code for chart in C.CHARTS.values() for code in chart.cash}
+    opening = dict(session.execute(select(Account.village_id, func.sum(Account.opening)).where(
+        Account.village_id.in_(village_ids), Account.top_code.in_(cash_codes), Account.leaf.is_(True))
+        .group_by(Account.village_id)).all())
+    moved = dict(session.execute(select(VoucherLine.village_id, func.sum(VoucherLine.debit - VoucherLine.credit))
+                                 .join(Voucher, Voucher.id == VoucherLine.voucher_id)
+                                 .join(Account, Account.id == VoucherLine.account_id)
+                                 .where(VoucherLine.village_id.in_(village_ids), Voucher.state == B.POSTED,
+                                        Account.top_code.in_(cash_codes))
+                                 .group_by(VoucherLine.village_id)).all())
+    automatic = (select(FundPayment.voucher_id).union(
+        select(Instalment.receivable_voucher_id).where(Instalment.receivable_voucher_id.is_not(None)),
+        select(Instalment.payment_voucher_id).where(Instalment.payment_voucher_id.is_not(None))))
+    bare = dict(session.execute(
+        select(Voucher.village_id, func.count()).where(
+            Voucher.village_id.in_(village_ids), Voucher.state == B.POSTED, Voucher.reverses_id.is_(None),
+            ~exists().where(Attachment.owner_type == "voucher", Attachment.owner_id == Voucher.id),
+            Voucher.id.not_in(automatic))
+        .group_by(Voucher.village_id)).all())
+    overdue = dict(session.execute(select(Instalment.village_id, func.count()).where(
+        Instalment.village_id.in_(village_ids), Instalment.payment_voucher_id.is_(None),
+        Instalment.due_date < local_today()).group_by(Instalment.village_id)).all())
+    this_month = B.period_of(local_today())
+    out = {}
+    for vid in village_ids:
+        ledger = ledgers.get(vid)
+        if ledger is None:
+            out[vid] = BookHealth(False, 0, 0, 0, 0)
+            continue
+        last = closed.get(vid) or B.previous_period(ledger.first_period)
+        unclosed, month = 0, B.next_period(last)
+        while month < this_month and unclosed < 120:
+            unclosed, month = unclosed + 1, B.next_period(month)
+        out[vid] = BookHealth(True, unclosed, int(opening.get(vid) or 0) + int(moved.get(vid) or 0),
+                              int(bare.get(vid, 0)), int(overdue.get(vid, 0)))
+    return out

@@ -1,5 +1,6 @@
-"""The township's view over its villages (乡镇监督): which villages keep their publication calendar and
-which leave objections unanswered past their deadline. For the township's monitors and admins; to
+"""The township's view over its villages (乡镇监督): which villages keep their publication calendar,
+which leave objections unanswered past their deadline, and whose books are late, below zero in cash
+or short of receipts. For the township's monitors and admins; to
 anyone else the township does not exist (404).
 """
 
@@ -17,8 +18,9 @@ from app.domain import notices as N
 from app.domain.people import is_valid_phone, normalize_phone
 from app.domain.village_settings import validate_province
 from app.models import PLATFORM_CHAIN, Notice, Objection, Township, TownshipMonitor, User, Village
-from app.services import audit, auth, board, places, supervision
+from app.services import audit, auth, board, books, places, supervision
 from app.services.access import Actor, require_admin, require_login
+from app.services.books import BookHealth
 from app.services.errors import Conflict, Invalid, NotFound
 
 
@@ -65,6 +67,7 @@ class VillageRow:
     calendar: list[N.Compliance]
     overdue_objections: int  # unanswered past their deadline
     supervision_overlaps: int = 0  # supervisors on the committee, or in a committee member's household
+    books: BookHealth | None = None  # how its books are kept (None: not looked at)
 
     @property
     def overdue(self) -> bool:
@@ -75,7 +78,8 @@ class VillageRow:
     def late(self) -> bool:
         """Behind its calendar, late with a reply, or its supervisory body not independent of the
         committee: the township should remind it."""
-        return self.overdue or self.overdue_objections > 0 or self.supervision_overlaps > 0
+        return (self.overdue or self.overdue_objections > 0 or self.supervision_overlaps > 0
+                or (self.books is not None and self.books.flagged))
 
 
 @dataclass
@@ -89,13 +93,15 @@ class Dashboard:
 
 
 def dashboard(session: Session, actor: Actor | None, township_id: int) -> Dashboard:
-    """The monitors' dashboard: every village's calendar, its overdue objections and its supervisors
-    who overlap the committee (four queries)."""
+    """The monitors' dashboard: every village's calendar, its overdue objections, its supervisors who
+    overlap the committee and how its books are kept (ten queries, however many villages)."""
     rows = township_calendar(session, actor, township_id)
     overdue = {v.id: n for v, n in overdue_objections(session, actor, township_id)}
     township = places.get_township(session, township_id)
     overlaps = supervision.counts_by_village(session, [v.id for v, _ in rows])
-    return Dashboard(township, [VillageRow(v, cal, overdue.get(v.id, 0), overlaps.get(v.id, 0)) for v, cal in rows])
+    kept = books.health(session, [v.id for v, _ in rows])
+    return Dashboard(township, [VillageRow(v, cal, overdue.get(v.id, 0), overlaps.get(v.id, 0), kept.get(v.id))
+                                for v, cal in rows])
 
 
 # --- the township's monitors and the rules it sets for its villages ----------------------------

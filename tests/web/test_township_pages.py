@@ -64,3 +64,29 @@ def test_the_monitor_sets_the_rules_from_the_dashboard(client, world):
     login(client, committee)
     settings_page = client.get(f"/v/{village.slug}/settings").text
     assert "由乡镇按本省规定统一设定" in settings_page and 'value="12.50" readonly' in settings_page
+
+
+def test_the_dashboard_flags_books_kept_late_below_zero_or_without_receipts(client, world, db, clock):
+    from datetime import date
+
+    from app.domain import books as B
+    from app.services import books, vouchers
+    from app.services.access import load_actor
+    from tests.factories import Staff, login
+
+    clock.on_day(date(2026, 5, 10))
+    township = world.township()
+    staff = Staff(world, township)
+    quiet = world.village(township)
+    keeper = load_actor(db, staff.accountant)
+    books.open_ledger(db, keeper, staff.village, "2023", "2026-02")
+    v = vouchers.create(db, keeper, staff.village, vouchers.VoucherIn(
+        date(2026, 3, 2), "付电费", [B.Line("514", debit=5000), B.Line("102", credit=5000)]))
+    vouchers.review(db, load_actor(db, staff.committee), v.id)
+    vouchers.post(db, load_actor(db, staff.committee), v.id)
+    login(client, world.monitor(township))
+    page = client.get(f"/townships/{township}/dashboard").text
+    assert "账务：3 个月没有结账" in page  # February, March and April have ended
+    assert "现金和银行存款为负数：-50.00 元" in page
+    assert "没有原始凭证的记账凭证：1 张" in page
+    assert page.count("账务：还没有建账") == 1 and quiet.name in page
