@@ -132,6 +132,7 @@ class NoticeOut(NoticeSummary):
     author_id: int | None
     review_note: str | None
     reviewed_at: datetime | None
+    reviewer: str | None = None  # the supervisory committee member who approved it
     closed_at: datetime | None
     created_at: datetime
     superseded_by: int | None
@@ -148,7 +149,8 @@ class NoticeOut(NoticeSummary):
         diff = view.diff
         return cls(
             **NoticeSummary.of(n).model_dump(), body=n.body, body_html=view.body_html, author_id=n.author_id,
-            review_note=n.review_note, reviewed_at=n.reviewed_at, closed_at=n.closed_at, created_at=n.created_at,
+            review_note=n.review_note, reviewed_at=n.reviewed_at, reviewer=view.reviewer, closed_at=n.closed_at,
+            created_at=n.created_at,
             superseded_by=view.newer.id if view.newer else None,
             versions=[VersionOut(id=v.id, title=v.title, published_at=v.published_at, content_hash=v.content_hash)
                       for v in view.versions],

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.domain import notices as N
 from app.domain import procedures as P
 from app.domain.markdown import render as render_markdown
-from app.models import Attachment, Notice, Proposal, Village, VoteSession
+from app.models import Attachment, Notice, Proposal, User, Village, VoteSession
 from app.services import notices, objections
 from app.services.access import Actor
 from app.services.notices import VISIBLE, NoticeCaps
@@ -39,6 +39,7 @@ class NoticeView:
     proposal: Proposal | None  # the linked matter and vote, for insiders
     vote: VoteSession | None
     caps: NoticeCaps
+    reviewer: str | None = None  # who approved it for the supervisory committee (shown once approved)
 
     @property
     def published(self) -> bool:
@@ -87,7 +88,14 @@ def notice_view(session: Session, actor: Actor | None, notice: Notice, village: 
         proposal=session.get(Proposal, notice.proposal_id) if insider and notice.proposal_id else None,
         vote=session.get(VoteSession, notice.vote_session_id) if insider and notice.vote_session_id else None,
         caps=notices.capabilities(actor, village, notice, newer),
+        reviewer=_reviewer(session, notice),
     )
+
+
+def _reviewer(session: Session, notice: Notice) -> str | None:
+    if notice.reviewed_by is None or notice.state not in (N.APPROVED, *VISIBLE):
+        return None
+    return session.execute(select(User.name).where(User.id == notice.reviewed_by)).scalar_one_or_none()
 
 
 def view_of(session: Session, actor: Actor | None, notice_id: int) -> NoticeView:

@@ -5,7 +5,8 @@ The board, its feed and the working queue: routers/web/board.py; objections and 
 routers/web/objections.py; the township's dashboard: routers/web/townships.py.
 
 Public pages (notice, print, attachment downloads of published notices) show no personal data and
-no objections. Post → redirect → flash on success; bad input re-shows the form
+no objections; the one name they carry is the supervisory committee member who approved the notice,
+an act of that office. Post → redirect → flash on success; bad input re-shows the form
 with what was typed; a refusal at the wrong moment is a flash on the notice page (routers/web/forms.py).
 What a viewer may do is `notices.capabilities`, the same for the page and the API.
 """
@@ -207,6 +208,7 @@ def show(request: Request, view: notice_views.NoticeView, *, error: str | None =
         "vote": view.vote,
         "objections": (view.objections or []) if view.published else [],
         "caps": view.caps,
+        "reviewer": view.reviewer,
         "report_help": rulebook.report_help(local_today()),  # where a problem may be taken, by today's law
         "error": error,
         "values": values or {},
@@ -259,6 +261,7 @@ def _print_sheet(nid: int, request: Request, db: DbSession, actor: Actor | None,
         "url": url,
         "qr": qr_svg(url),
         "signed_on": date_label(notice.published_at),
+        "reviewer": view.reviewer,
         "printed_at": utcnow(),
     })
 

@@ -190,7 +190,8 @@ def test_notice_page_shows_body_hash_and_window(client, v):
     assert f"{start:%Y-%m-%d %H:%M} 至" in main(r.text) and "北京时间" in r.text
     assert "公示中" in r.text
     assert "质询" not in main(r.text)  # objections are not on the public page
-    assert "李主任" not in r.text and "赵监委" not in r.text
+    assert "李主任" not in r.text  # the drafter is not named on the public page; the approving supervisor is
+    assert "村务监督委员会 赵监委" in r.text and "审核通过" in r.text
     assert f'href="/v/{v.slug}/notices/{notice.id}/print"' in r.text
 
 
@@ -556,3 +557,9 @@ def test_manage_shows_the_calendar(client, v):
     login(client, v.committee)
     page = main(client.get(v.url("notices/manage")).text)
     assert "公开的频次" in page and "财务公开" in page and "已逾期" in page
+
+
+def test_print_sheet_names_the_approving_supervisor(client, v):
+    notice = v.published(title=ROAD["title"], body=ROAD["body"])
+    html = client.get(v.url(f"notices/{notice.id}/print")).text
+    assert "经村务监督委员会 赵监委 于" in html and "审核通过" in html
