@@ -84,13 +84,28 @@ _FIELD_NAMES = {
     "council_id": "议事机构", "opens_at": "开始时间", "closes_at": "结束时间", "secret": "投票方式",
     "voter_id": "委托人", "proxy_id": "受托人", "counts": "票数", "invalid": "废票", "present_user_ids": "签到名单",
     "days": "公示天数", "reason": "理由", "action": "操作", "kind": "类别", "member_ids": "组成人员",
+    "debit": "借方金额", "credit": "贷方金额", "account": "科目", "summary": "摘要", "date": "日期", "lines": "分录",
+    "rows": "期初余额", "chart": "会计制度", "first_period": "起始月份", "parent": "上级科目",
+    "receipts_public": "原始凭证公开", "period": "月份", "state": "状态", "amount": "金额", "receipt_no": "收据号",
+    "received_on": "收款日期", "household_id": "户", "user_id": "村民", "work_date": "投劳日期",
+    "subject": "标的", "counterparty": "承包方", "start_date": "开始日期", "end_date": "结束日期",
+    "income_code": "收入科目", "schedule": "应收计划", "due_date": "应收日期", "value": "原值",
+    "acquired_on": "购建日期", "location": "存放地点", "disposed_on": "处置日期", "proposal_id": "关联事项",
+    "vote_session_id": "关联表决",
 }
+# Where the books use a name other parts of the API use differently ("code" is an activation code
+# elsewhere, "name" a person's name).
+_BOOKS_FIELD_NAMES = {"code": "科目编号", "name": "科目名称"}
+_BOOKS_PATHS = ("/accounts", "/ledger", "/assets", "/contracts")
 
 
-def _validation_message(err: dict) -> dict:
+def _validation_message(err: dict, path: str = "") -> dict:
     loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
     field = loc[-1] if loc else "body"
-    label = _FIELD_NAMES.get(field, field)
+    books = any(part in path for part in _BOOKS_PATHS) or "rows" in loc
+    label = (_BOOKS_FIELD_NAMES.get(field) if books else None) or _FIELD_NAMES.get(field, field)
+    if field == "name" and any(part in path for part in ("/assets",)):
+        label = "资产名称"
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     if kind == "missing":
@@ -139,7 +154,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        errors = [_validation_message(e) for e in exc.errors()]
+        errors = [_validation_message(e, request.url.path) for e in exc.errors()]
         detail = "；".join(e["message"] for e in errors[:3]) or "输入有误"
         return problem(request, 422, detail, errors=errors)
 

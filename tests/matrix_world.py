@@ -8,7 +8,8 @@ village V, and the five callers that knock on it.
 Objects of V: a proposal in deliberation (comments open) with a comment and an attachment; a
 proposal at its vote stage with a council and an open vote; a second vote, closed, with a ballot
 (its receipt) and a confirmed paper tally; a published notice with an objection (raised by the
-neighbour) and a draft notice.
+neighbour) and a draft notice; its books (last month closed and published, a draft voucher this
+month); a passed 一事一议 matter with its households' shares, a lease and a fixed asset.
 
 Also here: the route table of an app (`routes`), the path filler and the audit heads a refused call
 must leave alone.
@@ -21,9 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from sqlmodel import Session
 
-from app.models import Township, User, Village
+from app.clock import local_today
+from app.domain.books import period_of, previous_period
+from app.domain.procedures import PROCEDURES
+from app.models import Membership, Proposal, Township, User, Village
 from app.services import audit
 from tests.api.vote_setup import new_council, new_vote, proposal_at_vote
 from tests.factories import Api, World, ok, png, proposal_in_deliberation
@@ -121,7 +126,65 @@ def build(db: Session, settings, client) -> MatrixWorld:
     ids["objection"] = ok(api.post(f"/notices/{nid}/objections", neighbour, {"body": "中标价为什么比预算高？"}),
                           201)["id"]
     ids["draft_notice"] = ok(api.post(f"/villages/{v.id}/notices", committee, VILLAGE_NOTICE), 201)["id"]
+    add_books(m)
+    add_funds(m, world)
     return m
+
+
+def voucher_body(day: str) -> dict:
+    return {"date": day, "summary": "收鱼塘承包费",
+            "lines": [{"account": "102", "debit": 500_000}, {"account": "501", "credit": 500_000}]}
+
+
+def contract_body() -> dict:
+    """A lease from last month's first day for two years, one instalment due that day."""
+    start = f"{previous_period(period_of(local_today()))}-01"
+    return {"kind": "lease", "subject": "村东鱼塘", "counterparty": "王某", "start_date": start,
+            "end_date": f"{int(start[:4]) + 2}{start[4:]}", "income_code": "501",
+            "schedule": [{"due_date": start, "amount": 1_200_000}]}
+
+
+def add_books(m: MatrixWorld) -> None:
+    """V's books, through the API as its committee keeps them: opened last month with a sub-account
+    (ids "account"), a voucher of last month posted ("voucher"), last month closed ("period") and its
+    finance notice published, so the voucher and the month are public; a draft voucher this month
+    ("draft_voucher"), whose month ("open_period") is the readers' only."""
+    api, vid, ids = m.api, m.V.id, m.ids
+    this = period_of(local_today())
+    last = previous_period(this)
+    ok(api.post(f"/villages/{vid}/ledger", m.committee, {"first_period": last}), 201)
+    ids["account"] = ok(api.post(f"/villages/{vid}/accounts", m.committee,
+                                 {"parent": "112", "code": "11201", "name": "张三"}), 201)["code"]
+    posted = ok(api.post(f"/villages/{vid}/vouchers", m.committee, voucher_body(f"{last}-01")), 201)["id"]
+    ok(api.post(f"/vouchers/{posted}/review", m.clerk))
+    ok(api.post(f"/vouchers/{posted}/post", m.committee))
+    nid = ok(api.post(f"/villages/{vid}/periods/{last}/close", m.committee))["notice_id"]
+    ok(api.post(f"/notices/{nid}/submit", m.committee))
+    ok(api.post(f"/notices/{nid}/review", m.supervisor, {"approve": True}))
+    ok(api.post(f"/notices/{nid}/publish", m.committee))
+    draft = ok(api.post(f"/villages/{vid}/vouchers", m.committee, voucher_body(local_today().isoformat())), 201)
+    ids.update(voucher=posted, draft_voucher=draft["id"], period=last, open_period=this)
+
+
+def add_funds(m: MatrixWorld, world: World) -> None:
+    """A passed 一事一议 matter with its households' shares ("fund_proposal", a household "household"),
+    a lease with an instalment due ("contract", "instalment") and a fixed asset ("asset")."""
+    api, vid, ids, db = m.api, m.V.id, m.ids, m.db
+    home = world.member(m.V, name="村民丙", household="M-1")
+    pid = proposal_at_vote(api, db, m.V, m.committee, title="安装路灯")
+    proposal = db.get(Proposal, pid)
+    keys = [s.key for s in PROCEDURES["yishiyiyi"].stages]
+    proposal.state, proposal.per_capita_fen, proposal.labour_days = keys[keys.index("vote") + 1], 1000, 1
+    db.add(proposal)
+    db.commit()
+    ok(api.post(f"/proposals/{pid}/fund/obligations", m.committee))
+    ids["fund_proposal"] = pid
+    ids["household"] = db.execute(select(Membership.household_id).where(Membership.user_id == home.id)).scalar_one()
+    contract = ok(api.post(f"/villages/{vid}/contracts", m.committee, contract_body()), 201)
+    ids["contract"], ids["instalment"] = contract["id"], contract["instalments"][0]["id"]
+    ids["asset"] = ok(api.post(f"/villages/{vid}/assets", m.committee,
+                               {"name": "村部电脑", "value": 500_000, "acquired_on": local_today().isoformat()}),
+                      201)["id"]
 
 
 # --- the route table ------------------------------------------------------------------------------

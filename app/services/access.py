@@ -122,6 +122,7 @@ _VILLAGE_PAGES: list[tuple[str, str, tuple[str, ...], bool]] = [
     ("roster", "导入名册", (COMMITTEE,), False),
     ("audit", "审计记录", (_ANY_MEMBER,), True),
     ("notices/manage", "公开管理", (COMMITTEE, PARTY_COMMITTEE, ACCOUNTANT, SUPERVISOR), False),
+    ("accounts", "账务", (_ANY_MEMBER,), True),
     ("objections", "质询", (COMMITTEE, PARTY_COMMITTEE, SUPERVISOR), True),
 ]
 

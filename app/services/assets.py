@@ -137,7 +137,8 @@ def book_receivable(session: Session, actor: Actor | None, instalment_id: int) -
     voucher = vouchers.record_posted(session, actor, village, vouchers.VoucherIn(
         today, f"确认{contract.subject}{KINDS[contract.kind]}款应收（{contract.counterparty}）"[:B.SUMMARY_MAX],
         [B.Line(_receivable(session, village.id), debit=instalment.amount),
-         B.Line(contract.income_code, credit=instalment.amount)], contract.proposal_id))
+         B.Line(books.posting_leaf(session, village.id, contract.income_code), credit=instalment.amount)],
+        contract.proposal_id))
     instalment.receivable_voucher_id = voucher.id
     audit.record(session, village_id=village.id, actor_id=actor.id, action="contract.receivable", entity="contract",
                  entity_id=contract.id, data={"instalment_id": instalment.id, "voucher_id": voucher.id})
@@ -172,12 +173,34 @@ def _receivable(session: Session, village_id: int) -> str:
 
 
 @dataclass(frozen=True)
+class InstalmentRow:
+    instalment: Instalment
+    overdue: bool  # past its date and not paid
+    due: bool  # its date has come (a receivable may be booked)
+
+
+@dataclass(frozen=True)
 class ContractRow:
     contract: Contract
     paid: int
     due_now: int  # due by today and not paid
     overdue: int  # instalments past their date and not paid
     next_due: date | None
+    instalments: list[InstalmentRow]
+
+
+def overdue(instalment: Instalment, today: date) -> bool:
+    """An instalment past its date and not yet paid."""
+    return instalment.payment_voucher_id is None and instalment.due_date < today
+
+
+def _row(contract: Contract, rows: list[Instalment], today: date) -> ContractRow:
+    unpaid = [i for i in rows if i.payment_voucher_id is None]
+    return ContractRow(contract, sum(i.amount for i in rows if i.payment_voucher_id is not None),
+                       sum(i.amount for i in unpaid if i.due_date <= today),
+                       sum(1 for i in rows if overdue(i, today)),
+                       min((i.due_date for i in unpaid if i.due_date > today), default=None),
+                       [InstalmentRow(i, overdue(i, today), i.due_date <= today) for i in rows])
 
 
 def contracts(session: Session, actor: Actor | None, village: Village) -> list[ContractRow]:
@@ -186,19 +209,17 @@ def contracts(session: Session, actor: Actor | None, village: Village) -> list[C
     today = local_today()
     rows = list(session.execute(select(Contract).where(Contract.village_id == village.id)
                                 .order_by(Contract.start_date.desc(), Contract.id.desc())).scalars())
-    figures: dict[int, list] = {c.id: [0, 0, 0, None] for c in rows}
-    for inst in session.execute(select(Instalment).where(Instalment.village_id == village.id)).scalars():
-        f = figures.get(inst.contract_id)
-        if f is None:
-            continue
-        if inst.payment_voucher_id is not None:
-            f[0] += inst.amount
-        elif inst.due_date <= today:
-            f[1] += inst.amount
-            f[2] += inst.due_date < today
-        elif f[3] is None or inst.due_date < f[3]:
-            f[3] = inst.due_date
-    return [ContractRow(c, *figures[c.id]) for c in rows]
+    by_contract: dict[int, list[Instalment]] = {c.id: [] for c in rows}
+    for inst in session.execute(select(Instalment).where(Instalment.village_id == village.id)
+                                .order_by(Instalment.due_date)).scalars():
+        by_contract.setdefault(inst.contract_id, []).append(inst)
+    return [_row(c, by_contract[c.id], today) for c in rows]
+
+
+def contract_view(session: Session, actor: Actor | None, contract_id: int) -> tuple[ContractRow, Village]:
+    """One contract with its instalments and the same figures as the list."""
+    contract, village = get_contract(session, actor, contract_id)
+    return _row(contract, instalments(session, contract), local_today()), village
 
 
 def instalments(session: Session, contract: Contract) -> list[Instalment]:
@@ -269,7 +290,10 @@ def dispose_asset(session: Session, actor: Actor | None, asset_id: int, on: date
     note = (note or "").strip()
     if not note:
         raise Invalid("请写明处置情况（报废、出售、毁损…）", field="note")
-    asset.disposed_on, asset.note = on or local_today(), note[:200]
+    on = on or local_today()
+    if not asset.acquired_on <= on <= local_today():
+        raise Invalid("处置日期要在购建日期之后，且不能晚于今天", field="disposed_on")
+    asset.disposed_on, asset.note = on, note[:200]
     audit.record(session, village_id=village.id, actor_id=actor.id, action="asset.dispose", entity="asset",
                  entity_id=asset.id, data={"note": asset.note})
     session.commit()

@@ -132,6 +132,18 @@ def accounts(session: Session, village: Village) -> list[Account]:
                                 .order_by(Account.code)).scalars())
 
 
+def insider(actor: Actor | None, village: Village) -> bool:
+    """The village's members and its monitors: they see sub-accounts, which may name a debtor."""
+    return actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
+
+
+def chart_for(session: Session, actor: Actor | None, village: Village) -> list[Account]:
+    """The chart as this viewer may see it: statutory accounts for everyone, sub-accounts (which may
+    carry a person's name, e.g. 应收款—张三) for the village's members and monitors only."""
+    rows = accounts(session, village)
+    return rows if insider(actor, village) else [a for a in rows if a.statutory]
+
+
 def depth(account: Account) -> int:
     return (len(account.code) - len(account.top_code)) // C.SUB_DIGITS
 

@@ -108,6 +108,8 @@ def reopen(session: Session, actor: Actor | None, village: Village, period: str,
     """反结账: only a township monitor, with a reason, and only the last closed month."""
     actor = require_login(actor)
     if not (actor.is_admin or actor.monitors(village)):
+        if not actor.is_member(village.id):
+            raise NotFound("找不到这个村")
         raise Forbidden("只有乡镇监督员可以反结账")
     reason = (reason or "").strip()
     if not reason:
@@ -180,3 +182,11 @@ def months(session: Session, actor: Actor | None, village: Village, *, limit: in
                                  r.notice_id if r else None, notice_state, r.reopen_reason if r else None))
         period = B.previous_period(period)
     return out
+
+
+def annual(session: Session, actor: Actor | None, village: Village, period: str) -> statements.Annual:
+    """资产负债表 and 收益及收益分配表 as of the month's end, for whoever may read the month."""
+    books.require_ledger(session, village)
+    if not readable(session, actor, village, period):
+        raise NotFound("这个月的账目还没有公开")
+    return statements.annual(session, village, period)

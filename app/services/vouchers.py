@@ -18,10 +18,11 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from app.clock import local_today, utcnow
+from app.config import Settings
 from app.domain import books as B
 from app.domain.roles import COMMITTEE
 from app.models import Account, AccountPeriod, Attachment, Ledger, Notice, Proposal, User, Village, Voucher, VoucherLine
-from app.services import audit, books, notifications, places
+from app.services import attachments, audit, books, notifications, places
 from app.services.access import Actor, require
 from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Invalid, NotFound, invalid_fields
@@ -468,3 +469,13 @@ def parse_lines(rows: list[tuple[str, str, str, str]]) -> tuple[list[B.Line], di
 def refuse(errors: dict[str, str]) -> None:
     if errors:
         raise invalid_fields(errors)
+
+
+def receipt_file(session: Session, settings: Settings, actor: Actor | None, slug: str, voucher_id: int,
+                 attachment_id: int):
+    """One receipt of a voucher in the village of the address, for whoever may see its receipts (the
+    village's members; everyone where the village made them public); 404 otherwise."""
+    attachment, path = attachments.get_for_download_in(session, settings, actor, slug, attachment_id)
+    if attachment.owner_type != "voucher" or attachment.owner_id != voucher_id:
+        raise NotFound("找不到这个附件")
+    return attachment, path

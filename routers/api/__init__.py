@@ -3,26 +3,31 @@
 from fastapi import APIRouter, Depends
 
 from routers.api import (
+    assets,
     attachments,
     audit,
     auth,
     ballots,
+    books,
     comments,
     councils,
+    funds,
     members,
     notices,
     notifications,
     objections,
     paper_tallies,
+    periods,
     places,
     proposals,
     roster,
     townships,
     votes,
+    vouchers,
 )
 from routers.deps import api_csrf, input_guard
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
-               ballots, paper_tallies, notices, objections, townships):
+               ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets):
     api_router.include_router(module.router)

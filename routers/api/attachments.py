@@ -62,9 +62,10 @@ router = APIRouter(tags=["附件"], responses={**PROBLEMS, 413: PROBLEMS[422]}, 
 
 
 # The owners files hang on, as they appear in paths: /proposals/{id}/attachments, /notices/{id}/…,
-# /votes/{id}/… (a vote's papers: written proxy authorizations and the photo of the paper count).
-OWNER_PATHS: dict[str, str] = {"proposals": "proposal", "notices": "notice", "votes": "vote"}
-Owner = Literal["proposals", "notices", "votes"]
+# /votes/{id}/… (a vote's papers: written proxy authorizations and the photo of the paper count),
+# /vouchers/{id}/… (a voucher's receipts, 原始凭证).
+OWNER_PATHS: dict[str, str] = {"proposals": "proposal", "notices": "notice", "votes": "vote", "vouchers": "voucher"}
+Owner = Literal["proposals", "notices", "votes", "vouchers"]
 
 
 def attachment_out(attachment) -> AttachmentOut:

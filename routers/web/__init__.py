@@ -25,3 +25,8 @@ from routers.web import objections as _objections, townships as _townships  # no
 
 for module in (_board, _notices, _objections, _townships):  # the board's /notices/manage before /notices/{nid}
     web_router.include_router(module.router)
+from routers.web import books as _books, vouchers as _vouchers  # noqa: E402, I001
+from routers.web import assets as _assets, funds as _funds  # noqa: E402, I001
+
+for module in (_books, _vouchers, _funds, _assets):
+    web_router.include_router(module.router)

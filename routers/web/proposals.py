@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from app.domain import procedures as P
 from app.domain.money import parse_yuan, yuan
 from app.domain.proposals import CATEGORIES, ProposalDraft
-from app.services import attachments, proposal_views, proposals, vote_views
+from app.services import attachments, funds, proposal_views, proposals, vote_views
 from app.services.errors import Invalid, ServiceError
 from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
@@ -178,6 +178,9 @@ def show(request: Request, db: DbSession, actor: PageActor, proposal, village, *
         "error": error,
         "values": values or {},
         "vote_panel": vote_views.panel_for_proposal(db, actor, proposal, village),
+        # 一事一议 money and labour (筹资筹劳): the totals, for a matter with either in its plan
+        "fund": funds.summary(db, actor, proposal.id) if proposal.procedure == funds.PROCEDURE else None,
+        "fund_passed": funds.passed(proposal),
     }, status_code=status)
 
 

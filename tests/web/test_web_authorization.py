@@ -17,6 +17,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
+from app.clock import local_today
 from tests.conftest import page_csrf
 from tests.factories import PASSWORD, login, png, unique_client, unique_phone, unique_slug
 from tests.matrix_world import CALLERS, build, fill, routes, split_key
@@ -89,6 +90,32 @@ EXPECTED: dict[str, tuple] = {
     "POST /v/{slug}/objections/{oid}/reply": ROLE,
     # --- the township ---------------------------------------------------------------------------
     "POST /townships/{tid}/settings": OVERSEERS,
+    # --- the books (V's: last month closed and published, a draft voucher this month) -----------------
+    "POST /v/{slug}/accounts/open": ROLE,  # the keepers (V's books are open: they would get a flash)
+    "POST /v/{slug}/accounts/chart": ROLE,
+    "POST /v/{slug}/accounts/chart/switch": ROLE,
+    "POST /v/{slug}/accounts/receipts": ROLE,
+    "POST /v/{slug}/accounts/chart/{code}/rename": ROLE,
+    "POST /v/{slug}/accounts/openings": ROLE,
+    "POST /v/{slug}/accounts/periods/{period}/close": ROLE,
+    "POST /v/{slug}/accounts/periods/{period}/reopen": ROLE,  # T's monitors only
+    "POST /v/{slug}/accounts/vouchers/new": ROLE,
+    "POST /v/{slug}/accounts/vouchers/{vid}/edit": OVERSEERS,  # a draft: the readers' only
+    "POST /v/{slug}/accounts/vouchers/{vid}/review": OVERSEERS,
+    "POST /v/{slug}/accounts/vouchers/{vid}/return": OVERSEERS,
+    "POST /v/{slug}/accounts/vouchers/{vid}/post": OVERSEERS,
+    "POST /v/{slug}/accounts/vouchers/{vid}/reverse": OVERSEERS,
+    "POST /v/{slug}/accounts/vouchers/{vid}/delete": OVERSEERS,
+    "POST /v/{slug}/accounts/vouchers/{vid}/receipts": OVERSEERS,
+    "POST /v/{slug}/proposals/{pid}/fund/obligations": ROLE,
+    "POST /v/{slug}/proposals/{pid}/fund/payments": ROLE,
+    "POST /v/{slug}/proposals/{pid}/fund/labour": ROLE,
+    "POST /v/{slug}/proposals/{pid}/fund/exemptions": ROLE,
+    "POST /v/{slug}/accounts/contracts/new": ROLE,
+    "POST /v/{slug}/accounts/contracts/{cid}/instalments/{iid}/receivable": ROLE,
+    "POST /v/{slug}/accounts/contracts/{cid}/instalments/{iid}/payment": ROLE,
+    "POST /v/{slug}/accounts/assets": ROLE,
+    "POST /v/{slug}/accounts/assets/{aid}/dispose": ROLE,
 }
 
 NAMES = {"slug": "slug", "tid": "tid", "pid": "proposal", "sid": "vote", "nid": "notice", "uid": "member",
@@ -99,6 +126,11 @@ def names_for(path: str) -> dict[str, str]:
     names = dict(NAMES)
     if "/councils/" in path:
         names["cid"] = "council"
+    if "/fund/" in path:
+        names["pid"] = "fund_proposal"
+    if "/accounts/" in path:
+        names.update(code="account", period="period", vid="draft_voucher", cid="contract", iid="instalment",
+                     aid="asset")
     if path.endswith("/votes/new"):
         names["pid"] = "vote_proposal"
     return names
@@ -109,6 +141,8 @@ def form_for(key: str, m, user) -> tuple[dict, dict | None]:
     proposal = {"title": "修水渠", "body": "东头水渠漏水，建议修补。", "category": "facilities",
                 "procedure": "yishiyiyi"}
     notice = {"category": "village", "title": "改过的公开", "body": "内容", "days": "7"}
+    voucher = {"date": local_today().isoformat(), "summary": "收租金", "account": ["102", "501"],
+               "debit": ["5", ""], "credit": ["", "5"], "line_summary": ["", ""]}
     vote = {"council_id": str(m.ids["council"]), "question": "是否同意？", "ballot": "secret",
             "opens_at": "2030-01-01T10:00", "closes_at": "2030-01-02T10:00"}
     forms = {
@@ -145,9 +179,25 @@ def form_for(key: str, m, user) -> tuple[dict, dict | None]:
         "POST /v/{slug}/notices/{nid}/objections": {"body": "请说明预算来源。"},
         "POST /v/{slug}/objections/{oid}/reply": {"body": "预算来自村集体收入。"},
         "POST /townships/{tid}/settings": {"proxy_cap": "3"},
+        "POST /v/{slug}/accounts/open": {"chart": "2023"},
+        "POST /v/{slug}/accounts/chart": {"parent": "112", "code": "11202", "name": "李四"},
+        "POST /v/{slug}/accounts/chart/switch": {"chart": "2004"},
+        "POST /v/{slug}/accounts/receipts": {"public": "1"},
+        "POST /v/{slug}/accounts/chart/{code}/rename": {"name": "张三（借款）"},
+        "POST /v/{slug}/accounts/periods/{period}/reopen": {"reason": "漏了一张发票"},
+        "POST /v/{slug}/accounts/vouchers/new": voucher,
+        "POST /v/{slug}/accounts/vouchers/{vid}/edit": voucher,
+        "POST /v/{slug}/accounts/vouchers/{vid}/return": {"note": "金额不对"},
+        "POST /v/{slug}/accounts/vouchers/{vid}/delete": {"confirm": "1"},
+        "POST /v/{slug}/proposals/{pid}/fund/payments": {"household_id": str(m.ids["household"]), "amount": "1",
+                                                         "receipt_no": f"R{unique_phone()}"},
+        "POST /v/{slug}/proposals/{pid}/fund/labour": {"user_id": str(m.neighbour.id), "days": "1"},
+        "POST /v/{slug}/proposals/{pid}/fund/exemptions": {"user_id": str(m.neighbour.id), "reason": "student"},
+        "POST /v/{slug}/accounts/assets": {"name": "抽水泵", "value": "800", "acquired_on": local_today().isoformat()},
+        "POST /v/{slug}/accounts/assets/{aid}/dispose": {"note": "报废"},
     }
     files = None
-    if key.endswith("/attachments"):
+    if key.endswith(("/attachments", "/vouchers/{vid}/receipts")):
         files = {"file": ("凭证.png", png(), "image/png")}
     if key == "POST /v/{slug}/roster":
         files = {"file": ("名册.csv", "姓名,手机号,出生日期\n新村民,13800000000,1990-01-01\n".encode(), "text/csv")}
