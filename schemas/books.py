@@ -134,11 +134,12 @@ class VoucherIn(BaseModel):
     lines: list[VoucherLineIn] = Field(default_factory=list, max_length=100,
                                        description="2–30 行，每行只填借方或贷方（分），借贷相等")
     proposal_id: Id | None = Field(default=None, description="关联的事项（如一事一议）")
+    contract_id: Id | None = Field(default=None, description="关联的合同（发包、租赁）")
 
     def data(self) -> vouchers.VoucherIn:
         return vouchers.VoucherIn(self.date, self.summary, [
             B.Line(line.account.strip(), line.debit, line.credit, line.summary) for line in self.lines
-        ], self.proposal_id)
+        ], self.proposal_id, self.contract_id)
 
 
 class ReverseIn(BaseModel):
@@ -168,6 +169,7 @@ class VoucherSummary(BaseModel):
     receipt_count: int
     reverses_id: int | None = Field(description="冲销的原凭证")
     proposal_id: int | None
+    contract_id: int | None
     updated_at: dt.datetime
 
     @classmethod
@@ -175,7 +177,8 @@ class VoucherSummary(BaseModel):
         return cls(id=v.id, village_id=v.village_id, period=v.period, period_label=B.period_label(v.period),
                    number=v.number, label=B.voucher_label(v.number), date=v.voucher_date, summary=v.summary,
                    state=v.state, state_name=B.VOUCHER_STATES[v.state], total=v.total, receipt_count=receipts,
-                   reverses_id=v.reverses_id, proposal_id=v.proposal_id, updated_at=v.updated_at)
+                   reverses_id=v.reverses_id, proposal_id=v.proposal_id, contract_id=v.contract_id,
+                   updated_at=v.updated_at)
 
 
 class VoucherOut(VoucherSummary):
@@ -192,6 +195,7 @@ class VoucherOut(VoucherSummary):
     posted_at: dt.datetime | None
     reversed_by_id: int | None = Field(description="冲销这张凭证的凭证")
     proposal_title: str | None
+    contract_title: str | None = Field(description="关联合同的标的和对方")
     receipts: list[AttachmentOut] | None = Field(
         description="原始凭证（图片、PDF）；看不到的人为 null（默认只给本村村民看，村里可设为公开）")
     caps: dict[str, bool] = Field(
@@ -206,7 +210,7 @@ class VoucherOut(VoucherSummary):
             prepared_by=v.prepared_by, preparer=view.preparer, created_at=v.created_at, reviewed_by=v.reviewed_by,
             reviewer=view.reviewer, reviewed_at=v.reviewed_at, review_note=v.review_note, posted_by=v.posted_by,
             poster=view.poster, posted_at=v.posted_at, reversed_by_id=view.reversed_by.id if view.reversed_by else None,
-            proposal_title=view.proposal_title,
+            proposal_title=view.proposal_title, contract_title=view.contract_title,
             receipts=[attachment(a) for a in view.receipts] if view.receipts is not None else None,
             caps=dict(view.caps),
         )

@@ -1,4 +1,4 @@
-"""village books: ledger, accounts, vouchers and their lines, periods and their balances
+"""village books: ledger, accounts, contracts, vouchers and their lines, periods and their balances
 
 Revision ID: 0007
 Revises: 0006
@@ -157,6 +157,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_period_balance')),
     sa.UniqueConstraint('village_id', 'period', 'account_id', name=op.f('uq_period_balance_village_id_period_account_id'))
     )
+    op.create_table('contract',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('village_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('counterparty', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('total', sa.BigInteger(), nullable=False),
+    sa.Column('income_code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('vote_session_id', sa.Integer(), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['user.id'], name=op.f('fk_contract_created_by_user')),
+    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_contract_proposal_id_proposal')),
+    sa.ForeignKeyConstraint(['village_id'], ['village.id'], name=op.f('fk_contract_village_id_village')),
+    sa.ForeignKeyConstraint(['vote_session_id'], ['vote_session.id'], name=op.f('fk_contract_vote_session_id_vote_session')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contract'))
+    )
+    with op.batch_alter_table('contract', schema=None) as batch_op:
+        batch_op.create_index('ix_contract_village_end', ['village_id', 'end_date'], unique=False)
+
     op.create_table('voucher',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('village_id', sa.Integer(), nullable=False),
@@ -168,6 +192,7 @@ def upgrade() -> None:
     sa.Column('total', sa.BigInteger(), nullable=False),
     sa.Column('reverses_id', sa.Integer(), nullable=True),
     sa.Column('proposal_id', sa.Integer(), nullable=True),
+    sa.Column('contract_id', sa.Integer(), nullable=True),
     sa.Column('prepared_by', sa.Integer(), nullable=False),
     sa.Column('reviewed_by', sa.Integer(), nullable=True),
     sa.Column('reviewed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
@@ -176,6 +201,7 @@ def upgrade() -> None:
     sa.Column('posted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['contract_id'], ['contract.id'], name=op.f('fk_voucher_contract_id_contract')),
     sa.ForeignKeyConstraint(['posted_by'], ['user.id'], name=op.f('fk_voucher_posted_by_user')),
     sa.ForeignKeyConstraint(['prepared_by'], ['user.id'], name=op.f('fk_voucher_prepared_by_user')),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_voucher_proposal_id_proposal')),
@@ -185,6 +211,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_voucher'))
     )
     with op.batch_alter_table('voucher', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_voucher_contract_id'), ['contract_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_voucher_proposal_id'), ['proposal_id'], unique=False)
         batch_op.create_index('ix_voucher_village_period_state', ['village_id', 'period', 'state', 'number'], unique=False)
         batch_op.create_index('ix_voucher_village_state', ['village_id', 'state', 'voucher_date'], unique=False)
@@ -252,8 +279,13 @@ def downgrade() -> None:
         batch_op.drop_index('ix_voucher_village_state')
         batch_op.drop_index('ix_voucher_village_period_state')
         batch_op.drop_index(batch_op.f('ix_voucher_proposal_id'))
+        batch_op.drop_index(batch_op.f('ix_voucher_contract_id'))
 
     op.drop_table('voucher')
+    with op.batch_alter_table('contract', schema=None) as batch_op:
+        batch_op.drop_index('ix_contract_village_end')
+
+    op.drop_table('contract')
     op.drop_table('period_balance')
     op.drop_table('ledger')
     with op.batch_alter_table('account', schema=None) as batch_op:

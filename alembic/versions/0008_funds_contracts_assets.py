@@ -1,4 +1,4 @@
-"""一事一议 money and labour (obligations, exemptions, payments, labour), contracts with their instalments, fixed assets
+"""一事一议 money and labour (obligations, exemptions, payments, labour), contracts' instalments, fixed assets
 
 Revision ID: 0008
 Revises: 0007
@@ -119,30 +119,6 @@ def upgrade() -> None:
     with op.batch_alter_table('fund_payment', schema=None) as batch_op:
         batch_op.create_index('ix_fund_payment_proposal_household', ['proposal_id', 'household_id'], unique=False)
 
-    op.create_table('contract',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('village_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-    sa.Column('counterparty', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-    sa.Column('start_date', sa.Date(), nullable=False),
-    sa.Column('end_date', sa.Date(), nullable=False),
-    sa.Column('total', sa.BigInteger(), nullable=False),
-    sa.Column('income_code', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('proposal_id', sa.Integer(), nullable=True),
-    sa.Column('vote_session_id', sa.Integer(), nullable=True),
-    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-    sa.Column('created_by', sa.Integer(), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['created_by'], ['user.id'], name=op.f('fk_contract_created_by_user')),
-    sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_contract_proposal_id_proposal')),
-    sa.ForeignKeyConstraint(['village_id'], ['village.id'], name=op.f('fk_contract_village_id_village')),
-    sa.ForeignKeyConstraint(['vote_session_id'], ['vote_session.id'], name=op.f('fk_contract_vote_session_id_vote_session')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_contract'))
-    )
-    with op.batch_alter_table('contract', schema=None) as batch_op:
-        batch_op.create_index('ix_contract_village_end', ['village_id', 'end_date'], unique=False)
-
     op.create_table('instalment',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('village_id', sa.Integer(), nullable=False),
@@ -171,10 +147,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_instalment_contract_id'))
 
     op.drop_table('instalment')
-    with op.batch_alter_table('contract', schema=None) as batch_op:
-        batch_op.drop_index('ix_contract_village_end')
-
-    op.drop_table('contract')
     with op.batch_alter_table('fund_payment', schema=None) as batch_op:
         batch_op.drop_index('ix_fund_payment_proposal_household')
 

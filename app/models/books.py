@@ -70,6 +70,7 @@ class Voucher(SQLModel, table=True):
     total: int = Field(default=0, sa_type=BigInteger)  # the debit total (= the credit total)
     reverses_id: int | None = Field(default=None, foreign_key="voucher.id")
     proposal_id: int | None = Field(default=None, foreign_key="proposal.id", index=True)
+    contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
     prepared_by: int = Field(foreign_key="user.id")
     reviewed_by: int | None = Field(default=None, foreign_key="user.id")
     reviewed_at: datetime | None = None

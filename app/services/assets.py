@@ -138,7 +138,7 @@ def book_receivable(session: Session, actor: Actor | None, instalment_id: int) -
         today, f"确认{contract.subject}{KINDS[contract.kind]}款应收（{contract.counterparty}）"[:B.SUMMARY_MAX],
         [B.Line(_receivable(session, village.id), debit=instalment.amount),
          B.Line(books.posting_leaf(session, village.id, contract.income_code), credit=instalment.amount)],
-        contract.proposal_id))
+        contract.proposal_id, contract.id))
     instalment.receivable_voucher_id = voucher.id
     audit.record(session, village_id=village.id, actor_id=actor.id, action="contract.receivable", entity="contract",
                  entity_id=contract.id, data={"instalment_id": instalment.id, "voucher_id": voucher.id})
@@ -160,7 +160,7 @@ def record_payment(session: Session, actor: Actor | None, instalment_id: int, re
     voucher = vouchers.record_posted(session, actor, village, vouchers.VoucherIn(
         received_on or local_today(), f"收到{contract.subject}{KINDS[contract.kind]}款（{contract.counterparty}）"[:60],
         [B.Line(books.posting_leaf(session, village.id, chart.cash[1]), debit=instalment.amount),
-         B.Line(_receivable(session, village.id), credit=instalment.amount)], contract.proposal_id))
+         B.Line(_receivable(session, village.id), credit=instalment.amount)], contract.proposal_id, contract.id))
     instalment.payment_voucher_id = voucher.id
     audit.record(session, village_id=village.id, actor_id=actor.id, action="contract.payment", entity="contract",
                  entity_id=contract.id, data={"instalment_id": instalment.id, "voucher_id": voucher.id})

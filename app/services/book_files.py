@@ -22,6 +22,7 @@ from app.services.statements import Annual, Statement
 
 MONEY = "#,##0.00"
 OPENING_MAX_ROWS = 2_000
+OPENING_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _yuan(fen: int) -> Decimal:
@@ -141,11 +142,17 @@ def parse_openings(filename: str, data: bytes) -> list[books.OpeningIn]:
 def import_openings(session: Session, actor: Actor | None, village: Village, filename: str, data: bytes) -> int:
     """期初余额 from a file: every row checked and the whole refused unless debits equal credits."""
     require(actor, village, *books.KEEPERS)
+    books.require_ledger(session, village)
+    if len(data) > OPENING_MAX_BYTES:
+        raise Invalid("文件太大：期初余额文件最大 2 MB", field="file")
     return books.set_openings(session, actor, village, parse_openings(filename, data))
 
 
-def opening_template(session: Session, village: Village) -> bytes:
-    """The leaf accounts with their current opening balances, as an XLSX to fill in and upload again."""
+def opening_template(session: Session, actor: Actor | None, village: Village) -> bytes:
+    """The leaf accounts with their current opening balances, as an XLSX to fill in and upload again
+    (for those who read the whole books)."""
+    require(actor, village, *books.READERS, monitor=True)
+    books.require_ledger(session, village)
     wb = Workbook()
     ws = wb.active
     ws.title = "期初余额"

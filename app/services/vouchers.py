@@ -21,7 +21,19 @@ from app.clock import local_today, utcnow
 from app.config import Settings
 from app.domain import books as B
 from app.domain.roles import COMMITTEE
-from app.models import Account, AccountPeriod, Attachment, Ledger, Notice, Proposal, User, Village, Voucher, VoucherLine
+from app.models import (
+    Account,
+    AccountPeriod,
+    Attachment,
+    Contract,
+    Ledger,
+    Notice,
+    Proposal,
+    User,
+    Village,
+    Voucher,
+    VoucherLine,
+)
 from app.services import attachments, audit, books, notifications, places
 from app.services.access import Actor, require
 from app.services.attachments import OwnerRules
@@ -37,6 +49,7 @@ class VoucherIn:
     summary: str
     lines: list[B.Line]
     proposal_id: int | None = None
+    contract_id: int | None = None  # the contract (发包、租赁) it belongs to
 
 
 # --- who sees what -------------------------------------------------------------------------------
@@ -93,6 +106,10 @@ def _check(session: Session, village: Village, ledger: Ledger, data: VoucherIn) 
         proposal = session.get(Proposal, data.proposal_id)
         if proposal is None or proposal.village_id != village.id:
             errors["proposal_id"] = "关联的事项不存在"
+    if data.contract_id is not None:
+        contract = session.get(Contract, data.contract_id)
+        if contract is None or contract.village_id != village.id:
+            errors["contract_id"] = "关联的合同不存在"
     if errors:
         raise invalid_fields(errors)
     return by_code
@@ -124,6 +141,7 @@ def create(session: Session, actor: Actor | None, village: Village, data: Vouche
     now = utcnow()
     voucher = Voucher(village_id=village.id, period=B.period_of(data.voucher_date), voucher_date=data.voucher_date,
                       summary=data.summary.strip(), total=B.totals(data.lines)[0], proposal_id=data.proposal_id,
+                      contract_id=data.contract_id,
                       reverses_id=reverses.id if reverses else None, prepared_by=actor.id, created_at=now,
                       updated_at=now)
     session.add(voucher)
@@ -157,7 +175,7 @@ def update_draft(session: Session, actor: Actor | None, voucher_id: int, data: V
     session.flush()
     voucher.voucher_date, voucher.period = data.voucher_date, B.period_of(data.voucher_date)
     voucher.summary, voucher.total = data.summary.strip(), B.totals(data.lines)[0]
-    voucher.proposal_id = data.proposal_id
+    voucher.proposal_id, voucher.contract_id = data.proposal_id, data.contract_id
     voucher.state, voucher.reviewed_by, voucher.reviewed_at = B.DRAFT, None, None
     voucher.updated_at = utcnow()
     _write_lines(session, voucher, data.lines, by_code)
@@ -262,6 +280,7 @@ def record_posted(session: Session, actor: Actor, village: Village, data: Vouche
     now = utcnow()
     voucher = Voucher(village_id=village.id, period=B.period_of(data.voucher_date), voucher_date=data.voucher_date,
                       summary=data.summary.strip(), total=B.totals(data.lines)[0], proposal_id=data.proposal_id,
+                      contract_id=data.contract_id,
                       prepared_by=actor.id, created_at=now, updated_at=now)
     session.add(voucher)
     session.flush()
@@ -290,7 +309,7 @@ def reverse(session: Session, actor: Actor | None, voucher_id: int, voucher_date
     summary = f"冲销{original.period[:4]}年{int(original.period[5:])}月记字第{original.number}号凭证"
     data = VoucherIn(voucher_date or local_today(), summary,
                      B.reversing([B.Line(ln.code, ln.debit, ln.credit, ln.summary) for ln in lines]),
-                     original.proposal_id)
+                     original.proposal_id, original.contract_id)
     return create(session, actor, village, data, reverses=original)
 
 
@@ -347,6 +366,7 @@ class VoucherView:
     reverses: Voucher | None
     reversed_by: Voucher | None
     proposal_title: str | None
+    contract_title: str | None = None
     caps: dict[str, bool] = field(default_factory=dict)
 
     @property
@@ -380,9 +400,11 @@ def view(session: Session, actor: Actor | None, voucher_id: int) -> tuple[Vouche
     reversed_by = session.execute(select(Voucher).where(Voucher.reverses_id == voucher.id)).scalar_one_or_none()
     proposal = session.get(Proposal, voucher.proposal_id) if voucher.proposal_id else None
     shown = receipts if receipts_visible(session, actor, village) else None
+    contract = session.get(Contract, voucher.contract_id) if voucher.contract_id else None
     result = VoucherView(voucher, lines_of(session, voucher), names.get(voucher.prepared_by, ""),
                          names.get(voucher.reviewed_by), names.get(voucher.posted_by), shown, len(receipts),
-                         reverses, reversed_by, proposal.title if proposal else None)
+                         reverses, reversed_by, proposal.title if proposal else None,
+                         f"{contract.subject}（{contract.counterparty}）" if contract else None)
     result.caps = capabilities(session, actor, village, voucher, reversed_by)
     return result, village
 

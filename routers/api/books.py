@@ -9,15 +9,16 @@ supervisory and party committees, the township's monitors). Amounts are integer 
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, File, Response, UploadFile
 
-from app.services import books, places
+from app.services import book_files, books, places
 from app.services.pagination import page_list
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.books import AccountEdit, AccountIn, AccountOut, LedgerEdit, LedgerIn, LedgerOut, OpeningsIn, OpeningsOut
 from schemas.common import PROBLEMS, PageOut, page_out
 
 router = APIRouter(tags=["账务"], responses=PROBLEMS)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- the ledger -----------------------------------------------------------------------------------
@@ -59,6 +60,28 @@ def set_openings(vid: int, body: OpeningsIn, db: DbSession, actor: CurrentActor)
     village = places.get_village(db, vid)
     rows = [books.OpeningIn(row.code.strip(), row.debit, row.credit) for row in body.rows]
     return OpeningsOut(count=books.set_openings(db, actor, village, rows))
+
+
+@router.post("/villages/{vid}/ledger/openings/file", response_model=OpeningsOut)
+def import_openings(vid: int, db: DbSession, actor: CurrentActor,
+                    file: UploadFile = File(..., description="期初余额文件（XLSX 或 CSV）")):
+    """期初余额 from the XLSX or CSV another system or the township exported (a 科目余额表 with columns
+    科目编号, 期初借方, 期初贷方, amounts in yuan; a header within its first ten rows; other columns and
+    rows without a code are skipped). All or nothing, under the same rules as the PUT."""
+    village = places.get_village(db, vid)
+    data = file.file.read(book_files.OPENING_MAX_BYTES + 1)
+    return OpeningsOut(count=book_files.import_openings(db, actor, village, file.filename or "", data))
+
+
+@router.get("/villages/{vid}/ledger/openings.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX: {}}, "description": "期初余额表（XLSX）"}})
+def openings_workbook(vid: int, db: DbSession, actor: CurrentActor):
+    """The leaf accounts with their opening balances as an XLSX, to fill in and upload again (readers
+    of the whole books)."""
+    village = places.get_village(db, vid)
+    return Response(book_files.opening_template(db, actor, village), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="openings.xlsx"',
+                             "Cache-Control": "private, no-store"})
 
 
 # --- the chart of accounts ------------------------------------------------------------------------

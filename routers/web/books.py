@@ -25,7 +25,7 @@ from app.domain.money import yuan
 from app.domain.roles import COMMITTEE
 from app.services import book_files, books, periods, places, vouchers
 from app.services.access import Actor, require
-from app.services.errors import ServiceError, invalid_fields
+from app.services.errors import Invalid, ServiceError, invalid_fields
 from routers.deps import CurrentActor, DbSession, PageActor
 from routers.templating import render
 from routers.web.attachments import content_disposition
@@ -249,6 +249,37 @@ def _save_openings(slug: str, request: Request, db: DbSession, actor: Actor, for
             request, db, actor, places.get_village_by_slug(db, slug), values, error=e.detail,
             errors=_opening_errors(e, codes), status=e.status))
     return redirect(request, books_url(slug), f"期初余额已保存，{count} 个科目有余额")
+
+
+@router.post("/v/{slug}/accounts/openings/file")
+async def import_openings(slug: str, request: Request, db: DbSession, actor: PageActor):
+    """期初余额 from an XLSX or CSV (科目编号, 期初借方, 期初贷方): all or nothing."""
+    form = await request.form()
+    upload = form.get("file")
+    data = await upload.read(book_files.OPENING_MAX_BYTES + 1) if hasattr(upload, "read") else b""
+    name = getattr(upload, "filename", "") or ""
+    return await run_in_threadpool(_import_openings, slug, request, db, actor, name, data)
+
+
+def _import_openings(slug: str, request: Request, db: DbSession, actor: Actor, name: str, data: bytes) -> Response:
+    village = places.get_village_by_slug(db, slug)
+    try:
+        if not data:
+            raise Invalid("请选择期初余额文件（XLSX 或 CSV）", field="file")
+        count = book_files.import_openings(db, actor, village, name, data)
+    except ServiceError as exc:
+        return refused(request, exc, back=books_url(slug, "/openings"), reshow=lambda e=exc: _openings(
+            request, db, actor, places.get_village_by_slug(db, slug), error=e.detail, status=e.status))
+    return redirect(request, books_url(slug, "/openings"), f"已从文件导入期初余额，{count} 个科目有余额")
+
+
+@router.get("/v/{slug}/accounts/openings.xlsx")
+def openings_workbook(slug: str, db: DbSession, actor: PageActor):
+    """The leaf accounts with their opening balances, to fill in and upload again."""
+    village = places.get_village_by_slug(db, slug)
+    return Response(book_files.opening_template(db, actor, village), media_type=XLSX, headers={
+        "Content-Disposition": content_disposition(f"{village.name}期初余额.xlsx", False),
+        "Cache-Control": "private, no-store"})
 
 
 def _opening_errors(exc: ServiceError, codes: dict[int, str]) -> dict[str, str]:

@@ -24,7 +24,7 @@ from app.clock import local_today
 from app.domain import books as B
 from app.domain.bounds import id_or_none
 from app.domain.money import yuan
-from app.services import attachments, books, periods, places, proposal_views, vouchers
+from app.services import assets, attachments, books, periods, places, proposal_views, vouchers
 from app.services.access import Actor, require
 from app.services.errors import Invalid, NotFound, ServiceError, invalid_fields
 from routers.deps import CurrentActor, DbSession, PageActor, PageNo, SettingsDep
@@ -118,6 +118,7 @@ class Entry:
     known: set[str]
     by_name: dict[str, str]  # a leaf's full or short name → its code, when unambiguous
     proposals: list
+    contracts: list  # the village's contracts (发包、租赁), newest first
 
 
 def _entry(db: DbSession, actor: Actor | None, village) -> Entry:
@@ -141,7 +142,8 @@ def _entry(db: DbSession, actor: Actor | None, village) -> Entry:
             names.setdefault(name, set()).add(a.code)
     by_name = {name: next(iter(codes)) for name, codes in names.items() if len(codes) == 1}
     matters = proposal_views.list_proposals(db, actor, village, per_page=100).items
-    return Entry(options, {a.code for a in accounts}, by_name, matters)
+    contracts = [row.contract for row in assets.contracts(db, actor, village)]
+    return Entry(options, {a.code for a in accounts}, by_name, matters, contracts)
 
 
 def _text(value) -> str:
@@ -153,7 +155,7 @@ class VoucherForm:
 
     def __init__(self, form: FormData):
         self.values = {"date": _text(form.get("date")), "summary": _text(form.get("summary")),
-                       "proposal_id": _text(form.get("proposal_id"))}
+                       "proposal_id": _text(form.get("proposal_id")), "contract_id": _text(form.get("contract_id"))}
         cols = [form.getlist(name) for name in ("account", "debit", "credit", "line_summary")]
         count = min(max(len(c) for c in cols), B.MAX_LINES + 1)
         self.rows = [Row(*(_text(c[i]) if i < len(c) else "" for c in cols)) for i in range(count)]
@@ -193,6 +195,11 @@ class VoucherForm:
             proposal_id = id_or_none(v["proposal_id"])
             if proposal_id is None:
                 errors["proposal_id"] = "请从列表中选择事项"
+        contract_id = None
+        if v["contract_id"]:
+            contract_id = id_or_none(v["contract_id"])
+            if contract_id is None:
+                errors["contract_id"] = "请从列表中选择合同"
         lines, amount_errors = self._lines(entry)
         errors.update(amount_errors)
         errors.update(extra)
@@ -200,7 +207,7 @@ class VoucherForm:
             leaves = {code for code, _ in entry.options}
             problems = B.check_voucher(day, v["summary"], lines, leaves, entry.known)
             raise invalid_fields({**{p.field: p.message for p in problems}, **errors})
-        return vouchers.VoucherIn(day, v["summary"], lines, proposal_id)
+        return vouchers.VoucherIn(day, v["summary"], lines, proposal_id, contract_id)
 
 
 def _form(request: Request, village, entry: Entry, values: dict, rows: list[Row], *, view=None,
@@ -216,6 +223,7 @@ def _form(request: Request, village, entry: Entry, values: dict, rows: list[Row]
         "max_lines": B.MAX_LINES,
         "options": entry.options,
         "proposals": entry.proposals,
+        "contracts": entry.contracts,
         "other_proposal": values.get("proposal_id") if values.get("proposal_id") not in ids else "",
         "totals": totals,
         "lost_file": lost_file,
@@ -256,7 +264,7 @@ def _file_problem(upload: tuple[str, bytes] | None) -> dict[str, str]:
 def new_form(slug: str, request: Request, db: DbSession, actor: PageActor):
     village = places.get_village_by_slug(db, slug)
     entry = _entry(db, actor, village)
-    values = {"date": local_today().isoformat(), "summary": "", "proposal_id": ""}
+    values = {"date": local_today().isoformat(), "summary": "", "proposal_id": "", "contract_id": ""}
     return _form(request, village, entry, values, [Row()] * ROWS)
 
 
@@ -282,7 +290,7 @@ def edit_form(slug: str, vid: int, request: Request, db: DbSession, actor: PageA
     if not view.caps["edit"]:
         return redirect(request, voucher_url(village, vid), _not_editable(voucher), "error")
     values = {"date": voucher.voucher_date.isoformat(), "summary": voucher.summary,
-              "proposal_id": str(voucher.proposal_id or "")}
+              "proposal_id": str(voucher.proposal_id or ""), "contract_id": str(voucher.contract_id or "")}
     rows = [Row(f"{ln.code} {ln.account}", fen_text(ln.debit), fen_text(ln.credit), ln.summary) for ln in view.lines]
     return _form(request, village, entry, values, rows + [Row()] * max(ROWS - len(rows), 0), view=view)
 

@@ -158,6 +158,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "POST /api/v1/villages/{vid}/ledger": ROLE,  # the keepers (accountant, committee); V's are open: 409
     "PATCH /api/v1/villages/{vid}/ledger": ROLE,  # receipts made public: the committee
     "PUT /api/v1/villages/{vid}/ledger/openings": ROLE,
+    "POST /api/v1/villages/{vid}/ledger/openings/file": ROLE,  # (a keeper would get 409: posted)
+    "GET /api/v1/villages/{vid}/ledger/openings.xlsx": ROLE,  # the readers of the whole books
     "GET /api/v1/villages/{vid}/accounts": PUBLIC,  # the chart; its opening balances only for the readers
     "POST /api/v1/villages/{vid}/accounts": ROLE,
     "PATCH /api/v1/villages/{vid}/accounts/{code}": ROLE,
@@ -322,6 +324,9 @@ def call(m, key: str, caller: str):
         headers = m.api.headers(user)
     if key.startswith("POST /api/v1/{owner}/{oid}/attachments"):
         return client.post(url, headers=headers, files={"file": ("凭证.png", png(), "image/png")})
+    if key == "POST /api/v1/villages/{vid}/ledger/openings/file":
+        csv = "科目编号,期初借方,期初贷方\n102,1,\n301,,1\n".encode()
+        return client.post(url, headers=headers, files={"file": ("期初.csv", csv, "text/csv")})
     if key == "POST /api/v1/villages/{vid}/roster":
         csv = "姓名,手机号,出生日期\n新村民,13800000000,1990-01-01\n".encode()
         return client.post(url, headers=headers, files={"file": ("名册.csv", csv, "text/csv")},

@@ -494,3 +494,23 @@ def test_other_villages_and_unknown_villages_answer_404(api, world, kept):
         refused(call(other.committee), 404)
     for path in ("ledger", "accounts", "vouchers", "periods", f"periods/{FIRST}/statement"):
         refused(api.get(f"/villages/2000000000/{path}", kept.accountant), 404)
+
+
+def test_openings_come_from_a_spreadsheet_file(api, kept):
+    vid = kept.village.id
+    path = f"/villages/{vid}/ledger/openings/file"
+    csv = "科目编号,期初借方,期初贷方\n101,200.00,\n102,9800,\n301,,10000\n".encode()
+    r = api.client.post(api.base + path, headers=api.headers(kept.villager),
+                        files={"file": ("期初.csv", csv, "text/csv")})
+    refused(r, 403)
+    r = api.client.post(api.base + path, headers=api.headers(kept.accountant),
+                        files={"file": ("期初.xls", csv, "application/vnd.ms-excel")})
+    refused(r, 422, "另存为")
+    r = api.client.post(api.base + path, headers=api.headers(kept.accountant),
+                        files={"file": ("期初.csv", csv, "text/csv")})
+    assert ok(r) == {"count": 3}
+    seen = {a["code"]: a["opening"] for a in items(api.get(f"/villages/{vid}/accounts", kept.supervisor))}
+    assert (seen["101"], seen["102"], seen["301"]) == (20_000, 980_000, 1_000_000)
+    book = api.get(f"/villages/{vid}/ledger/openings.xlsx", kept.supervisor)
+    assert book.status_code == 200 and book.content[:2] == b"PK"
+    refused(api.get(f"/villages/{vid}/ledger/openings.xlsx", kept.villager), 403)

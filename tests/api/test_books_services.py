@@ -189,7 +189,7 @@ def test_openings_come_from_a_spreadsheet_and_must_balance(db, world, clock):
     with pytest.raises(Invalid, match="两位小数"):
         book_files.import_openings(db, actor(db, staff.accountant), staff.village, "期初.csv",
                                    "科目编号,借方,贷方\n102,5.001,\n".encode())
-    template = book_files.opening_template(db, staff.village)
+    template = book_files.opening_template(db, actor(db, staff.accountant), staff.village)
     assert book_files.parse_openings("期初.xlsx", template) == [books.OpeningIn("102", 100_050, 0),
                                                                  books.OpeningIn("301", 0, 100_050)]
 

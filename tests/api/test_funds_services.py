@@ -170,3 +170,22 @@ def test_fixed_assets_are_listed_and_disposed_with_a_note(db, matter):
         assets.dispose_asset(db, clerk, pump.id, None, "")
     assets.dispose_asset(db, clerk, pump.id, date(2026, 5, 1), "报废")
     assert assets.assets(db, clerk, matter.village)[0].disposed_on == date(2026, 5, 1)
+
+
+def test_a_voucher_names_its_contract_and_instalments_post_under_it(db, matter, world):
+    clerk = actor(db, matter.accountant)
+    contract = assets.create_contract(db, clerk, matter.village, assets.ContractIn(
+        "contract", "后山林地", "林业合作社", date(2026, 5, 1), date(2030, 4, 30), "501", [(date(2026, 5, 1), 50_000)]))
+    v = vouchers.create(db, clerk, matter.village, vouchers.VoucherIn(
+        date(2026, 5, 3), "付林地测量费", [B.Line("513", debit=800), B.Line("101", credit=800)], None, contract.id))
+    view, _ = vouchers.view(db, clerk, v.id)
+    assert view.voucher.contract_id == contract.id and view.contract_title == "后山林地（林业合作社）"
+    first = assets.instalments(db, contract)[0]
+    assets.book_receivable(db, clerk, first.id)
+    assert db.get(Voucher, db.get(type(first), first.id).receivable_voucher_id).contract_id == contract.id
+    elsewhere = world.village()
+    other_keeper = world.member(elsewhere, "accountant", name="外村报账员")
+    books.open_ledger(db, actor(db, other_keeper), elsewhere, "2023", "2026-05")
+    with pytest.raises(Invalid, match="关联的合同不存在"):
+        vouchers.create(db, actor(db, other_keeper), elsewhere, vouchers.VoucherIn(
+            date(2026, 5, 3), "串村", [B.Line("513", debit=1), B.Line("101", credit=1)], None, contract.id))

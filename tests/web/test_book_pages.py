@@ -579,3 +579,20 @@ def test_statement_and_page_agree_on_a_closed_month(client, kept):
     assert f"本月结余 {yuan(s.cash.closing)} 元" in text and s.closed
     assert f"已记账凭证 {s.vouchers} 张" in text
 
+
+
+def test_openings_come_from_a_file_and_go_back_as_one(client, bk):
+    bk.open(bank=0)
+    token = as_user(client, bk.accountant)
+    workbook = client.get(bk.url("/openings.xlsx"))
+    assert workbook.status_code == 200 and workbook.content[:2] == b"PK"
+    bad = "科目编号,期初借方,期初贷方\n102,100,\n301,,99\n".encode()
+    upload = bk.url("/openings/file")
+    r = client.post(upload, data={"csrf_token": token}, files={"file": ("期初.csv", bad, "text/csv")})
+    assert r.status_code == 422 and "不相等" in r.text
+    good = "科目名称,科目编号,期初借方,期初贷方\n银行存款,102,\"1,000.50\",\n资本,301,,1000.50\n".encode("gb18030")
+    r = client.post(upload, data={"csrf_token": token}, files={"file": ("期初.csv", good, "text/csv")})
+    assert flash(follow(client, r).text) == "ok: 已从文件导入期初余额，2 个科目有余额"
+    assert 'value="1000.50"' in client.get(bk.url("/openings")).text
+    as_user(client, bk.villager)
+    assert client.get(bk.url("/openings.xlsx")).status_code == 403

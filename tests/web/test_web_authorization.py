@@ -97,6 +97,7 @@ EXPECTED: dict[str, tuple] = {
     "POST /v/{slug}/accounts/receipts": ROLE,
     "POST /v/{slug}/accounts/chart/{code}/rename": ROLE,
     "POST /v/{slug}/accounts/openings": ROLE,
+    "POST /v/{slug}/accounts/openings/file": ROLE,
     "POST /v/{slug}/accounts/periods/{period}/close": ROLE,
     "POST /v/{slug}/accounts/periods/{period}/reopen": ROLE,  # T's monitors only
     "POST /v/{slug}/accounts/vouchers/new": ROLE,
@@ -199,6 +200,8 @@ def form_for(key: str, m, user) -> tuple[dict, dict | None]:
     files = None
     if key.endswith(("/attachments", "/vouchers/{vid}/receipts")):
         files = {"file": ("凭证.png", png(), "image/png")}
+    if key == "POST /v/{slug}/accounts/openings/file":
+        files = {"file": ("期初.csv", "科目编号,期初借方,期初贷方\n102,1,\n301,,1\n".encode(), "text/csv")}
     if key == "POST /v/{slug}/roster":
         files = {"file": ("名册.csv", "姓名,手机号,出生日期\n新村民,13800000000,1990-01-01\n".encode(), "text/csv")}
     return forms.get(key, {}), files
