@@ -208,3 +208,21 @@ def test_a_year_of_books_draws_the_finance_notices(client, db):
     published = db.get(Notice, months[0].notice_id)
     page = client.get(f"/v/xinghua/notices/{published.id}")
     assert page.status_code == 200 and "财务收支公开" in page.text
+
+
+def test_the_demo_books_hold_a_fund_a_lease_and_the_fixed_assets(db):
+    from sqlalchemy import func
+
+    from app.models import FixedAsset, FundExemption, FundPayment, Instalment, Proposal
+
+    village = xinghua(db)
+    matter = db.execute(select(Proposal).where(Proposal.village_id == village.id,
+                                               Proposal.title == "新建垃圾集中收集点")).scalar_one()
+    paid = db.execute(select(func.count()).select_from(FundPayment).where(FundPayment.proposal_id == matter.id)
+                      ).scalar_one()
+    assert paid > 10 and db.execute(select(func.count()).select_from(FundExemption)).scalar_one() >= 2
+    first = db.execute(select(Instalment).where(Instalment.village_id == village.id)
+                       .order_by(Instalment.due_date)).scalars().first()
+    assert first.receivable_voucher_id and first.payment_voucher_id
+    total = db.execute(select(func.sum(FixedAsset.value)).where(FixedAsset.village_id == village.id)).scalar_one()
+    assert total == 60_000_000  # the books' 固定资产 at their start

@@ -3,8 +3,10 @@ drafted by the accountant, reviewed and posted by the committee, each month clos
 its finance notice drafted from the books, reviewed by the supervisory committee and published.
 
 The year holds the township's monthly transfer, cleaning and office costs, street-light electricity,
-the fish-pond lease, the 一事一议 money of the waste-collection matter, and an office-supplies voucher
-posted with a wrong amount and corrected by a reversing voucher. Last month's notice waits for the
+the fish-pond lease (a contract whose first year falls due and is paid), the 一事一议 money of the
+waste-collection matter (obligations per household, two exemptions, payments by receipt, labour), the
+village's fixed assets, and a repair bill posted with a wrong amount and corrected by a reversing
+voucher. Last month's notice waits for the
 supervisory committee's review; this month has one voucher to review and one to post.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -23,7 +25,7 @@ from app.domain import books as B
 from app.domain.calendar import from_local
 from app.domain.money import yuan
 from app.models import Proposal, User, Village
-from app.services import attachments, books, notices, periods, vouchers
+from app.services import assets, attachments, books, funds, notices, periods, vouchers
 from app.services.access import Actor, load_actor
 
 L = B.Line
@@ -69,8 +71,7 @@ def receipt_pdf(number: str, summary: str, fen: int) -> bytes:
     return bytes(out)
 
 
-def _month_plan(period: str, index: int, fund_matter: int | None, months: int) -> list[tuple[int, str, list[B.Line],
-                                                                                             int | None]]:
+def _month_plan(period: str, index: int) -> list[tuple[int, str, list[B.Line], int | None]]:
     """(day, summary, lines, proposal id) of one month's vouchers; `index` counts months from the start."""
     transfer = 2_000_000 + index * 15_000
     plan = [
@@ -82,11 +83,6 @@ def _month_plan(period: str, index: int, fund_matter: int | None, months: int) -
         (20, "支付路灯电费", [L("51402", debit=26_000 + (index % 4) * 3_150),
                         L("102", credit=26_000 + (index % 4) * 3_150)], None),
     ]
-    if index == 2:
-        plan.append((15, "收到鱼塘年度承包费（王某）", [L("102", debit=2_400_000), L("50101", credit=2_400_000)], None))
-    if index == months - 2 and fund_matter:
-        plan.append((16, f"收到一事一议筹资款：{FUND_MATTER}", [L("102", debit=1_116_000), L("231", credit=1_116_000)],
-                     fund_matter))
     return plan
 
 
@@ -114,13 +110,28 @@ def load(session: Session, settings: Settings) -> None:
             books.OpeningIn("101", debit=200_000), books.OpeningIn("102", debit=14_800_000),
             books.OpeningIn("151", debit=60_000_000), books.OpeningIn("152", credit=12_000_000),
             books.OpeningIn("301", credit=30_000_000), books.OpeningIn("311", credit=33_000_000)])
+        for name, category, fen, acquired, place in ASSETS:
+            assets.add_asset(session, accountant, village, assets.AssetIn(name, fen, acquired, place, category))
+        start = _day(first, 1)
+        lease = assets.create_contract(session, accountant, village, assets.ContractIn(
+            "lease", "村东鱼塘（12 亩）", "王某", start, date(start.year + 3, start.month, 1) - timedelta(days=1),
+            "50101", [(date(start.year + y, start.month, 1) + timedelta(days=74), 2_400_000) for y in range(3)],
+            note="2024 年村民代表会议决议：每亩每年 2,000 元，三年一签。"))
     serial = 0
     period, index = first, 0
     while period < this_month:
-        for day, summary, lines, matter in _month_plan(period, index, fund_matter, 12):
+        for day, summary, lines, matter in _month_plan(period, index):
             serial += 1
             _voucher(session, settings, village, (accountant, chair, clerk), _day(period, day), summary, lines,
                      matter, receipt=f"XH-{period}-{serial:03d}")
+        if index == 2:  # the fish pond's first year falls due and is paid
+            first_due = assets.instalments(session, lease)[0]
+            with _on(first_due.due_date, 9):
+                assets.book_receivable(session, accountant, first_due.id)
+            with _on(first_due.due_date, 15):
+                assets.record_payment(session, accountant, first_due.id, first_due.due_date)
+        if index == 10 and fund_matter:  # the waste-collection matter's money, household by household
+            _fund(session, village, (accountant, chair), fund_matter, period)
         if index == 6:  # an office bill posted as 8,800 instead of 880, reversed and entered again
             wrong = _voucher(session, settings, village, (accountant, chair, clerk), _day(period, 22),
                              "支付打印机维修费", [L("51301", debit=880_000), L("102", credit=880_000)], None,
@@ -156,6 +167,35 @@ def load(session: Session, settings: Settings) -> None:
             today, f"购买垃圾收集箱：{FUND_MATTER}", [L("153", debit=480_000), L("102", credit=480_000)], fund_matter))
         attachments.add(session, settings, accountant, "voucher", spend.id, "发票.pdf",
                         receipt_pdf(f"XH-{this_month}-001", spend.summary, 480_000))
+
+
+ASSETS = [  # (name, category, fen, acquired, place): the 600,000 元 of 151 固定资产 at the books' start
+    ("村部办公楼", "房屋", 45_000_000, date(2015, 6, 30), "村部"),
+    ("文化广场健身器材", "设备", 12_000_000, date(2019, 9, 1), "文化广场"),
+    ("灌溉抽水泵（2 台）", "机械", 3_000_000, date(2021, 4, 10), "第二组泵站"),
+]
+
+
+def _fund(session: Session, village: Village, people: tuple[Actor, Actor], matter: int, period: str) -> None:
+    """Obligations set, two people excused, two in three households paying by receipt, some labour."""
+    accountant, chair = people
+    with _on(_day(period, 6), 9):
+        funds.set_obligations(session, chair, matter)
+        exempt = [uid for uid, *_ in funds.people(session, chair, matter)][-2:]
+        for uid, reason in zip(exempt, ("wubao", "soldier"), strict=True):
+            funds.exempt(session, chair, matter, uid, reason)
+    rows = funds.households(session, chair, matter)
+    for n, row in enumerate(rows):
+        if n % 3 == 2 or not row.due:
+            continue
+        day = _day(period, 8 + n % 15)
+        with _on(day, 10):
+            funds.record_payment(session, accountant, matter, row.household_id, row.due, f"YS{period[2:4]}{n + 1:04d}",
+                                 day)
+    workers = [uid for uid, *_ in funds.people(session, chair, matter)][:12]
+    for n, uid in enumerate(workers):
+        with _on(_day(period, 20 + n % 5), 17):
+            funds.record_labour(session, accountant, matter, uid, 1, _day(period, 20 + n % 5))
 
 
 def _voucher(session: Session, settings: Settings, village: Village, people: tuple[Actor, Actor, Actor], day: date,

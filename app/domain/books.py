@@ -63,6 +63,17 @@ def previous_period(period: str) -> str:
     return f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
 
 
+def _index(period: str) -> int:
+    return int(period[:4]) * 12 + int(period[5:]) - 1
+
+
+def unclosed_months(first_period: str, last_closed: str | None, this_month: str) -> int:
+    """Months of the books that have ended and are not closed: from the month after the last closed
+    one (or the books' first) up to, not including, this month."""
+    start = _index(last_closed) + 1 if last_closed else _index(first_period)
+    return max(_index(this_month) - start, 0)
+
+
 def period_label(period: str) -> str:
     """"2026-10" → "2026年10月"."""
     return f"{int(period[:4])}年{int(period[5:])}月"

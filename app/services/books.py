@@ -336,10 +336,7 @@ def health(session: Session, village_ids: list[int]) -> dict[int, BookHealth]:
         if ledger is None:
             out[vid] = BookHealth(False, 0, 0, 0, 0)
             continue
-        last = closed.get(vid) or B.previous_period(ledger.first_period)
-        unclosed, month = 0, B.next_period(last)
-        while month < this_month and unclosed < 120:
-            unclosed, month = unclosed + 1, B.next_period(month)
+        unclosed = B.unclosed_months(ledger.first_period, closed.get(vid), this_month)
         out[vid] = BookHealth(True, unclosed, int(opening.get(vid) or 0) + int(moved.get(vid) or 0),
                               int(bare.get(vid, 0)), int(overdue.get(vid, 0)))
     return out

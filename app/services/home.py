@@ -16,16 +16,19 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.clock import local_today, utcnow
+from app.domain import books as B
 from app.domain import notices as N
 from app.domain import procedures as P
-from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
+from app.domain.roles import ACCOUNTANT, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 from app.domain.rulebook import cosign_progress
 from app.models import (
+    AccountPeriod,
     Ballot,
     BallotRegister,
     Comment,
     Cosignature,
     Elector,
+    Ledger,
     Notice,
     Objection,
     PaperAttendance,
@@ -33,6 +36,7 @@ from app.models import (
     Township,
     User,
     VoteSession,
+    Voucher,
 )
 from app.services import notifications, places
 from app.services.access import Actor, require_login
@@ -210,8 +214,37 @@ def _replies(session: Session, actor: Actor, village_id: int, slug: str) -> list
     return replies[:REPLIES_SHOWN * 2]
 
 
+def _book_tasks(session: Session, actor: Actor, village_id: int, slug: str) -> list[Task]:
+    """The books' work: vouchers to review and post for the committee; returned vouchers and months
+    ended but not closed for the accountant (two queries)."""
+    committee, accountant = COMMITTEE in actor.roles, ACCOUNTANT in actor.roles
+    if not (committee or accountant):
+        return []
+    drafts, reviewed, returned = session.execute(
+        select(func.count(Voucher.id).filter(Voucher.state == B.DRAFT, Voucher.prepared_by != actor.id),
+               func.count(Voucher.id).filter(Voucher.state == B.REVIEWED),
+               func.count(Voucher.id).filter(Voucher.state == B.DRAFT, Voucher.prepared_by == actor.id,
+                                             Voucher.review_note.is_not(None)))
+        .where(Voucher.village_id == village_id)).one()
+    books_url = f"/v/{slug}/accounts"
+    tasks = []
+    if committee:
+        tasks += [Task("待审核的凭证", drafts, f"{books_url}/vouchers?state=draft"),
+                  Task("待记账的凭证", reviewed, f"{books_url}/vouchers?state=reviewed")]
+    if returned:
+        tasks.append(Task("被退回的凭证", returned, f"{books_url}/vouchers?state=draft"))
+    first, last_closed = session.execute(
+        select(Ledger.first_period, func.max(AccountPeriod.period).filter(AccountPeriod.state == B.CLOSED))
+        .join(AccountPeriod, AccountPeriod.village_id == Ledger.village_id, isouter=True)
+        .where(Ledger.village_id == village_id).group_by(Ledger.first_period)).one_or_none() or (None, None)
+    unclosed = B.unclosed_months(first, last_closed, B.period_of(local_today())) if first else 0
+    if unclosed:
+        tasks.append(Task("过完了还没结账的月份", unclosed, books_url))
+    return tasks
+
+
 def _village_tasks(session: Session, actor: Actor, village_id: int, slug: str) -> list[Task]:
-    tasks: list[Task] = []
+    tasks: list[Task] = _book_tasks(session, actor, village_id, slug)
     committee = bool(actor.roles.intersection((COMMITTEE, PARTY_COMMITTEE)))
     supervisor = SUPERVISOR in actor.roles
     if not (committee or supervisor):

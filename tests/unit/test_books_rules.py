@@ -389,3 +389,14 @@ def test_totals_sum_each_side():
 @pytest.mark.parametrize(("number", "label"), [(None, "未编号"), (1, "记字第 1 号"), (128, "记字第 128 号")])
 def test_voucher_label(number, label):
     assert B.voucher_label(number) == label
+
+
+@pytest.mark.parametrize(("first", "closed", "now", "months"), [
+    ("2026-03", None, "2026-03", 0),  # the first month has not ended
+    ("2026-03", None, "2026-05", 2),  # March and April
+    ("2026-03", "2026-04", "2026-05", 0),
+    ("2025-11", "2025-12", "2026-03", 2),  # across the year's end: January and February
+    ("2026-03", "2026-05", "2026-05", 0),  # never negative
+])
+def test_unclosed_months(first, closed, now, months):
+    assert B.unclosed_months(first, closed, now) == months

@@ -184,3 +184,27 @@ def test_vote_page_puts_the_ballot_first_while_i_may_vote(town):
     html = voter.get(town.url(f"votes/{sid}")).text
     assert 'class="rules-fold"' not in html and html.index('id="h-status"') < html.index('id="cast"')
     assert "您已投票" in html
+
+
+def test_the_books_work_waits_on_the_home_of_who_does_it(client, world, db, clock):
+    from datetime import date
+
+    from app.domain import books as B
+    from app.services import books, vouchers
+    from app.services.access import load_actor
+    from tests.factories import Staff, login
+
+    clock.on_day(date(2026, 5, 10))
+    staff = Staff(world)
+    keeper = load_actor(db, staff.accountant)
+    books.open_ledger(db, keeper, staff.village, "2023", "2026-03")
+    for day in (date(2026, 5, 2), date(2026, 5, 3)):
+        vouchers.create(db, keeper, staff.village, vouchers.VoucherIn(
+            day, "买扫帚", [B.Line("513", debit=3000), B.Line("101", credit=3000)]))
+    login(client, staff.committee)
+    page = client.get("/me").text
+    assert "待审核的凭证" in page and f"/v/{staff.village.slug}/accounts/vouchers?state=draft" in page
+    client.cookies.clear()
+    login(client, staff.accountant)
+    page = client.get("/me").text
+    assert "过完了还没结账的月份" in page and "待审核的凭证" not in page
