@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'cunyi.db'}")
     secret_key: str = ""
     secret_key_file: Path = VAR_DIR / "secret_key"
+    # the Ed25519 key that seals the audit chains (generated here on first use; back it up with the data)
+    seal_key_file: Path = VAR_DIR / "seal_key.pem"
     upload_dir: Path = VAR_DIR / "uploads"
     # the public address (https://cunyi.example.cn): QR codes and feeds use it, and other Host headers
     # are refused; empty: taken from each request (fine on a laptop)

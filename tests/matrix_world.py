@@ -29,7 +29,7 @@ from app.clock import local_today
 from app.domain.books import period_of, previous_period
 from app.domain.procedures import PROCEDURES
 from app.models import Membership, Proposal, Township, User, Village
-from app.services import audit
+from app.services import audit, seals
 from tests.api.vote_setup import new_council, new_vote, proposal_at_vote
 from tests.factories import Api, World, ok, png, proposal_in_deliberation
 
@@ -128,6 +128,8 @@ def build(db: Session, settings, client) -> MatrixWorld:
     ids["draft_notice"] = ok(api.post(f"/villages/{v.id}/notices", committee, VILLAGE_NOTICE), 201)["id"]
     add_books(m)
     add_funds(m, world)
+    seals.seal_chain(db, settings, v.id)  # V's chain sealed once: its latest seal is public
+    db.commit()
     return m
 
 

@@ -156,7 +156,8 @@ def test_every_audit_chain_verifies(db, loaded, client, monkeypatch):
         assert result.ok, (village_id, result.reason)
     settings = loaded[0]
     for key, value in {"CUNYI_DATABASE_URL": settings.database_url, "CUNYI_SECRET_KEY": settings.secret_key,
-                       "CUNYI_UPLOAD_DIR": str(settings.upload_dir)}.items():
+                       "CUNYI_UPLOAD_DIR": str(settings.upload_dir),
+                       "CUNYI_SEAL_KEY_FILE": str(settings.seal_key_file)}.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
     try:

@@ -113,7 +113,8 @@ def backup_command(
         raise typer.Exit(1) from None
     _print_check(check)
     console.print(f"[green]备份完成并已核验：{target}[/green]", soft_wrap=True)
-    console.print(backups.KEY_NOTE.format(key_file=settings.secret_key_file), soft_wrap=True)
+    console.print(backups.KEY_NOTE.format(key_file=settings.secret_key_file, seal_file=settings.seal_key_file),
+                  soft_wrap=True)
 
 
 @app.command("restore")
@@ -134,7 +135,8 @@ def restore_command(
         console.print("[red]恢复后的数据库核验未通过，请不要启动服务，换一个备份重试。[/red]")
         raise typer.Exit(1)
     console.print("[green]恢复完成并已核验，可以启动服务。[/green]")
-    console.print(backups.KEY_NOTE.format(key_file=settings.secret_key_file), soft_wrap=True)
+    console.print(backups.KEY_NOTE.format(key_file=settings.secret_key_file, seal_file=settings.seal_key_file),
+                  soft_wrap=True)
 
 
 def _print_check(check) -> None:
@@ -221,9 +223,10 @@ def create_admin(
 
 @audit_app.command("verify")
 def audit_verify(village: str | None = typer.Argument(None, help="村的网址名或编号；不填则核验全部")) -> None:
-    """Recompute every village's chain; exit 1 and name the first broken event if any."""
+    """Recompute every village's chain and hold it against its seals; exit 1 and name the first broken
+    event if any."""
     from app.models import PLATFORM_CHAIN, Village
-    from app.services import audit
+    from app.services import seals
 
     settings = get_settings()
     engine = make_engine(settings)
@@ -246,7 +249,7 @@ def audit_verify(village: str | None = typer.Argument(None, help="村的网址�
             table.add_column(col, overflow="fold")  # never cut a hash or a reason short with "…"
         failures = []
         for vid, name in chains:
-            r = audit.verify_chain(session, vid)
+            r = seals.verify(session, settings, vid)
             if r.ok:
                 table.add_row(str(vid), name, "[green]完整[/green]", str(r.checked), r.head_hash)
             else:
@@ -259,6 +262,18 @@ def audit_verify(village: str | None = typer.Argument(None, help="村的网址�
         console.print(f"[red]{line}[/red]", soft_wrap=True)
     if broken:
         raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Seal every chain's head with the service's key (run it daily from cron)."""
+    from app.services import seals
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    with Session(engine) as session:
+        count = seals.seal_all(session, settings)
+    console.print(f"[green]已封存 {count} 条审计链[/green]（公钥指纹 {seals.published_key(settings).key_id}）")
 
 
 def _int_or_none(text: str) -> int | None:

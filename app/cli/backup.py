@@ -9,6 +9,7 @@ A backup is a tar archive (gzip-compressed when its name ends in .gz or .tgz) ho
 
 The secret key is never in it: activation codes are HMACs made with the key, so a restored database
 needs the same key, kept apart from the backups (whoever has both can forge nothing less than codes).
+Nor is the seal key (CUNYI_SEAL_KEY_FILE): the audit chains' seals verify only with the same key.
 
 Both commands verify what they wrote: SQLite's `PRAGMA integrity_check`, every audit chain
 (services/audit.verify_chain), and register = box for every secret vote.
@@ -44,7 +45,8 @@ UPLOADS = "uploads"
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
 KEY_NOTE = ("密钥不在备份里：激活码是用密钥（CUNYI_SECRET_KEY 或 {key_file}）算出的 HMAC，恢复后必须用同一把密钥，"
-            "否则已发出的激活码全部失效。请把密钥另外妥善保管（例如抄在纸上锁进柜子，或放进另一处加密存储），"
+            "否则已发出的激活码全部失效；审计链的封存签名用封存私钥（{seal_file}），恢复后也要用同一把，"
+            "否则以前的封存都核验不了。请把两把密钥另外妥善保管（例如放进另一处加密存储），"
             "不要和备份文件放在同一个地方。")
 
 

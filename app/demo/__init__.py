@@ -157,3 +157,6 @@ def load(session: Session, settings: Settings) -> None:
     demo_votes.load(session)
     demo_notices.load(session)
     demo_books.load(session, settings)
+    from app.services import seals
+
+    seals.seal_all(session, settings)  # as the daily seal would have: the board shows each village's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -42,3 +42,19 @@ class AuditHead(SQLModel, table=True):
     village_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     seq: int = 0
     hash: str = Field(max_length=64)
+
+
+class Seal(SQLModel, table=True):
+    """A chain's head (seq, hash) signed with the service's Ed25519 key (app/domain/seals.py). Seals
+    are only ever added: triggers refuse UPDATE and DELETE (migration 0009)."""
+
+    __table_args__ = (Index("ix_seal_chain_seq", "chain", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    chain: int  # a village's id, or PLATFORM_CHAIN
+    seq: int
+    hash: str = Field(max_length=64)
+    sealed_at: datetime
+    key_id: str = Field(max_length=16)
+    signature: str = Field(max_length=120)
+    sealed_by: int | None = None  # the monitor who asked; None for the daily seal
+    created_at: datetime = Field(default_factory=utcnow)

@@ -201,11 +201,18 @@ def compliance_of(village: Village, last: dict[str, datetime | None]) -> list[N.
             for cat, months in limits.items()]
 
 
+def counts_toward_calendar():
+    """A finance notice meets the monthly calendar only if it names the accounting month it publishes
+    (as the one drawn from the books does); any published party or village notice meets its own."""
+    return or_(Notice.category != N.FINANCE, Notice.period.is_not(None))
+
+
 def calendar(session: Session, village: Village) -> list[N.Compliance]:
     """Village affairs at least quarterly, finance at least monthly: the last publication of each, in SQL."""
     last = dict(session.execute(
         select(Notice.category, func.max(Notice.published_at))
-        .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE)).group_by(Notice.category)).all())
+        .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE), counts_toward_calendar())
+        .group_by(Notice.category)).all())
     return compliance_of(village, last)
 
 

@@ -42,7 +42,7 @@ def township_calendar(session: Session, actor: Actor | None, township_id: int) -
     for village_id, category, when in session.execute(
         select(Notice.village_id, Notice.category, func.max(Notice.published_at))
         .join(Village, Village.id == Notice.village_id)
-        .where(Village.township_id == township_id, Notice.state.in_(board.VISIBLE))
+        .where(Village.township_id == township_id, Notice.state.in_(board.VISIBLE), board.counts_toward_calendar())
         .group_by(Notice.village_id, Notice.category)
     ).all():
         last[village_id][category] = when

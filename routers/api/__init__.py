@@ -21,6 +21,7 @@ from routers.api import (
     places,
     proposals,
     roster,
+    seals,
     townships,
     votes,
     vouchers,
@@ -29,5 +30,5 @@ from routers.deps import api_csrf, input_guard
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
-               ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets):
+               ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets, seals):
     api_router.include_router(module.router)

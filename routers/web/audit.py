@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
-from app.services import audit, places
-from routers.deps import DbSession, PageActor, PageNo
+from app.services import audit, places, seals
+from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
 
 router = APIRouter()
@@ -17,9 +17,18 @@ def audit_page(
     request: Request,
     db: DbSession,
     actor: PageActor,
+    settings: SettingsDep,
     page: PageNo = 1,
 ):
     village = places.get_village_by_slug(db, slug)
-    view = audit.chain_page(db, actor, village, page)
+    view = audit.chain_page(db, actor, village, page, verifier=lambda chain: seals.verify(db, settings, chain))
     return render(request, "audit/chain.html", {"village": village, "result": view.result, "events": view.events,
-                                                 "page": view.page, "pages": view.pages})
+                                                 "page": view.page, "pages": view.pages,
+                                                 "seal": seals.latest_for(db, village)})
+
+
+@router.get("/.well-known/cunyi-seal-key.pem")
+def seal_key(settings: SettingsDep):
+    """The public key every seal verifies with, for anyone to keep."""
+    return Response(seals.public_pem(settings), media_type="application/x-pem-file",
+                    headers={"Cache-Control": "public, max-age=86400"})

@@ -16,7 +16,7 @@ from app.clock import utcnow
 from app.domain import notices as N
 from app.domain.calendar import format_local, to_local
 from app.domain.markdown import render as render_markdown
-from app.services import board, places
+from app.services import board, places, seals
 from routers.deps import CurrentActor, DbSession, PageActor, PageNo
 from routers.templating import render
 from routers.web.caching import revalidated
@@ -83,6 +83,7 @@ def _board_page(request: Request, db: DbSession, actor, village, category: str |
         "short": N.SHORT,
         "kinds": N.KINDS,
         "query": f"category={category}&" if category else "",
+        "seal": seals.latest_for(db, village),
     })
 
 

@@ -27,7 +27,7 @@ from app.domain import notices as N
 from app.domain import rulebook
 from app.domain.bounds import id_or_none
 from app.domain.calendar import format_local, to_local
-from app.services import attachments, board, notice_views, notices, places
+from app.services import attachments, board, notice_views, notices, places, seals
 from app.services.access import Actor
 from app.services.errors import Conflict, Invalid, ServiceError, invalid_fields
 from routers.deps import CurrentActor, DbSession, PageActor, QueryId, SettingsDep
@@ -262,6 +262,7 @@ def _print_sheet(nid: int, request: Request, db: DbSession, actor: Actor | None,
         "qr": qr_svg(url),
         "signed_on": date_label(notice.published_at),
         "reviewer": view.reviewer,
+        "seal": seals.latest_for(db, village),
         "printed_at": utcnow(),
     })
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 
 from app.domain.money import parse_yuan, yuan
-from app.services import townships
+from app.services import seals, townships
 from app.services.errors import Invalid, ServiceError
-from routers.deps import DbSession, PageActor
+from routers.deps import DbSession, PageActor, SettingsDep
 from routers.templating import render
 from routers.web.common import redirect
 from routers.web.forms import refused
@@ -56,3 +56,12 @@ def township_settings(tid: int, request: Request, db: DbSession, actor: PageActo
     except ServiceError as exc:  # the form sits on the dashboard: any refusal is a flash there
         return refused(request, exc, back=back, reshow=lambda e=exc: redirect(request, back, e.detail, "error"))
     return redirect(request, back, "已保存，本乡镇各村按此执行")
+
+
+@router.post("/townships/{tid}/seals")
+def seal_now(tid: int, request: Request, db: DbSession, settings: SettingsDep, actor: PageActor):
+    """The monitor seals the township's villages' chains now."""
+    back = f"/townships/{tid}/dashboard"
+    count = seals.seal_township(db, settings, actor, tid)
+    message = f"已封存 {count} 个村的审计链" if count else "各村的审计链都已封存到最新，无需重复封存"
+    return redirect(request, back, message)

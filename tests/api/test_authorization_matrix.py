@@ -202,6 +202,10 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/villages/{vid}/assets": MEMBERS_READ,
     "POST /api/v1/villages/{vid}/assets": ROLE,
     "POST /api/v1/assets/{asset_id}/dispose": ROLE,
+    # --- seals of the audit chains ---------------------------------------------------------------
+    "GET /api/v1/seal-key": PUBLIC,
+    "GET /api/v1/villages/{vid}/seals/latest": PUBLIC,
+    "POST /api/v1/townships/{tid}/seals": OVERSEERS,
 }
 
 def names_for(path: str, variant: str | None) -> dict[str, str]:

@@ -50,6 +50,7 @@ def insert_published(db, village_id: int, category: str, when: datetime, *, titl
                      days: int = 7) -> int:
     """A notice published long ago, inserted directly (the trigger allows INSERT; it refuses changes)."""
     notice = Notice(village_id=village_id, category=category, title=title, body="内容", days=days, state="published",
+                    period=when.strftime("%Y-%m") if category == "finance" else None,
                     published_at=when, window_from=when, window_until=when + timedelta(days=days),
                     content_hash=N.content_hash(title, "内容", []), created_at=when, updated_at=when)
     db.add(notice)
@@ -536,6 +537,8 @@ def test_calendar_flags_a_village_whose_finance_notice_is_over_a_month_old(api, 
     refused(api.get(f"/villages/{late.village.id}/notice-calendar", late.accountant), 403)
     refused(api.get(f"/villages/{late.village.id}/notice-calendar", other.committee), 404)
     refused(api.get(f"/villages/{late.village.id}/notice-calendar"), 401)
+    published(api, late, {**FINANCE_NOTICE, "title": "财务情况说明", "period": None})
+    assert calendar(late)["finance"]["overdue"] is True  # a finance notice naming no month meets no month
 
     board = {v["village_id"]: v for v in ok(api.get(f"/townships/{township}/dashboard", monitor))["villages"]}
     assert set(board) == {late.village.id, punctual.village.id}

@@ -90,6 +90,7 @@ EXPECTED: dict[str, tuple] = {
     "POST /v/{slug}/objections/{oid}/reply": ROLE,
     # --- the township ---------------------------------------------------------------------------
     "POST /townships/{tid}/settings": OVERSEERS,
+    "POST /townships/{tid}/seals": OVERSEERS,
     # --- the books (V's: last month closed and published, a draft voucher this month) -----------------
     "POST /v/{slug}/accounts/open": ROLE,  # the keepers (V's books are open: they would get a flash)
     "POST /v/{slug}/accounts/chart": ROLE,
