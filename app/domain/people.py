@@ -29,6 +29,13 @@ def is_valid_phone(phone: str) -> bool:
     return bool(PHONE_RE.match(phone))
 
 
+def mask_name(name: str) -> str:
+    """A person's name as a public record shows it: the surname and a star for each other character
+    (李建国 → 李**); a two-character compound surname is not told apart (欧阳明 → 欧**)."""
+    name = (name or "").strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
 def mask_phone(phone: str) -> str:
     """138****1234 — what anyone but the committee sees."""
     if len(phone) != 11:

@@ -17,7 +17,9 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.domain.audit_chain import GENESIS, ChainRow, VerifyResult, canonical, link_hash, verify
-from app.models import AuditEvent, AuditHead, Village
+from app.domain.people import mask_name
+from app.domain.roles import ADMIN_LABEL, MONITOR_LABEL, VILLAGE_ROLES, VILLAGER, role_labels
+from app.models import AuditEvent, AuditHead, MemberRole, Membership, TownshipMonitor, User, Village
 from app.services.access import Actor, require
 from app.services.pagination import Page, clamp
 
@@ -157,14 +159,49 @@ def events_for(session: Session, actor: Actor | None, village: Village, *, after
     return events(session, village.id, after=after, page=page, per_page=per_page)
 
 
+@dataclass(frozen=True)
+class EventRow:
+    """One event as the audit page shows it: who (role and masked name), what, on which object."""
+
+    event: AuditEvent
+    who: str
+
+
 @dataclass
 class ChainPage:
     """The audit page: the verification result and one page of events, newest first."""
 
     result: VerifyResult
-    events: list[AuditEvent]
+    events: list[EventRow]
     page: int
     pages: int
+
+
+def _who(session: Session, village_id: int, events: list[AuditEvent]) -> dict[int, str]:
+    """Each actor as "role name" with the name masked (two queries for the page)."""
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    if not ids:
+        return {}
+    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()}
+    roles: dict[int, list[str]] = {}
+    for user_id, role in session.execute(
+            select(Membership.user_id, MemberRole.role).join(MemberRole, MemberRole.membership_id == Membership.id)
+            .where(Membership.user_id.in_(ids), Membership.village_id == village_id)).all():
+        roles.setdefault(user_id, []).append(role)
+    monitors = set(session.execute(select(TownshipMonitor.user_id).where(TownshipMonitor.user_id.in_(ids)))
+                   .scalars())
+    out = {}
+    for uid in ids:
+        user = users.get(uid)
+        held = roles.get(uid, [])
+        if user is not None and user.is_admin:
+            label = ADMIN_LABEL
+        elif uid in monitors and not held:
+            label = MONITOR_LABEL
+        else:
+            label = role_labels([r for r in held if r != VILLAGER]) or VILLAGE_ROLES[VILLAGER]
+        out[uid] = f"{label} {mask_name(user.name) if user else ''}".strip()
+    return out
 
 
 def chain_page(session: Session, actor: Actor | None, village: Village, page: int = 1, per_page: int = 50,
@@ -178,4 +215,6 @@ def chain_page(session: Session, actor: Actor | None, village: Village, page: in
     found = events(session, village.id, after=after, page=1, per_page=per_page)
     rows = [e for e in found.items if e.seq <= total - (page - 1) * per_page]
     rows.reverse()
-    return ChainPage(result=result, events=rows, page=page, pages=max(1, -(-total // per_page)))
+    who = _who(session, village.id, rows)
+    shown = [EventRow(e, who.get(e.actor_id, "系统") if e.actor_id is not None else "系统（自动）") for e in rows]
+    return ChainPage(result=result, events=shown, page=page, pages=max(1, -(-total // per_page)))

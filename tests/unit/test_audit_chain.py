@@ -178,3 +178,24 @@ def test_payload_that_is_not_json_is_refused():
     rows[1] = dataclasses.replace(rows[1], payload=bad, hash=link_hash(rows[0].hash, bad))
     result = verify(rows)
     assert not result.ok and result.broken_seq == 2 and "JSON" in result.reason
+
+
+def test_every_action_the_service_records_has_a_chinese_name():
+    """Scan the services for the actions they record (literal, and the proposal transitions)."""
+    import re
+    from pathlib import Path
+
+    from app.domain.audit_chain import ACTION_LABELS
+    from app.domain.procedures import Action
+
+    root = Path(__file__).resolve().parents[2] / "app"
+    found = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', text))
+        found |= set(re.findall(r'"((?:vote|notice)\.[a-z_]+)" if', text))
+        found |= set(re.findall(r'else "((?:vote|notice)\.[a-z_]+)"', text))
+    found |= {f"proposal.{a.value}" for a in Action} | {"proposal.cosigned"}
+    assert len(found) > 60
+    missing = sorted(a for a in found if a not in ACTION_LABELS)
+    assert not missing, missing

@@ -1,0 +1,25 @@
+"""The audit page as a villager reads it: Chinese names of what happened, who (role and a masked
+name), a link to the object, the seal, and no horizontal table on a phone."""
+
+from __future__ import annotations
+
+from app.domain.proposals import ProposalDraft
+from app.services import proposals, seals
+from app.services.access import load_actor
+from tests.factories import Staff, login
+
+
+def test_the_audit_page_says_what_happened_who_did_it_and_where(client, world, db, settings):
+    staff = Staff(world)
+    chair = load_actor(db, staff.committee)
+    p = proposals.create(db, chair, staff.village, ProposalDraft(title="修水渠", body="方案", category="facilities",
+                                                                 procedure="yishiyiyi"))
+    proposals.transition(db, chair, p.id, "submit")
+    seals.seal_chain(db, settings, staff.village.id)
+    db.commit()
+    login(client, staff.villager)
+    page = client.get(f"/v/{staff.village.slug}/audit").text
+    assert "提交事项" in page and "proposal.submit" not in page
+    assert "村委会 主*" in page and "主任" not in page.split("audit-events", 1)[1]  # the name is masked
+    assert f'<a href="/v/{staff.village.slug}/proposals/{p.id}">查看</a>' in page
+    assert "登记村民" in page and "已封存到第" in page and "<table" not in page
