@@ -11,6 +11,7 @@ from routers.api import (
     books,
     comments,
     councils,
+    decision_files,
     funds,
     members,
     notices,
@@ -30,5 +31,6 @@ from routers.deps import api_csrf, input_guard
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
-               ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets, seals):
+               ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets, seals,
+               decision_files):
     api_router.include_router(module.router)

@@ -27,6 +27,7 @@ for module in (_board, _notices, _objections, _townships):  # the board's /notic
     web_router.include_router(module.router)
 from routers.web import books as _books, vouchers as _vouchers  # noqa: E402, I001
 from routers.web import assets as _assets, funds as _funds  # noqa: E402, I001
+from routers.web import decision_files as _decision_files  # noqa: E402
 
-for module in (_books, _vouchers, _funds, _assets):
+for module in (_books, _vouchers, _funds, _assets, _decision_files):
     web_router.include_router(module.router)
