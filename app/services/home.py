@@ -29,11 +29,13 @@ from app.models import (
     Cosignature,
     Elector,
     Ledger,
+    Membership,
     Notice,
     Objection,
     PaperAttendance,
     Proposal,
     Township,
+    TownshipMonitor,
     User,
     VoteSession,
     Voucher,
@@ -291,3 +293,15 @@ def home(session: Session, actor: Actor | None) -> HomeView:
         ).all()
         view.tasks += [Task(f"{name} · 乡镇公开监督", None, f"/townships/{tid}/dashboard") for tid, name in townships]
     return view
+
+
+def landing(session: Session, user: User) -> str:
+    """Where a person lands after logging in: a township monitor who belongs to no village goes to
+    the township's dashboard (the one, or the first of several); everyone else to 我的待办."""
+    member = session.execute(select(Membership.id).where(Membership.user_id == user.id)).first()
+    if member is None:
+        township = session.execute(select(TownshipMonitor.township_id).where(TownshipMonitor.user_id == user.id)
+                                   .order_by(TownshipMonitor.township_id).limit(1)).scalar_one_or_none()
+        if township is not None:
+            return f"/townships/{township}/dashboard"
+    return "/me"

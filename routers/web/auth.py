@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 
-from app.services import auth, places
+from app.services import auth, home, places
 from app.services.errors import ServiceError
 from routers.deps import Auth, DbSession, SettingsDep, client_ip
 from routers.security import clear_session_cookie, set_session_cookie
@@ -15,10 +15,10 @@ router = APIRouter()
 
 
 @router.get("/login")
-def login_form(request: Request, ctx: Auth, next: str | None = None):
+def login_form(request: Request, ctx: Auth, db: DbSession, next: str | None = None):
     if ctx is not None:
         target = safe_next(next)
-        return redirect(request, "/me" if target == "/" else target)
+        return redirect(request, home.landing(db, ctx.user) if target == "/" else target)
     return render(request, "auth/login.html", {"next": safe_next(next), "phone": ""})
 
 
@@ -39,7 +39,7 @@ def login(
                       status_code=exc.status)
     target = safe_next(next)
     if target == "/":
-        target = "/me"  # 我的待办: what waits for this person
+        target = home.landing(db, opened.user)  # 我的待办, or a monitor's township dashboard
     response = redirect(request, target, f"{opened.user.name}，欢迎回来")
     set_session_cookie(request, response, opened.token)
     return response

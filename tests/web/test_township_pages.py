@@ -90,3 +90,15 @@ def test_the_dashboard_flags_books_kept_late_below_zero_or_without_receipts(clie
     assert "现金和银行存款为负数：-50.00 元" in page
     assert "没有原始凭证的记账凭证：1 张" in page
     assert page.count("账务：还没有建账") == 1 and quiet.name in page
+
+
+def test_a_monitor_lands_on_the_township_dashboard(client, world):
+    from tests.conftest import page_csrf
+    from tests.factories import PASSWORD
+
+    township = world.township()
+    monitor = world.monitor(township)
+    token = page_csrf(client, "/login")
+    r = client.post("/login", data={"phone": monitor.phone, "password": PASSWORD, "next": "/", "csrf_token": token})
+    assert r.headers["location"] == f"/townships/{township}/dashboard"
+    assert client.get("/login").headers["location"] == f"/townships/{township}/dashboard"
