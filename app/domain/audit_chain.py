@@ -21,6 +21,14 @@ def canonical(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
+def commitment(salt: str, value: Any) -> str:
+    """A salted commitment to a personal field (a name, a household): SHA-256 of the 16 random salt
+    bytes followed by the value's canonical JSON. The chain carries only this; the value and its salt
+    are kept beside the chain for those who may see the member list, who can recompute it."""
+    body = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(bytes.fromhex(salt) + body).hexdigest()
+
+
 def link_hash(prev_hash: str, payload: bytes) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash) + payload).hexdigest()
 

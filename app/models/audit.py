@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -58,3 +58,18 @@ class Seal(SQLModel, table=True):
     signature: str = Field(max_length=120)
     sealed_by: int | None = None  # the monitor who asked; None for the daily seal
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditPrivate(SQLModel, table=True):
+    """A personal field of an event, kept beside the chain: the chain holds only its salted commitment
+    (app/domain/audit_chain.commitment). Readers of the member list see it; nobody changes it
+    (triggers, migration 0009)."""
+
+    __tablename__ = "audit_private"
+    __table_args__ = (UniqueConstraint("village_id", "seq", "field"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int
+    seq: int
+    field: str = Field(max_length=40)
+    value: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON of the value
+    salt: str = Field(max_length=32)

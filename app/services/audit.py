@@ -7,6 +7,8 @@ row lock on that village's head only (other villages write on), on SQLite the da
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +18,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from app.clock import utcnow
-from app.domain.audit_chain import GENESIS, ChainRow, VerifyResult, canonical, link_hash, verify
+from app.domain.audit_chain import GENESIS, ChainRow, VerifyResult, canonical, commitment, link_hash, verify
 from app.domain.people import mask_name
-from app.domain.roles import ADMIN_LABEL, MONITOR_LABEL, VILLAGE_ROLES, VILLAGER, role_labels
-from app.models import AuditEvent, AuditHead, MemberRole, Membership, TownshipMonitor, User, Village
+from app.domain.roles import (
+    ADMIN_LABEL,
+    COMMITTEE,
+    MONITOR_LABEL,
+    SUPERVISOR,
+    VILLAGE_ROLES,
+    VILLAGER,
+    role_labels,
+)
+from app.models import AuditEvent, AuditHead, AuditPrivate, MemberRole, Membership, TownshipMonitor, User, Village
 from app.services.access import Actor, require
 from app.services.pagination import Page, clamp
 
@@ -33,7 +43,11 @@ def record(
     entity: str,
     entity_id: Any = None,
     data: dict[str, Any] | None = None,
+    private: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    """Append one event to the village's chain (no commit). `private` holds personal fields (a name,
+    a household): the chain carries their salted commitments under data["private"], the values and
+    salts go beside it (audit_private) for those who may see the member list."""
     session.flush()  # give new rows their ids before they are named in the payload
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -46,6 +60,9 @@ def record(
     ).one()
     now = utcnow()
     entity_key = None if entity_id is None else str(entity_id)
+    salts = {key: secrets.token_hex(16) for key in (private or {})}
+    if private:
+        data = {**(data or {}), "private": {key: commitment(salts[key], value) for key, value in private.items()}}
     payload = canonical(
         {
             "village_id": village_id,
@@ -73,6 +90,9 @@ def record(
         created_at=now,
     )
     session.add(event)
+    for key, value in (private or {}).items():
+        session.add(AuditPrivate(village_id=village_id, seq=seq, field=key, salt=salts[key],
+                                 value=json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)))
     return event
 
 
@@ -152,11 +172,45 @@ def events(session: Session, village_id: int, *, after: int = 0, page: int = 1, 
 
 # --- reading the chain, as its pages and the API show it ---------------------------------------
 
+# Who reads the personal fields of events, as the member list (services/members.list_members).
+PERSONAL_READERS = (COMMITTEE, SUPERVISOR)
+# Events recorded before personal fields were kept beside the chain carry them in the payload itself.
+PERSONAL_ACTIONS = ("member.create", "member.update")
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event as one reader may see it: `private` holds the personal fields (value and salt) for
+    readers of the member list, None for others; `withheld` is an older event whose payload itself
+    names a person, not shown to others (its hash still links the chain)."""
+
+    event: AuditEvent
+    private: dict[str, dict[str, Any]] | None
+    withheld: bool
+
+
+def reads_personal(actor: Actor | None, village: Village) -> bool:
+    return actor is not None and (actor.is_admin or actor.monitors(village) or actor.has(village.id, *PERSONAL_READERS))
+
+
 def events_for(session: Session, actor: Actor | None, village: Village, *, after: int = 0, page: int = 1,
                per_page: int = 50) -> Page:
-    """The village's events after a sequence number, for its members and the township's monitors."""
+    """The village's events after a sequence number, for its members and the township's monitors;
+    personal fields only for those who read the member list (two queries)."""
     require(actor, village, monitor=True)
-    return events(session, village.id, after=after, page=page, per_page=per_page)
+    found = events(session, village.id, after=after, page=page, per_page=per_page)
+    personal = reads_personal(actor, village)
+    kept: dict[int, dict[str, dict[str, Any]]] = {}
+    if personal and found.items:
+        for seq, name, value, salt in session.execute(
+                select(AuditPrivate.seq, AuditPrivate.field, AuditPrivate.value, AuditPrivate.salt).where(
+                    AuditPrivate.village_id == village.id, AuditPrivate.seq.in_([e.seq for e in found.items]))):
+            kept.setdefault(seq, {})[name] = {"value": json.loads(value), "salt": salt}
+    views = []
+    for e in found.items:
+        legacy = e.action in PERSONAL_ACTIONS and b'"private"' not in bytes(e.payload)
+        views.append(EventView(e, kept.get(e.seq, {}) if personal else None, legacy and not personal))
+    return Page(views, found.total, found.page, found.per_page)
 
 
 @dataclass(frozen=True)

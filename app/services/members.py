@@ -35,6 +35,10 @@ from app.services.pagination import Page, clamp, paginate
 MANAGERS = (COMMITTEE,)
 
 
+# Fields of a member event the chain carries only as salted commitments (services/audit.record).
+PERSONAL = ("name", "phone", "household", "group", "birth_date", "gender")
+
+
 def may_manage(actor: Actor | None, village: Village) -> bool:
     """Whether the member pages show the committee's buttons (add, change roles)."""
     return actor is not None and actor.has(village.id, *MANAGERS)
@@ -193,14 +197,11 @@ def upsert_member(
         entity="user",
         entity_id=user.id,
         data={
-            "name": name,
-            "phone": mask_phone(phone),
-            "household": data.household,
-            "group": data.group,
             "roles": sorted(set(data.roles) | {VILLAGER}),
             "previous_roles": old_roles,
             "source": source,
         },
+        private={"name": name, "phone": mask_phone(phone), "household": data.household, "group": data.group},
     )
     result.warnings = supervision.check_assignment(session, village, user.id, actor.id, clock.local_today())
     return result
@@ -390,8 +391,9 @@ def update_member(
         changes["previous_roles"] = previous
     session.add(membership)
     session.flush()
+    personal = {key: changes.pop(key) for key in PERSONAL if key in changes}
     audit.record(session, village_id=village.id, actor_id=actor.id, action="member.update",
-                 entity="user", entity_id=user_id, data=changes)
+                 entity="user", entity_id=user_id, data=changes, private=personal or None)
     supervision.check_assignment(session, village, user_id, actor.id, clock.local_today())
     session.commit()
     return get_member(session, actor, village, user_id)  # with the warnings, read again

@@ -7,6 +7,7 @@ import json
 
 from fastapi import APIRouter, Query
 
+from app.domain.audit_chain import action_label
 from app.domain.bounds import MAX_ID
 from app.services import audit, places, seals
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage, SettingsDep
@@ -25,15 +26,21 @@ def events(
     page: PageNo = 1,
     per_page: PerPage = 50,
 ):
+    """The chain's events in order, for the village's members and the township's monitors. Personal
+    fields (a member's name, phone, household, group) are in the chain only as salted commitments
+    (`payload.data.private`); their values and salts are in `private` for those who may read the
+    member list (the committee, the supervisory committee, monitors), null for others."""
     village = places.get_village(db, vid)
     result = audit.events_for(db, actor, village, after=after, page=page, per_page=per_page)
     items = [
         AuditEventOut(
-            seq=e.seq, actor_id=e.actor_id, action=e.action, entity=e.entity, entity_id=e.entity_id,
-            created_at=e.created_at, payload=json.loads(e.payload), payload_text=bytes(e.payload).decode(),
-            prev_hash=e.prev_hash, hash=e.hash,
+            seq=e.seq, actor_id=e.actor_id, action=e.action, action_name=action_label(e.action), entity=e.entity,
+            entity_id=e.entity_id, created_at=e.created_at,
+            payload=None if v.withheld else json.loads(e.payload),
+            payload_text=None if v.withheld else bytes(e.payload).decode(), withheld=v.withheld,
+            private=v.private, prev_hash=e.prev_hash, hash=e.hash,
         )
-        for e in result.items
+        for v in result.items for e in (v.event,)
     ]
     return PageOut[AuditEventOut](items=items, total=result.total, page=result.page, per_page=result.per_page)
 

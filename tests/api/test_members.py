@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from app.models import AuditEvent, User
+from app.models import AuditEvent, AuditPrivate, User
 from tests.factories import bearer, unique_phone
 
 
@@ -206,8 +206,11 @@ def test_committee_adds_a_member_with_an_activation_code(client, world, village_
     event = last_event(db, village.id)
     assert event.action == "member.create" and event.entity_id == str(member["user_id"])
     data = json.loads(event.payload)["data"]
-    assert data["phone"] == f"{phone[:3]}****{phone[7:]}"  # the chain keeps no full phone number
-    assert phone not in bytes(event.payload).decode()
+    assert set(data["private"]) == {"name", "phone", "household", "group"}  # only commitments in the chain
+    assert phone not in bytes(event.payload).decode() and "新来的" not in bytes(event.payload).decode()
+    kept = {r.field: json.loads(r.value) for r in db.execute(select(AuditPrivate).where(
+        AuditPrivate.village_id == village.id, AuditPrivate.seq == event.seq)).scalars()}
+    assert kept["phone"] == f"{phone[:3]}****{phone[7:]}"  # even beside the chain: no full phone number
     r = client.post("/api/v1/auth/activate", json={"phone": phone, "code": code, "password": "New-member-77"})
     assert r.status_code == 200
     assert client.post("/api/v1/auth/token", json={"phone": phone, "password": "New-member-77"}).status_code == 200
@@ -267,7 +270,7 @@ def test_patch_roles_household_group_is_saved_and_audited(client, village_with_p
     data = json.loads(event.payload)["data"]
     assert data["roles"] == ["party_member", "representative", "villager"]
     assert data["previous_roles"] == ["villager"]
-    assert data["household"] == "H-88" and data["group"] == "五组"
+    assert set(data["private"]) == {"household", "group"} and "H-88" not in bytes(event.payload).decode()
     assert client.get(f"/api/v1/villages/{village.id}/audit/verify").json()["ok"] is True
 
 
