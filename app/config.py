@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     secret_key_file: Path = VAR_DIR / "secret_key"
     # the Ed25519 key that seals the audit chains (generated here on first use; back it up with the data)
     seal_key_file: Path = VAR_DIR / "seal_key.pem"
+    # run the timed jobs (closing votes, daily seals) in the server process; off in tests
+    scheduler: bool = True
     upload_dir: Path = VAR_DIR / "uploads"
     # the public address (https://cunyi.example.cn): QR codes and feeds use it, and other Host headers
     # are refused; empty: taken from each request (fine on a laptop)

@@ -19,7 +19,8 @@ log = logging.getLogger("cunyi")
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """Start-up: hold the serving lock (restore refuses while it is held) and check the database once."""
+    """Start-up: hold the serving lock (restore refuses while it is held), check the database once, and
+    start the scheduler of timed jobs (services/jobs.py)."""
     settings: Settings = app.state.settings
     lock = None
     try:
@@ -32,9 +33,16 @@ async def lifespan(app: FastAPI):
         if lock is not None:
             lock.close()
         raise
+    scheduler = None
+    if settings.scheduler:
+        from app.services import jobs
+
+        scheduler = jobs.start_scheduler(app.state.engine, settings)
     try:
         yield
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if lock is not None:
             lock.close()
 

@@ -48,6 +48,7 @@ def make_settings(url: str, tmp: Path, **extra) -> Settings:
         secret_key="test-secret-key-" + secrets.token_hex(8),
         upload_dir=tmp / "uploads",
         seal_key_file=tmp / "seal_key.pem",
+        scheduler=False,
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         **extra,

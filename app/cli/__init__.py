@@ -264,6 +264,25 @@ def audit_verify(village: str | None = typer.Argument(None, help="村的网址�
         raise typer.Exit(1)
 
 
+jobs_app = typer.Typer(help="定时任务", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("run-due")
+def jobs_run_due(job: str | None = typer.Option(None, help="只运行这一项（不论是否到时）：close_votes、seal")
+                 ) -> None:
+    """Run the timed jobs that are due (what `cunyi serve` does every minute), for cron."""
+    from app.services import jobs
+
+    settings = get_settings()
+    engine = make_engine(settings)
+    ran = jobs.run_due(engine, settings, only=job)
+    for name, result in ran:
+        console.print(f"{name}：{result}")
+    if not ran:
+        console.print("没有到时的任务")
+
+
 @audit_app.command("seal")
 def audit_seal() -> None:
     """Seal every chain's head with the service's key (run it daily from cron)."""

@@ -1,7 +1,7 @@
 """All tables. Import this package before using SQLModel.metadata."""
 
 from app.models.attachments import Attachment
-from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead, AuditPrivate, Seal
+from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead, AuditPrivate, JobRun, Seal
 from app.models.auth import ActivationCode, SecurityEvent, UserSession
 from app.models.base import utcnow
 from app.models.books import Account, AccountPeriod, Ledger, PeriodBalance, Voucher, VoucherLine
@@ -40,6 +40,7 @@ from app.models.votes import (
 )
 
 __all__ = [
+    "JobRun",
     "AuditPrivate",
     "Seal",
     "Contract",

@@ -73,3 +73,13 @@ class AuditPrivate(SQLModel, table=True):
     field: str = Field(max_length=40)
     value: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON of the value
     salt: str = Field(max_length=32)
+
+
+class JobRun(SQLModel, table=True):
+    """A scheduled job's last run, and the lease that lets one worker at a time run it."""
+
+    __tablename__ = "job_run"
+    name: str = Field(primary_key=True, max_length=40)
+    last_run_at: datetime | None = None
+    leased_until: datetime | None = None
+    last_result: str = Field(default="", max_length=200)

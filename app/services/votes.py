@@ -303,6 +303,25 @@ def close_session(session: Session, actor: Actor | None, sid: int) -> VoteSessio
     return vs
 
 
+def close_due(session: Session) -> int:
+    """Close every open vote past its closing time (the scheduled job; each in its own transaction).
+    A paper tally not yet confirmed holds its vote open, as it holds a manual close."""
+    due = session.execute(select(VoteSession.id).where(VoteSession.state == "open",
+                                                       VoteSession.closes_at <= utcnow())
+                          .order_by(VoteSession.closes_at)).scalars().all()
+    closed = 0
+    for sid in due:
+        vs = session.get(VoteSession, sid)
+        pending = session.execute(select(PaperTally.id).where(PaperTally.vote_session_id == sid,
+                                                              PaperTally.confirmed_at.is_(None))).first()
+        if vs is None or vs.state != "open" or pending is not None:
+            continue
+        _close(session, vs, None, automatic=True)
+        session.commit()
+        closed += 1
+    return closed
+
+
 def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: bool = False) -> None:
     now = utcnow()
     # Taking the row's exclusive lock first: casts in flight finish before the tally is read.
