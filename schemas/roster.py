@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.members import ActivationOut
 
@@ -24,3 +24,5 @@ class RosterOut(BaseModel):
     updated: int
     errors: list[RosterRowError]
     activation: list[ActivationOut]
+    warnings: list[str] = Field(default_factory=list,
+                                description="导入后的提示：村务监督委员会成员兼任村委会或与村委会成员同户")

@@ -24,7 +24,7 @@ from app.domain import text as text_rules
 from app.domain.roles import COMMITTEE, VILLAGER
 from app.domain.roster import FIELDS, ParsedRoster, RosterRecord, RowError, parse_roster
 from app.models import MemberRole, Membership, User, Village
-from app.services import audit, members, places
+from app.services import audit, members, places, supervision
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Invalid, ServiceError
 
@@ -59,6 +59,9 @@ class RosterReport:
     rows: list[RowView] = field(default_factory=list)
     sha256: str = ""
     kind: str = ""  # "csv" or "xlsx"
+    # after an import: supervisory committee members who are on the committee or share a household with
+    # one of its members (村民委员会组织法, 2025 edition), as the committee and the township are warned
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -297,6 +300,8 @@ def import_roster(
                 })
             if progress:
                 progress(index, parsed.total)
+        today = clock.local_today()
+        report.warnings = sorted({o.warning(today) for o in supervision.overlaps(session, village.id)})
         audit.record(
             session,
             village_id=village.id,

@@ -99,5 +99,6 @@ async def roster_confirm(slug: str, request: Request, db: DbSession, settings: S
     return render(request, "members/codes.html", {
         "village": village,
         "codes": report.activation,
+        "warnings": report.warnings,
         "message": f"导入完成：新增 {report.created} 人，更新 {report.updated} 人",
     })

@@ -100,3 +100,19 @@ def test_the_objection_help_names_the_supervisory_organs_from_2026(client, world
 
     assert "监察机关" in rulebook.report_help(date(2026, 1, 1))
     assert "监察机关" not in rulebook.report_help(date(2025, 12, 31))
+
+
+def test_a_roster_import_warns_of_a_supervisor_in_a_committee_household(api, world, db):
+    from tests.factories import Staff, unique_phone
+
+    staff = Staff(world)
+    chair_household = "SH-1"
+    a, b = unique_phone(), unique_phone()
+    csv = (f"姓名,手机号,出生日期,户号,角色\n"
+           f"甲主任,{a},1970-01-01,{chair_household},村委会\n"
+           f"乙监委,{b},1972-01-01,{chair_household},村务监督委员会\n").encode()
+    r = api.client.post(f"{api.base}/villages/{staff.village.id}/roster", headers=api.headers(staff.committee),
+                        files={"file": ("名册.csv", csv, "text/csv")}, data={"dry_run": "false"})
+    assert r.status_code == 200, r.text
+    warnings = r.json()["warnings"]
+    assert warnings and any("乙监委" in w for w in warnings)
