@@ -60,7 +60,7 @@ def problems(draft: ProposalDraft, settings: VillageSettings) -> dict[str, str]:
     if draft.procedure == "yishiyiyi":
         if draft.per_capita_fen is not None and draft.per_capita_fen > settings.per_capita_cap_fen:
             errors["per_capita_fen"] = (
-                f"人均筹资 {yuan(draft.per_capita_fen)} 元超过本省上限 {yuan(settings.per_capita_cap_fen)} 元"
+                f"人均筹资 {yuan(draft.per_capita_fen)} 元超过本村上限 {yuan(settings.per_capita_cap_fen)} 元"
             )
         if draft.labour_days is not None and draft.labour_days > settings.labour_days_cap:
             errors["labour_days"] = f"人均筹劳 {draft.labour_days} 天超过上限 {settings.labour_days_cap} 天"

@@ -196,7 +196,7 @@ def test_content_rules(client, world):
     village, (author, *_), committee = village_with(world, 2)
     h = bearer(client, author)
     over = client.post(f"/api/v1/villages/{village.id}/proposals", json={**BODY, "per_capita_fen": 1501}, headers=h)
-    assert over.status_code == 422 and "超过本省上限 15.00 元" in over.json()["detail"]
+    assert over.status_code == 422 and "超过本村上限 15.00 元" in over.json()["detail"]
     assert client.post(f"/api/v1/villages/{village.id}/proposals", json={**BODY, "per_capita_fen": 1500},
                        headers=h).status_code == 201
     assert client.post(f"/api/v1/villages/{village.id}/proposals", json={**BODY, "category": "x"},

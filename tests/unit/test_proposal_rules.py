@@ -113,13 +113,13 @@ def test_every_category_is_accepted():
 def test_per_capita_cap_boundary(settings, cap):
     assert problems(draft(per_capita_fen=cap), settings) == {}
     over = problems(draft(per_capita_fen=cap + 1), settings)
-    assert over == {"per_capita_fen": f"人均筹资 {yuan(cap + 1)} 元超过本省上限 {yuan(cap)} 元"}
+    assert over == {"per_capita_fen": f"人均筹资 {yuan(cap + 1)} 元超过本村上限 {yuan(cap)} 元"}
 
 
 def test_the_default_cap_is_fifteen_yuan():
     assert DEFAULT_PER_CAPITA_CAP_FEN == 1500
     assert problems(draft(per_capita_fen=1501), DEFAULTS) == {
-        "per_capita_fen": "人均筹资 15.01 元超过本省上限 15.00 元"}
+        "per_capita_fen": "人均筹资 15.01 元超过本村上限 15.00 元"}
 
 
 @pytest.mark.parametrize(("settings", "cap"), [

@@ -330,3 +330,9 @@ def test_user_text_is_escaped(client, world):
     with unique_client(client.app) as visitor:
         page = visitor.get("/login", params={"next": '/"><script>alert(2)</script>'}).text
     assert "<script>alert(2)</script>" not in page
+
+
+def test_the_phone_fields_ask_for_a_phone_number(client):
+    for path in ("/login", "/activate"):
+        page = client.get(path).text
+        assert 'type="tel"' in page and 'autocomplete="tel"' in page and 'autocomplete="username"' not in page

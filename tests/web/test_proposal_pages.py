@@ -209,7 +209,7 @@ def test_per_capita_over_the_cap_is_refused(client, v):
     r = client.post(v.url("proposals/new"), data={**ROAD, "per_capita": "20", "labour_days": "11",
                                                   "csrf_token": token})
     assert r.status_code == 422
-    assert "人均筹资 20.00 元超过本省上限 15.00 元" in r.text
+    assert "人均筹资 20.00 元超过本村上限 15.00 元" in r.text
     assert "人均筹劳 11 天超过上限 10 天" in r.text
     assert 'value="20"' in r.text and 'value="11"' in r.text
     r = client.post(v.url("proposals/new"), data={**ROAD, "title": "  ", "labour_days": "两天", "csrf_token": token})
