@@ -21,7 +21,7 @@ from routers.deps import CurrentActor, DbSession, PageActor, PageNo
 from routers.templating import render
 from routers.web.caching import revalidated
 from routers.web.common import absolute
-from routers.web.notices import notice_url
+from routers.web.notices import notice_url, qr_svg
 
 router = APIRouter()
 
@@ -99,6 +99,14 @@ def rfc3339(value: datetime | None) -> str:
 def atom_id(key: str) -> str:
     """A permanent Atom id (RFC 4287 §4.2.6): a name-based UUID of the village or the notice."""
     return uuid.uuid5(uuid.NAMESPACE_URL, f"cunyi:{key}").urn
+
+
+@router.get("/v/{slug}/subscribe")
+def subscribe(slug: str, request: Request, db: DbSession):
+    """A page a person can read: how to follow the board, with the feed's address and its QR code."""
+    village = places.get_village_by_slug(db, slug)
+    url = absolute(request, f"/v/{village.slug}/feed.atom")
+    return render(request, "home/subscribe.html", {"village": village, "url": url, "qr": qr_svg(url)})
 
 
 @router.get("/v/{slug}/feed.atom")
