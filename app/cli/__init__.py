@@ -295,6 +295,16 @@ def audit_seal() -> None:
     console.print(f"[green]已封存 {count} 条审计链[/green]（公钥指纹 {seals.published_key(settings).key_id}）")
 
 
+@app.command("verify-bundle")
+def verify_bundle(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="一事一档证据包（.zip）")) -> None:
+    """Re-check a decision file's evidence bundle offline (no database): attachments, audit links,
+    notice hashes, vote arithmetic and the rule checks; exit 1 naming what failed."""
+    from app.cli import bundle
+
+    if not bundle.run(console, file):
+        raise typer.Exit(1)
+
+
 def _int_or_none(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 

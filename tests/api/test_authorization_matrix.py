@@ -202,6 +202,9 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/villages/{vid}/assets": MEMBERS_READ,
     "POST /api/v1/villages/{vid}/assets": ROLE,
     "POST /api/v1/assets/{asset_id}/dispose": ROLE,
+    # --- decision files (一事一档): as the matter itself (the proposal in deliberation) ----------------
+    "GET /api/v1/proposals/{pid}/file": MEMBERS_READ,
+    "GET /api/v1/proposals/{pid}/file.zip": MEMBERS_READ,
     # --- seals of the audit chains ---------------------------------------------------------------
     "GET /api/v1/seal-key": PUBLIC,
     "GET /api/v1/villages/{vid}/seals/latest": PUBLIC,
