@@ -29,7 +29,8 @@ from app.clock import local_today
 from app.domain.books import period_of, previous_period
 from app.domain.procedures import PROCEDURES
 from app.models import Membership, Proposal, Township, User, Village
-from app.services import audit, seals
+from app.services import audit, cases, seals
+from app.services.access import load_actor
 from tests.api.vote_setup import new_council, new_vote, proposal_at_vote
 from tests.factories import Api, World, ok, png, proposal_in_deliberation
 
@@ -128,9 +129,30 @@ def build(db: Session, settings, client) -> MatrixWorld:
     ids["draft_notice"] = ok(api.post(f"/villages/{v.id}/notices", committee, VILLAGE_NOTICE), 201)["id"]
     add_books(m)
     add_funds(m, world)
+    add_cases(m)
     seals.seal_chain(db, settings, v.id)  # V's chain sealed once: its latest seal is public
     db.commit()
     return m
+
+
+def add_cases(m: MatrixWorld) -> None:
+    """An objection of V left unanswered past its deadline and escalated to the township ("case",
+    "escalated_objection"), and a report (举报) the neighbour made ("report")."""
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from app.models import Objection
+
+    db, ids = m.db, m.ids
+    late = utcnow() - timedelta(days=20)
+    objection = Objection(village_id=m.V.id, notice_id=ids["notice"], author_id=m.neighbour.id,
+                          body="账目什么时候公开？", created_at=late, due_at=late + timedelta(days=10))
+    db.add(objection)
+    db.commit()
+    assert cases.escalate_due(db) >= 1
+    ids["escalated_objection"] = objection.id
+    ids["case"] = cases.case_of_objection(db, load_actor(db, m.neighbour), objection.id).case.id
+    ids["report"] = cases.create_report(db, load_actor(db, m.neighbour), m.V, "村里的账有问题，请乡镇查一查。").id
 
 
 def voucher_body(day: str) -> dict:

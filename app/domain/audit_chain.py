@@ -150,6 +150,11 @@ ACTION_LABELS: dict[str, str] = {
     "notice.close": "结束公示",
     "objection.create": "提出质询",
     "objection.reply": "答复质询",
+    "objection.escalate": "质询逾期未答复，转乡镇处理",
+    "case.answer": "乡镇答复转来的质询",
+    "case.direct": "乡镇督促村委会答复质询",
+    "report.create": "村民向乡镇反映（举报）",
+    "report.reply": "乡镇答复举报",
     # the books
     "ledger.open": "建账",
     "ledger.chart": "更换会计制度",

@@ -22,7 +22,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.domain.calendar import to_local
 from app.models import JobRun
-from app.services import seals, votes
+from app.services import cases, seals, votes
 
 log = logging.getLogger("cunyi.jobs")
 LEASE = timedelta(minutes=10)
@@ -59,6 +59,7 @@ def _seal(session: Session, settings: Settings) -> str:
 JOBS = [
     Job("close_votes", "到时结束表决", every(1), _close_votes),
     Job("seal", "每天封存审计链", daily_at(2), _seal),
+    Job("escalate", "逾期质询转乡镇", every(10), lambda session, _: f"转乡镇处理 {cases.escalate_due(session)} 条质询"),
 ]
 
 

@@ -14,9 +14,10 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.domain import cases as C
 from app.domain import notices as N
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, VILLAGER
-from app.models import Notice, Objection, User, Village
+from app.models import Notice, Objection, TownshipCase, User, Village
 from app.services import audit, notices, notifications
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Invalid, NotFound
@@ -91,10 +92,20 @@ class ObjectionView:
     author_name: str
     replier_name: str | None
     notice_title: str = ""
+    case: TownshipCase | None = None  # the township's case, once it was escalated (services/cases.py)
 
     @property
     def overdue(self) -> bool:
         return self.objection.replied_at is None and utcnow() > self.objection.due_at
+
+    @property
+    def township(self) -> C.Status | None:
+        """How its escalation reads ("已转乡镇处理" and where it stands), or None if it never was."""
+        if self.case is None:
+            return None
+        replied = self.objection.replied_at is not None
+        return C.status(self.case.state, replied, C.direction_overdue(self.case.state, replied,
+                                                                      self.case.directed_due_at, utcnow()))
 
 
 def sees_objections(actor: Actor | None, village: Village) -> bool:
@@ -108,12 +119,13 @@ def objections_for(session: Session, actor: Actor | None, notice: Notice, villag
         return []
     author, replier = User.__table__.alias("author"), User.__table__.alias("replier")
     rows = session.execute(
-        select(Objection, author.c.name, replier.c.name)
+        select(Objection, author.c.name, replier.c.name, TownshipCase)
         .join(author, author.c.id == Objection.author_id)
         .join(replier, replier.c.id == Objection.replied_by, isouter=True)
+        .join(TownshipCase, TownshipCase.objection_id == Objection.id, isouter=True)
         .where(Objection.notice_id == notice.id).order_by(Objection.id)
     ).all()
-    return [ObjectionView(o, a, r) for o, a, r in rows]
+    return [ObjectionView(o, a, r, case=c) for o, a, r, c in rows]
 
 
 def objection_view(session: Session, actor: Actor | None, notice_id: int, objection_id: int) -> ObjectionView:

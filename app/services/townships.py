@@ -18,7 +18,7 @@ from app.domain import notices as N
 from app.domain.people import is_valid_phone, normalize_phone
 from app.domain.village_settings import validate_province
 from app.models import PLATFORM_CHAIN, Notice, Objection, Township, TownshipMonitor, User, Village
-from app.services import audit, auth, board, books, places, supervision
+from app.services import audit, auth, board, books, cases, places, supervision
 from app.services.access import Actor, require_admin, require_login
 from app.services.books import BookHealth
 from app.services.errors import Conflict, Invalid, NotFound
@@ -68,6 +68,8 @@ class VillageRow:
     overdue_objections: int  # unanswered past their deadline
     supervision_overlaps: int = 0  # supervisors on the committee, or in a committee member's household
     books: BookHealth | None = None  # how its books are kept (None: not looked at)
+    open_cases: int = 0  # escalated objections waiting on the township or on the directed village
+    open_reports: int = 0  # its members' reports (举报) waiting for the township's reply
 
     @property
     def overdue(self) -> bool:
@@ -78,7 +80,7 @@ class VillageRow:
     def late(self) -> bool:
         """Behind its calendar, late with a reply, or its supervisory body not independent of the
         committee: the township should remind it."""
-        return (self.overdue or self.overdue_objections > 0 or self.supervision_overlaps > 0
+        return (self.overdue or self.overdue_objections > 0 or self.supervision_overlaps > 0 or self.open_cases > 0
                 or (self.books is not None and self.books.flagged))
 
 
@@ -91,17 +93,27 @@ class Dashboard:
     def late(self) -> int:
         return sum(1 for v in self.villages if v.late)
 
+    @property
+    def open_cases(self) -> int:
+        return sum(v.open_cases for v in self.villages)
+
+    @property
+    def open_reports(self) -> int:
+        return sum(v.open_reports for v in self.villages)
+
 
 def dashboard(session: Session, actor: Actor | None, township_id: int) -> Dashboard:
     """The monitors' dashboard: every village's calendar, its overdue objections, its supervisors who
-    overlap the committee and how its books are kept (ten queries, however many villages)."""
+    overlap the committee, how its books are kept, its open cases and the township's open reports (twelve
+    queries, however many villages)."""
     rows = township_calendar(session, actor, township_id)
     overdue = {v.id: n for v, n in overdue_objections(session, actor, township_id)}
     township = places.get_township(session, township_id)
     overlaps = supervision.counts_by_village(session, [v.id for v, _ in rows])
     kept = books.health(session, [v.id for v, _ in rows])
-    return Dashboard(township, [VillageRow(v, cal, overdue.get(v.id, 0), overlaps.get(v.id, 0), kept.get(v.id))
-                                for v, cal in rows])
+    open_cases, open_reports = cases.open_counts(session, township_id), cases.open_reports(session, township_id)
+    return Dashboard(township, [VillageRow(v, cal, overdue.get(v.id, 0), overlaps.get(v.id, 0), kept.get(v.id),
+                                           open_cases.get(v.id, 0), open_reports.get(v.id, 0)) for v, cal in rows])
 
 
 # --- the township's monitors and the rules it sets for its villages ----------------------------

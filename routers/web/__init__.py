@@ -31,3 +31,6 @@ from routers.web import decision_files as _decision_files  # noqa: E402
 
 for module in (_books, _vouchers, _funds, _assets, _decision_files):
     web_router.include_router(module.router)
+from routers.web import cases as _cases  # noqa: E402
+
+web_router.include_router(_cases.router)

@@ -20,6 +20,8 @@ where they were.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session
 
@@ -209,6 +211,16 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/seal-key": PUBLIC,
     "GET /api/v1/villages/{vid}/seals/latest": PUBLIC,
     "POST /api/v1/townships/{tid}/seals": OVERSEERS,
+    # --- the township's cases (escalated objections) and reports (举报) ----------------------------
+    "GET /api/v1/townships/{tid}/cases": OVERSEERS,
+    "POST /api/v1/cases/{case_id}/answer": OVERSEERS,
+    "POST /api/v1/cases/{case_id}/direct": OVERSEERS,
+    "GET /api/v1/objections/{oid}/case": MEMBERS_READ,
+    "POST /api/v1/villages/{vid}/reports": made(201),
+    "GET /api/v1/me/reports": LOGGED_IN,
+    "GET /api/v1/townships/{tid}/reports": OVERSEERS,
+    "GET /api/v1/reports/{report_id}": OVERSEERS,  # the neighbour's: not even V's villager sees it
+    "POST /api/v1/reports/{report_id}/replies": OVERSEERS,
 }
 
 def names_for(path: str, variant: str | None) -> dict[str, str]:
@@ -234,7 +246,10 @@ def names_for(path: str, variant: str | None) -> dict[str, str]:
     names["voucher_id"] = "draft_voucher" if variant == "draft" else "voucher"
     if "/fund" in path:
         names["pid"] = "fund_proposal"
-    names.update(contract_id="contract", instalment_id="instalment", asset_id="asset")
+    names.update(contract_id="contract", instalment_id="instalment", asset_id="asset", case_id="case",
+                 report_id="report")
+    if path == "/api/v1/objections/{oid}/case":
+        names["oid"] = "escalated_objection"
     names["period"] = "open_period" if variant == "open" else "period"
     return names
 
@@ -301,6 +316,11 @@ def body_for(key: str, m, user) -> dict | None:
         "POST /api/v1/villages/{vid}/assets": lambda: {"name": "抽水泵", "value": 80_000,
                                                         "acquired_on": local_today().isoformat()},
         "POST /api/v1/assets/{asset_id}/dispose": lambda: {"note": "报废"},
+        "POST /api/v1/cases/{case_id}/answer": lambda: {"answer": "已核实。"},
+        "POST /api/v1/cases/{case_id}/direct": lambda: {"note": "请按期答复", "due_date": (
+            local_today() + timedelta(days=7)).isoformat()},
+        "POST /api/v1/villages/{vid}/reports": lambda: {"body": "请乡镇关注村道工程的质量。"},
+        "POST /api/v1/reports/{report_id}/replies": lambda: {"body": "收到，正在核实。"},
     }
     make = bodies.get(key)
     return make() if make else None

@@ -14,6 +14,8 @@ too: routers/web/proposals.refused_here shows them there); 422 the form again wi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session
 
@@ -91,6 +93,10 @@ EXPECTED: dict[str, tuple] = {
     # --- the township ---------------------------------------------------------------------------
     "POST /townships/{tid}/settings": OVERSEERS,
     "POST /townships/{tid}/seals": OVERSEERS,
+    "POST /townships/{tid}/cases/{case_id}/answer": OVERSEERS,
+    "POST /townships/{tid}/cases/{case_id}/direct": OVERSEERS,
+    "POST /townships/{tid}/reports/{report_id}/replies": OVERSEERS,
+    "POST /v/{slug}/reports": MADE,
     # --- the books (V's: last month closed and published, a draft voucher this month) -----------------
     "POST /v/{slug}/accounts/open": ROLE,  # the keepers (V's books are open: they would get a flash)
     "POST /v/{slug}/accounts/chart": ROLE,
@@ -128,6 +134,7 @@ def names_for(path: str) -> dict[str, str]:
     names = dict(NAMES)
     if "/councils/" in path:
         names["cid"] = "council"
+    names.update(case_id="case", report_id="report")
     if "/fund/" in path:
         names["pid"] = "fund_proposal"
     if "/accounts/" in path:
@@ -197,6 +204,11 @@ def form_for(key: str, m, user) -> tuple[dict, dict | None]:
         "POST /v/{slug}/proposals/{pid}/fund/exemptions": {"user_id": str(m.neighbour.id), "reason": "student"},
         "POST /v/{slug}/accounts/assets": {"name": "抽水泵", "value": "800", "acquired_on": local_today().isoformat()},
         "POST /v/{slug}/accounts/assets/{aid}/dispose": {"note": "报废"},
+        "POST /townships/{tid}/cases/{case_id}/answer": {"answer": "已核实。"},
+        "POST /townships/{tid}/cases/{case_id}/direct": {"note": "请按期答复",
+                                                         "due_date": (local_today() + timedelta(days=7)).isoformat()},
+        "POST /townships/{tid}/reports/{report_id}/replies": {"body": "收到，正在核实。"},
+        "POST /v/{slug}/reports": {"body": "请乡镇关注村道工程的质量。"},
     }
     files = None
     if key.endswith(("/attachments", "/vouchers/{vid}/receipts")):
