@@ -218,12 +218,13 @@ def test_refused_uploads_change_nothing(people, client, db, name, data, ctype, s
     pid = people.draft()
     before = db.execute(select(AuditEvent.seq).where(AuditEvent.village_id == people.village.id)
                         .order_by(AuditEvent.seq.desc())).scalars().first()
+    listed = client.get(f"/api/v1/proposals/{pid}/attachments", headers=people.h(people.author)).json()["items"]
     r = people.upload(pid, name, data, content_type=ctype)
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["detail"] == detail
     assert r.json()["errors"] == [{"field": "file", "message": detail}]
-    assert client.get(f"/api/v1/proposals/{pid}/attachments", headers=people.h(people.author)).json()["items"] == []
+    assert client.get(f"/api/v1/proposals/{pid}/attachments", headers=people.h(people.author)).json()["items"] == listed
     after = db.execute(select(AuditEvent.seq).where(AuditEvent.village_id == people.village.id)
                        .order_by(AuditEvent.seq.desc())).scalars().first()
     assert after == before

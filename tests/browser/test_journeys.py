@@ -302,13 +302,14 @@ def test_clean_roster_is_confirmed_and_a_new_villager_activates(page: Page, new_
 def test_monitor_sees_the_audit_chain_verified(page: Page):
     login(page, "13800000009")
     expect(page.locator(".whoami")).to_contain_text("乡镇监督员")
-    expect(page.locator("main")).to_contain_text("乡镇公开监督")  # 我的待办 links the township dashboard
+    expect(page).to_have_url(re.compile(r"/townships/\d+/dashboard$"))  # a monitor lands on the dashboard
+    expect(page.get_by_role("heading", level=1)).to_contain_text("公开监督")
     page.goto("/")
     page.get_by_role("link", name="杏花村").click()
     page.locator(".village-nav").get_by_role("link", name="审计记录").click()
     expect(page).to_have_url(re.compile(r"/v/xinghua/audit$"))
     expect(page.get_by_role("heading", name="核验通过")).to_be_visible()
-    expect(page.locator("table.audit tbody tr").first).to_be_visible()
+    expect(page.locator("ol.audit-events li").first).to_be_visible()
 
 
 def test_villager_of_another_village_gets_not_found(page: Page):
