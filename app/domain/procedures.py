@@ -234,6 +234,13 @@ def decide(action: str, facts: Facts) -> Decision:
             return _refuse(409, "已进入表决，不能撤回")
         return Decision(True, WITHDRAWN)
 
+    if act is Action.RETURN and stage.kind is Kind.REVIEW:  # the township sends the plan back
+        if not _may(facts, stage.movers):
+            return _refuse(403, f"这项操作需要{_role_names(stage.movers)}身份")
+        if not facts.has_reason:
+            return _refuse(422, "请写明退回的理由")
+        return Decision(True, next((s.key for s in proc.stages if s.kind is Kind.DELIBERATION), DRAFT))
+
     if act in (Action.RETURN, Action.REJECT):
         movers = (COMMITTEE,) if facts.procedure != "sizheng" else (COMMITTEE, PARTY_COMMITTEE)
         if not _may(facts, movers):

@@ -5,7 +5,7 @@ from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead, AuditPrivate
 from app.models.auth import ActivationCode, SecurityEvent, UserSession
 from app.models.base import utcnow
 from app.models.books import Account, AccountPeriod, Ledger, PeriodBalance, Voucher, VoucherLine
-from app.models.cases import Report, ReportReply, TownshipCase
+from app.models.cases import Filing, Report, ReportReply, TownshipCase
 from app.models.funds import (
     Contract,
     FixedAsset,
@@ -41,6 +41,7 @@ from app.models.votes import (
 )
 
 __all__ = [
+    "Filing",
     "Report",
     "ReportReply",
     "TownshipCase",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -62,3 +62,19 @@ class ReportReply(SQLModel, table=True):
     author_id: int = Field(foreign_key="user.id")  # the monitor
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Filing(SQLModel, table=True):
+    """乡镇备案: the township's filing of a matter, with its number of the year (石桥镇备〔2026〕3号)."""
+
+    __table_args__ = (UniqueConstraint("township_id", "year", "serial"),)
+    id: int | None = Field(default=None, primary_key=True)
+    township_id: int = Field(foreign_key="township.id")
+    village_id: int = Field(foreign_key="village.id")
+    proposal_id: int = Field(foreign_key="proposal.id", unique=True)
+    year: int
+    serial: int
+    number: str = Field(max_length=60)
+    note: str = Field(default="", max_length=500)
+    filed_by: int = Field(foreign_key="user.id")
+    filed_at: datetime = Field(default_factory=utcnow)

@@ -47,6 +47,7 @@ from app.models import (
     Cosignature,
     Council,
     Elector,
+    Filing,
     FundPayment,
     MemberRole,
     Membership,
@@ -177,7 +178,9 @@ def _build(session: Session, actor: Actor | None, proposal: Proposal, village: V
         min_days={s.key: settings.stage_days(proposal.procedure, s.key) for s in proc.stages}, as_of=now,
         moves=[DF.Move(t.action, t.from_state, t.to_state, t.created_at, who[t.actor_id], t.note) for t in moves],
         cosign=_cosign(session, proposal, village, moves), votes=_votes(session, sessions),
-        notices=_notices(notice_rows, objections, files, who), filing=_filing(moves, who),
+        notices=_notices(notice_rows, objections, files, who),
+        filing=_filing(moves, who, session.execute(select(Filing.number).where(
+            Filing.proposal_id == proposal.id)).scalar_one_or_none()),
         fund=_fund(session, actor, proposal, settings),
     )
     matter = DF.load(DF.Matter, DF.dump(matter))  # exactly the facts the bundle carries, times in UTC
@@ -275,11 +278,13 @@ def _notices(rows: list[Notice], objections: list[Objection], files: list[Attach
     ) for n in rows]
 
 
-def _filing(moves: list[ProposalTransition], who: dict[int | None, str]) -> DF.Filing | None:
-    """The township's review (乡镇审核备案): the move that took the matter out of its review stage."""
+def _filing(moves: list[ProposalTransition], who: dict[int | None, str], number: str | None = None
+            ) -> DF.Filing | None:
+    """The township's review (乡镇审核备案): the move that took the matter out of its review stage,
+    with its filing number (services/filings.py)."""
     for t in reversed(moves):
         if t.action == P.Action.ADVANCE and t.from_state == "review":
-            return DF.Filing(who[t.actor_id], t.created_at, None, t.note)
+            return DF.Filing(who[t.actor_id], t.created_at, number, t.note)
     return None
 
 

@@ -13,6 +13,7 @@ from routers.api import (
     comments,
     councils,
     decision_files,
+    filings,
     funds,
     members,
     notices,
@@ -33,5 +34,5 @@ from routers.deps import api_csrf, input_guard
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
                ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets, seals,
-               decision_files, cases):
+               decision_files, cases, filings):
     api_router.include_router(module.router)

@@ -34,3 +34,6 @@ for module in (_books, _vouchers, _funds, _assets, _decision_files):
 from routers.web import cases as _cases  # noqa: E402
 
 web_router.include_router(_cases.router)
+from routers.web import filings as _filings  # noqa: E402
+
+web_router.include_router(_filings.router)

@@ -221,6 +221,10 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/townships/{tid}/reports": OVERSEERS,
     "GET /api/v1/reports/{report_id}": OVERSEERS,  # the neighbour's: not even V's villager sees it
     "POST /api/v1/reports/{report_id}/replies": OVERSEERS,
+    # --- the township's queue (乡镇审核备案); V's matter is in deliberation, so T's monitor would get 409
+    "GET /api/v1/townships/{tid}/queue": OVERSEERS,
+    "POST /api/v1/proposals/{pid}/filing": OVERSEERS,
+    "POST /api/v1/proposals/{pid}/filing/return": OVERSEERS,
 }
 
 def names_for(path: str, variant: str | None) -> dict[str, str]:
@@ -321,6 +325,8 @@ def body_for(key: str, m, user) -> dict | None:
             local_today() + timedelta(days=7)).isoformat()},
         "POST /api/v1/villages/{vid}/reports": lambda: {"body": "请乡镇关注村道工程的质量。"},
         "POST /api/v1/reports/{report_id}/replies": lambda: {"body": "收到，正在核实。"},
+        "POST /api/v1/proposals/{pid}/filing": lambda: {"note": "符合规定"},
+        "POST /api/v1/proposals/{pid}/filing/return": lambda: {"reason": "请修改方案"},
     }
     make = bodies.get(key)
     return make() if make else None

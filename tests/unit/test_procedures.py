@@ -260,6 +260,8 @@ def test_withdraw_a_draft(procedure):
 @pytest.mark.parametrize(("procedure", "stage", "kind", "movers", "days", "after"), STAGES, ids=IDS)
 @pytest.mark.parametrize(("action", "to_state"), [("return", P.DRAFT), ("reject", P.REJECTED)])
 def test_return_and_reject(procedure, stage, kind, movers, days, after, action, to_state):
+    if action == "return" and kind is P.Kind.REVIEW:
+        pytest.skip("the township's own return: test_the_township_returns_a_matter_from_its_review")
     deciders = (COMMITTEE, PARTY_COMMITTEE) if procedure == "sizheng" else (COMMITTEE,)
     open_stage = kind in (P.Kind.COSIGN, P.Kind.DELIBERATION)
     for role in deciders:
@@ -326,3 +328,15 @@ def test_the_happy_path_walks_every_stage_to_closed(procedure, author_roles):
         state = d.to_state
         walked.append(state)
     assert walked == [P.DRAFT, *[s.key for s in proc.stages]]
+
+
+@pytest.mark.parametrize(("roles", "reason", "allowed", "to"), [
+    ((P.MONITOR,), True, True, "deliberation"),  # the township sends the plan back to be deliberated again
+    ((P.MONITOR,), False, False, None),  # a reason is required (422)
+    ((COMMITTEE,), True, False, None),  # the committee does not return its own matter from the township
+])
+def test_the_township_returns_a_matter_from_its_review(roles, reason, allowed, to):
+    decision = P.decide("return", facts("yishiyiyi", "review", roles, has_reason=reason))
+    assert decision.ok is allowed
+    if allowed:
+        assert decision.to_state == to

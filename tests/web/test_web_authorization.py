@@ -97,6 +97,8 @@ EXPECTED: dict[str, tuple] = {
     "POST /townships/{tid}/cases/{case_id}/direct": OVERSEERS,
     "POST /townships/{tid}/reports/{report_id}/replies": OVERSEERS,
     "POST /v/{slug}/reports": MADE,
+    "POST /townships/{tid}/queue/{pid}/file": OVERSEERS,
+    "POST /townships/{tid}/queue/{pid}/return": OVERSEERS,
     # --- the books (V's: last month closed and published, a draft voucher this month) -----------------
     "POST /v/{slug}/accounts/open": ROLE,  # the keepers (V's books are open: they would get a flash)
     "POST /v/{slug}/accounts/chart": ROLE,
@@ -209,6 +211,7 @@ def form_for(key: str, m, user) -> tuple[dict, dict | None]:
                                                          "due_date": (local_today() + timedelta(days=7)).isoformat()},
         "POST /townships/{tid}/reports/{report_id}/replies": {"body": "收到，正在核实。"},
         "POST /v/{slug}/reports": {"body": "请乡镇关注村道工程的质量。"},
+        "POST /townships/{tid}/queue/{pid}/return": {"reason": "请修改方案"},
     }
     files = None
     if key.endswith(("/attachments", "/vouchers/{vid}/receipts")):

@@ -1,0 +1,67 @@
+"""The township's queue (乡镇审核备案) on both engines: the matters waiting for its monitors, oldest
+first with their decision file's summary; filing gives the year's next number and moves the matter
+on; returning sends it back to the village's deliberation with a reason; nobody else may do either."""
+
+from __future__ import annotations
+
+from app.domain import procedures as P
+from app.models import Proposal
+from tests.factories import Staff, items, ok, refused
+
+
+def at_review(db, staff, title: str) -> int:
+    """A 一事一议 matter of the staff's village waiting in 乡镇审核备案 (placed there directly)."""
+    from app.domain.proposals import ProposalDraft
+    from app.services import proposals
+    from app.services.access import load_actor
+
+    chair = load_actor(db, staff.committee)
+    p = proposals.create(db, chair, staff.village, ProposalDraft(title=title, body="方案", category="facilities",
+                                                                 procedure="yishiyiyi"))
+    proposals.transition(db, chair, p.id, "submit")
+    row = db.get(Proposal, p.id)
+    row.state = "review"
+    db.add(row)
+    db.commit()
+    return p.id
+
+
+def test_the_monitor_files_and_returns_from_the_queue(api, world, db):
+    staff = Staff(world)
+    township = staff.village.township_id
+    monitor = world.monitor(township)
+    first, second = at_review(db, staff, "修桥"), at_review(db, staff, "修路")
+    rows = items(api.get(f"/townships/{township}/queue", monitor))
+    assert [r["proposal_id"] for r in rows] == [first, second]  # oldest first
+    assert rows[0]["summary"] in ("合规", "不合规", "未完成") and rows[0]["overdue"] is False
+    refused(api.get(f"/townships/{township}/queue", staff.committee), 404)
+    refused(api.post(f"/proposals/{first}/filing", staff.committee, {}), 404)
+    filed = ok(api.post(f"/proposals/{first}/filing", monitor, {"note": "方案符合规定"}), 201)
+    assert filed["number"].endswith("〔" + filed["filed_at"][:4] + "〕1号") and "备" in filed["number"]
+    assert db.get(Proposal, first).state != "review"
+    refused(api.post(f"/proposals/{first}/filing", monitor, {}), 409)
+    refused(api.post(f"/proposals/{second}/filing/return", monitor, {"reason": ""}), 422)
+    back = ok(api.post(f"/proposals/{second}/filing/return", monitor, {"reason": "人均筹资超过上限，请修改方案"}))
+    assert back["state"] == "deliberation"
+    assert [r["proposal_id"] for r in items(api.get(f"/townships/{township}/queue", monitor))] == []
+    third = at_review(db, staff, "修渠")
+    assert ok(api.post(f"/proposals/{third}/filing", monitor, {}), 201)["number"].endswith("2号")
+
+
+def test_the_queue_page_files_a_matter_and_shows_its_number(client, world, db):
+    from tests.conftest import page_csrf
+    from tests.factories import login
+
+    staff = Staff(world)
+    township = staff.village.township_id
+    monitor = world.monitor(township)
+    pid = at_review(db, staff, "修桥")
+    login(client, monitor)
+    page = client.get(f"/townships/{township}/queue").text
+    assert "修桥" in page and f"/v/{staff.village.slug}/proposals/{pid}/file" in page and "一事一档" in page
+    token = page_csrf(client, f"/townships/{township}/queue")
+    r = client.post(f"/townships/{township}/queue/{pid}/file", data={"note": "", "csrf_token": token})
+    assert r.status_code == 303
+    after = client.get(r.headers["location"]).text
+    assert "已备案：" in after and "号" in after and "没有等乡镇审核备案的事项" in after
+    assert P.PROCEDURES["yishiyiyi"].stage(db.get(Proposal, pid).state).kind is not P.Kind.REVIEW
