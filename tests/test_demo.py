@@ -227,3 +227,15 @@ def test_the_demo_books_hold_a_fund_a_lease_and_the_fixed_assets(db):
     assert first.receivable_voucher_id and first.payment_voucher_id
     total = db.execute(select(func.sum(FixedAsset.value)).where(FixedAsset.village_id == village.id)).scalar_one()
     assert total == 60_000_000  # the books' 固定资产 at their start
+
+
+def test_the_township_has_an_escalated_objection_a_report_and_a_matter_to_file(db):
+    from sqlalchemy import func
+
+    from app.models import Proposal, Report, TownshipCase
+
+    village = xinghua(db)
+    assert db.execute(select(func.count()).select_from(TownshipCase).where(
+        TownshipCase.village_id == village.id)).scalar_one() >= 1
+    assert db.execute(select(func.count()).select_from(Report).where(Report.village_id == village.id)).scalar_one() == 1
+    assert db.execute(select(Proposal.id).where(Proposal.village_id == village.id, Proposal.state == "review")).first()

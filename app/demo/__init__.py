@@ -157,6 +157,12 @@ def load(session: Session, settings: Settings) -> None:
     demo_votes.load(session)
     demo_notices.load(session)
     demo_books.load(session, settings)
-    from app.services import seals
+    from app.services import cases, seals
+    from app.services.access import load_actor
 
+    cases.escalate_due(session)  # the objection left unanswered past its deadline goes to the township
+    elder = session.execute(select(User).where(User.phone == "13800000007")).scalar_one()
+    village = session.execute(select(Village).where(Village.slug == "xinghua")).scalar_one()
+    cases.create_report(session, load_actor(session, elder), village,
+                        "村东头道路硬化工程的招标，开标时没有通知村民代表到场，请乡镇核实。")
     seals.seal_all(session, settings)  # as the daily seal would have: the board shows each village's
