@@ -18,7 +18,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from app.clock import utcnow
-from app.domain.audit_chain import GENESIS, ChainRow, VerifyResult, canonical, commitment, link_hash, verify
+from app.domain.audit_chain import (
+    GENESIS,
+    ChainRow,
+    VerifyResult,
+    action_label,
+    canonical,
+    commitment,
+    link_hash,
+    verify,
+)
+from app.domain.calendar import format_local
 from app.domain.people import mask_name
 from app.domain.roles import (
     ADMIN_LABEL,
@@ -31,7 +41,7 @@ from app.domain.roles import (
 )
 from app.models import AuditEvent, AuditHead, AuditPrivate, MemberRole, Membership, TownshipMonitor, User, Village
 from app.services.access import Actor, require
-from app.services.pagination import Page, clamp
+from app.services.pagination import Page, clamp, paginate
 
 
 def record(
@@ -259,16 +269,41 @@ def _who(session: Session, village_id: int, events: list[AuditEvent]) -> dict[in
 
 
 def chain_page(session: Session, actor: Actor | None, village: Village, page: int = 1, per_page: int = 50,
-               verifier: Callable[[int], VerifyResult] | None = None) -> ChainPage:
-    """`verifier` checks the chain by its id (services/seals.verify, with the seals); by default the
-    chain alone."""
+               verifier: Callable[[int], VerifyResult] | None = None, *, action: str | None = None,
+               entity: str | None = None) -> ChainPage:
+    """The latest events first, optionally of one action or one kind of object. `verifier` checks
+    the chain by its id (services/seals.verify, with the seals); by default the chain alone."""
     require(actor, village, monitor=True)
     result = (verifier or (lambda chain: verify_chain(session, chain)))(village.id)
-    total, _ = head(session, village.id)
-    after = max(0, total - page * per_page)  # page 1 shows the latest events
-    found = events(session, village.id, after=after, page=1, per_page=per_page)
-    rows = [e for e in found.items if e.seq <= total - (page - 1) * per_page]
-    rows.reverse()
+    stmt = select(AuditEvent).where(AuditEvent.village_id == village.id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    found = paginate(session, stmt.order_by(AuditEvent.seq.desc()), page, per_page)
+    return ChainPage(result=result, events=_event_rows(session, village, found.items), page=found.page,
+                     pages=max(1, found.pages))
+
+
+def _event_rows(session: Session, village: Village, rows: list[AuditEvent]) -> list[EventRow]:
     who = _who(session, village.id, rows)
-    shown = [EventRow(e, who.get(e.actor_id, "系统") if e.actor_id is not None else "系统（自动）") for e in rows]
-    return ChainPage(result=result, events=shown, page=page, pages=max(1, -(-total // per_page)))
+    return [EventRow(e, who.get(e.actor_id, "系统") if e.actor_id is not None else "系统（自动）") for e in rows]
+
+
+def export_rows(session: Session, actor: Actor | None, village: Village, *, action: str | None = None,
+                entity: str | None = None, limit: int = 100_000) -> list[list[str]]:
+    """The chain as CSV rows (oldest first): sequence, Beijing time, action and its name, who (role and
+    masked name), object, hash. No payload: personal fields stay out of the file."""
+    require(actor, village, monitor=True)
+    stmt = select(AuditEvent).where(AuditEvent.village_id == village.id)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    events_ = list(session.execute(stmt.order_by(AuditEvent.seq).limit(limit)).scalars())
+    out = [["序号", "时间（北京）", "操作代码", "操作", "操作人", "对象", "对象编号", "哈希"]]
+    for row in _event_rows(session, village, events_):
+        e = row.event
+        out.append([str(e.seq), format_local(e.created_at, "%Y-%m-%d %H:%M:%S"), e.action, action_label(e.action),
+                    row.who, e.entity, e.entity_id or "", e.hash])
+    return out

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+import csv
+import io
+from urllib.parse import urlencode
 
+from fastapi import APIRouter, Query, Request, Response
+
+from app.domain.audit_chain import ACTION_LABELS
+from app.domain.spreadsheet import safe_row
 from app.services import audit, places, seals
 from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
+from routers.web.attachments import content_disposition
 
 router = APIRouter()
+
+# The kinds of object an event names, as the filter offers them.
+ENTITIES = {"proposal": "事项", "comment": "意见", "vote": "表决", "council": "表决机构", "notice": "公开",
+            "objection": "质询", "user": "村民", "voucher": "凭证", "period": "会计期间", "ledger": "账簿",
+            "account": "科目", "contract": "合同", "asset": "固定资产", "attachment": "附件", "village": "村"}
 
 # Where an event's object is shown, by its entity (the page checks who may see it).
 LINKS = {"proposal": "proposals/{}", "notice": "notices/{}", "vote": "votes/{}", "council": "councils/{}",
@@ -31,13 +43,37 @@ def audit_page(
     actor: PageActor,
     settings: SettingsDep,
     page: PageNo = 1,
+    action: str = Query(default="", max_length=60),
+    entity: str = Query(default="", max_length=40),
 ):
     village = places.get_village_by_slug(db, slug)
-    view = audit.chain_page(db, actor, village, page, verifier=lambda chain: seals.verify(db, settings, chain))
+    action = action if action in ACTION_LABELS else ""
+    entity = entity if entity in ENTITIES else ""
+    view = audit.chain_page(db, actor, village, page, verifier=lambda chain: seals.verify(db, settings, chain),
+                            action=action or None, entity=entity or None)
+    query = urlencode({k: v for k, v in (("action", action), ("entity", entity)) if v})
     return render(request, "audit/chain.html", {"village": village, "result": view.result, "events": view.events,
                                                  "page": view.page, "pages": view.pages,
                                                  "seal": seals.latest_for(db, village),
-                                                 "link": lambda e: entity_link(village.slug, e.entity, e.entity_id)})
+                                                 "link": lambda e: entity_link(village.slug, e.entity, e.entity_id),
+                                                 "actions": ACTION_LABELS, "entities": ENTITIES, "action": action,
+                                                 "entity": entity, "query": query + "&" if query else ""})
+
+
+@router.get("/v/{slug}/audit.csv")
+def audit_csv(slug: str, db: DbSession, actor: PageActor, action: str = Query(default="", max_length=60),
+              entity: str = Query(default="", max_length=40)):
+    """The audit record as CSV (Excel-safe cells; no payload, so no personal field), with the filters."""
+    village = places.get_village_by_slug(db, slug)
+    rows = audit.export_rows(db, actor, village, action=action if action in ACTION_LABELS else None,
+                             entity=entity if entity in ENTITIES else None)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(safe_row(row))
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": content_disposition(f"{village.name}审计记录.csv", False),
+        "Cache-Control": "private, no-store"})
 
 
 @router.get("/.well-known/cunyi-seal-key.pem")

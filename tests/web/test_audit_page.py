@@ -19,7 +19,31 @@ def test_the_audit_page_says_what_happened_who_did_it_and_where(client, world, d
     db.commit()
     login(client, staff.villager)
     page = client.get(f"/v/{staff.village.slug}/audit").text
-    assert "提交事项" in page and "proposal.submit" not in page
+    events = page.split('class="list audit-events"', 1)[1]
+    assert "提交事项" in events and "proposal.submit" not in events  # the action's name, not its code
     assert "村委会 主*" in page and "主任" not in page.split("audit-events", 1)[1]  # the name is masked
     assert f'<a href="/v/{staff.village.slug}/proposals/{p.id}">查看</a>' in page
     assert "登记村民" in page and "已封存到第" in page and "<table" not in page
+
+
+def test_the_audit_record_filters_by_action_and_downloads_as_csv(client, world, db):
+    import csv
+    import io
+
+    staff = Staff(world)
+    chair = load_actor(db, staff.committee)
+    p = proposals.create(db, chair, staff.village, ProposalDraft(title="修水渠", body="方案", category="facilities",
+                                                                 procedure="yishiyiyi"))
+    proposals.transition(db, chair, p.id, "submit")
+    login(client, staff.villager)
+    page = client.get(f"/v/{staff.village.slug}/audit?action=proposal.submit").text
+    assert "提交事项" in page and "登记村民" not in page.split("audit-events", 1)[1]
+    assert "?action=proposal.submit" in page or "action=proposal.submit" in page
+    r = client.get(f"/v/{staff.village.slug}/audit.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
+    assert rows[0][:4] == ["序号", "时间（北京）", "操作代码", "操作"]
+    assert any(row[3] == "提交事项" and row[4] == "村委会 主*" for row in rows[1:])
+    assert "村民甲" not in r.text  # no personal field in the file
+    client.cookies.clear()
+    assert client.get(f"/v/{staff.village.slug}/audit.csv").headers["location"].startswith("/login")
