@@ -7,7 +7,7 @@ anyone else the township does not exist (404).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlmodel import Session
@@ -17,7 +17,18 @@ from app.config import Settings
 from app.domain import notices as N
 from app.domain.people import is_valid_phone, normalize_phone
 from app.domain.village_settings import validate_province
-from app.models import PLATFORM_CHAIN, Notice, Objection, Township, TownshipMonitor, User, Village
+from app.models import (
+    PLATFORM_CHAIN,
+    Notice,
+    Objection,
+    Proposal,
+    Seal,
+    Township,
+    TownshipMonitor,
+    User,
+    Village,
+    VoteSession,
+)
 from app.services import audit, auth, board, books, cases, places, supervision
 from app.services.access import Actor, require_admin, require_login
 from app.services.books import BookHealth
@@ -70,6 +81,9 @@ class VillageRow:
     books: BookHealth | None = None  # how its books are kept (None: not looked at)
     open_cases: int = 0  # escalated objections waiting on the township or on the directed village
     open_reports: int = 0  # its members' reports (举报) waiting for the township's reply
+    stuck: int = 0  # matters in one stage longer than STUCK_DAYS
+    failed_quorum: int = 0  # votes of the last year that closed without their quorum
+    last_seal: datetime | None = None  # when its audit chain was last sealed
 
     @property
     def overdue(self) -> bool:
@@ -81,7 +95,7 @@ class VillageRow:
         """Behind its calendar, late with a reply, or its supervisory body not independent of the
         committee: the township should remind it."""
         return (self.overdue or self.overdue_objections > 0 or self.supervision_overlaps > 0 or self.open_cases > 0
-                or (self.books is not None and self.books.flagged))
+                or self.stuck > 0 or (self.books is not None and self.books.flagged))
 
 
 @dataclass
@@ -104,16 +118,55 @@ class Dashboard:
 
 def dashboard(session: Session, actor: Actor | None, township_id: int) -> Dashboard:
     """The monitors' dashboard: every village's calendar, its overdue objections, its supervisors who
-    overlap the committee, how its books are kept, its open cases and the township's open reports (twelve
-    queries, however many villages)."""
+    overlap the committee, how its books are kept, its open cases and the township's open reports, its
+    matters stuck in a stage, its votes that failed quorum and its last seal (fifteen queries, however
+    many villages)."""
     rows = township_calendar(session, actor, township_id)
     overdue = {v.id: n for v, n in overdue_objections(session, actor, township_id)}
     township = places.get_township(session, township_id)
     overlaps = supervision.counts_by_village(session, [v.id for v, _ in rows])
     kept = books.health(session, [v.id for v, _ in rows])
     open_cases, open_reports = cases.open_counts(session, township_id), cases.open_reports(session, township_id)
+    ids = [v.id for v, _ in rows]
+    stuck, failed, sealed = _stuck(session, ids), _failed_quorum(session, ids), _last_seals(session, ids)
     return Dashboard(township, [VillageRow(v, cal, overdue.get(v.id, 0), overlaps.get(v.id, 0), kept.get(v.id),
-                                           open_cases.get(v.id, 0), open_reports.get(v.id, 0)) for v, cal in rows])
+                                           open_cases.get(v.id, 0), open_reports.get(v.id, 0), stuck.get(v.id, 0),
+                                           failed.get(v.id, 0), sealed.get(v.id)) for v, cal in rows])
+
+
+STUCK_DAYS = 60
+TERMINAL = ("draft", "rejected", "withdrawn", "closed")
+
+
+def _stuck(session: Session, village_ids: list[int]) -> dict[int, int]:
+    """Matters that have sat in one stage longer than STUCK_DAYS, per village (one query)."""
+    if not village_ids:
+        return {}
+    since = utcnow() - timedelta(days=STUCK_DAYS)
+    return dict(session.execute(select(Proposal.village_id, func.count()).where(
+        Proposal.village_id.in_(village_ids), Proposal.state.not_in(TERMINAL),
+        Proposal.stage_entered_at < since).group_by(Proposal.village_id)).all())
+
+
+def _failed_quorum(session: Session, village_ids: list[int]) -> dict[int, int]:
+    """Votes of the last year that closed without their quorum, per village (one query; the result's
+    quorum is read from each closed vote's stored result)."""
+    if not village_ids:
+        return {}
+    out: dict[int, int] = {}
+    for village_id, result in session.execute(select(VoteSession.village_id, VoteSession.result).where(
+            VoteSession.village_id.in_(village_ids), VoteSession.state == "closed",
+            VoteSession.closed_at >= utcnow() - timedelta(days=365))).all():
+        if result and not (result.get("quorum") or {}).get("met", True):
+            out[village_id] = out.get(village_id, 0) + 1
+    return out
+
+
+def _last_seals(session: Session, village_ids: list[int]) -> dict[int, datetime]:
+    if not village_ids:
+        return {}
+    return dict(session.execute(select(Seal.chain, func.max(Seal.sealed_at)).where(Seal.chain.in_(village_ids))
+                                .group_by(Seal.chain)).all())
 
 
 # --- the township's monitors and the rules it sets for its villages ----------------------------

@@ -102,3 +102,31 @@ def test_a_monitor_lands_on_the_township_dashboard(client, world):
     r = client.post("/login", data={"phone": monitor.phone, "password": PASSWORD, "next": "/", "csrf_token": token})
     assert r.headers["location"] == f"/townships/{township}/dashboard"
     assert client.get("/login").headers["location"] == f"/townships/{township}/dashboard"
+
+
+def test_the_dashboard_shows_stuck_matters_and_the_last_seal(client, world, db, settings):
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from app.domain.proposals import ProposalDraft
+    from app.models import Proposal
+    from app.services import proposals, seals
+    from app.services.access import load_actor
+    from tests.factories import Staff, login
+
+    township = world.township()
+    staff = Staff(world, township)
+    chair = load_actor(db, staff.committee)
+    p = proposals.create(db, chair, staff.village, ProposalDraft(title="修桥", body="方案", category="facilities",
+                                                                 procedure="yishiyiyi"))
+    proposals.transition(db, chair, p.id, "submit")
+    row = db.get(Proposal, p.id)
+    row.stage_entered_at = utcnow() - timedelta(days=90)
+    db.add(row)
+    db.commit()
+    login(client, world.monitor(township))
+    page = client.get(f"/townships/{township}/dashboard").text
+    assert "停在同一阶段超过 60 天的事项：1 件" in page and "审计链封存：还没有封存" in page
+    seals.seal_chain(db, settings, staff.village.id)
+    db.commit()
+    assert "审计链封存：还没有封存" not in client.get(f"/townships/{township}/dashboard").text
