@@ -110,6 +110,8 @@ ACTION_LABELS: dict[str, str] = {
     "village.settings": "修改村里的设置",
     "township.settings": "修改乡镇规定",
     "seal.create": "封存审计链",
+    "export.vote": "导出表决结果",
+    "export.members": "导出村民名册",
     # proposals and comments
     "proposal.create": "起草事项",
     "proposal.edit": "修改事项",

@@ -37,3 +37,6 @@ web_router.include_router(_cases.router)
 from routers.web import filings as _filings  # noqa: E402
 
 web_router.include_router(_filings.router)
+from routers.web import exports as _exports  # noqa: E402
+
+web_router.include_router(_exports.router)

@@ -98,6 +98,8 @@ EXPECTED: dict[str, tuple] = {
     "POST /townships/{tid}/reports/{report_id}/replies": OVERSEERS,
     "POST /v/{slug}/reports": MADE,
     "POST /townships/{tid}/queue/{pid}/file": OVERSEERS,
+    "POST /v/{slug}/votes/{sid}/export": (200,) * 5,  # a closed vote's workbook: public (the file itself)
+    "POST /v/{slug}/export/members": ROLE,
     "POST /townships/{tid}/queue/{pid}/return": OVERSEERS,
     # --- the books (V's: last month closed and published, a draft voucher this month) -----------------
     "POST /v/{slug}/accounts/open": ROLE,  # the keepers (V's books are open: they would get a flash)
@@ -137,6 +139,8 @@ def names_for(path: str) -> dict[str, str]:
     if "/councils/" in path:
         names["cid"] = "council"
     names.update(case_id="case", report_id="report")
+    if path.endswith("/export"):
+        names["sid"] = "closed_vote"
     if "/fund/" in path:
         names["pid"] = "fund_proposal"
     if "/accounts/" in path:

@@ -1,0 +1,93 @@
+"""Spreadsheets people take away (导出): a closed vote's result with its ballot box, receipts and
+sign-in list, and the village's member list for its committee. Each export is audited (who took
+which file), so a download is a POST: no GET writes to the database.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.domain.calendar import format_local
+from app.domain.spreadsheet import safe_row
+from app.models import Ballot, BallotBox, PaperAttendance, User, Village
+from app.services import audit, ballots, members, votes
+from app.services.access import Actor, require
+from app.services.errors import Conflict
+
+MEMBER_LIMIT = 20_000
+PAGE = 200
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
+    ws = wb.create_sheet(title)
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(safe_row(row) if any(isinstance(v, str) for v in row) else row)
+
+
+def _bytes(wb: Workbook) -> bytes:
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def vote_workbook(session: Session, actor: Actor | None, sid: int) -> tuple[str, bytes]:
+    """A closed vote as a workbook: 结果, 票箱 (the online choices in the box's order), 回执 (sorted),
+    and, for the village's members and monitors, 签到 (who signed in at the paper count)."""
+    vs, village, insider = votes.read_session(session, actor, sid)
+    result = votes.result_for(vs, insider)
+    if result is None:
+        raise Conflict("表决结束后才能导出结果")
+    wb = Workbook()
+    wb.remove(wb.active)
+    quorum = result["quorum"]
+    rows = [["表决事项", vs.question], ["结果", "通过" if result["passed"] else "未通过"],
+            ["应到人数", result["electorate"]], ["实到人数", quorum["present"]],
+            ["法定人数", f"{quorum['required']}（{'符合' if quorum['met'] else '不符合'}）"],
+            *[[f"“{c['option']}”票数", c["count"]] for c in result["counts"]], ["无效票", result["invalid"]],
+            ["依据", result.get("summary", "")], ["表决指纹", vs.fingerprint or ""],
+            ["结束时间（北京）", format_local(vs.closed_at)]]
+    _sheet(wb, "结果", ["项目", "内容"], rows)
+    box = BallotBox if vs.secret else Ballot
+    choices = session.execute(select(box.choice).where(box.vote_session_id == vs.id).order_by(box.id)).scalars()
+    _sheet(wb, "票箱", ["序号", "选择"], [[n, vs.options[c]] for n, c in enumerate(choices, start=1)])
+    receipts = session.execute(select(box.receipt).where(box.vote_session_id == vs.id).order_by(box.receipt))
+    _sheet(wb, "回执", ["回执号"], [[r] for r in receipts.scalars()])
+    if insider:
+        names = session.execute(select(User.name).join(PaperAttendance, PaperAttendance.user_id == User.id)
+                                .where(PaperAttendance.vote_session_id == vs.id).order_by(User.name)).scalars()
+        _sheet(wb, "签到", ["姓名"], [[n] for n in names])
+    audit.record(session, village_id=village.id, actor_id=actor.id if actor else None, action="export.vote",
+                 entity="vote", entity_id=vs.id, data={"ballots": ballots.turnout(session, vs)})
+    session.commit()
+    return f"表决结果-{vs.id}.xlsx", _bytes(wb)
+
+
+def members_workbook(session: Session, actor: Actor | None, village: Village) -> tuple[str, bytes]:
+    """The member list for the committee (full phone numbers are theirs to see): name, phone, birth
+    date, gender, household, group, roles, account state."""
+    actor = require(actor, village, *members.MANAGERS)
+    everyone, number = [], 1
+    while len(everyone) < MEMBER_LIMIT:
+        page = members.list_members(session, actor, village, page=number, per_page=PAGE)
+        everyone += page.items
+        if not page.has_next:
+            break
+        number += 1
+    wb = Workbook()
+    wb.remove(wb.active)
+    _sheet(wb, "村民名册", ["姓名", "手机号", "出生日期", "性别", "户号", "村民小组", "身份", "账号"], [
+        [m.name, m.phone, m.birth_date.isoformat() if m.birth_date else "", m.gender or "", m.household or "",
+         m.group or "", "、".join(m.role_names), "已激活" if m.status == "active" else "未激活"]
+        for m in everyone])
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="export.members", entity="village",
+                 entity_id=village.id, data={"rows": len(everyone)})
+    session.commit()
+    return f"{village.name}村民名册.xlsx", _bytes(wb)
