@@ -40,6 +40,7 @@ def test_the_workbook_and_the_sheet_carry_the_month_page_figures(client, kept): 
     for text in (yuan(row.closing), yuan(s.cash.closing), yuan(s.expense_total)):
         assert text in month and text in sheet
     assert "资产负债表" in sheet and 'class="village-nav"' not in sheet
+    assert sheet.index("<h1>") < sheet.index("<h2>")  # the sheet's headings skip no level
 
 
 def test_a_villager_reads_the_year_only_once_the_month_is_published(client, kept):  # noqa: F811
