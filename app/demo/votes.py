@@ -105,13 +105,20 @@ def _open_vote(session: Session, proposal: Proposal, council, chair: Actor, adul
 
 
 def _closed_vote(session: Session, proposal: Proposal, council, chair: Actor, clerk: Actor) -> None:
-    """A 村民代表会议 held on the clock's day: two representatives vote online, the rest on paper."""
+    """A 村民代表会议 held on the clock's day: two representatives vote online, the rest on paper; the
+    meeting ran from two hours ago until half an hour ago, when the vote closed on time."""
     now = utcnow()
+    with clock.frozen(now - timedelta(hours=1)):
+        _held(session, proposal, council, chair, clerk, now)
+    votes.close_due(session)  # closed on time, as the scheduled job closes it
+
+
+def _held(session: Session, proposal: Proposal, council, chair: Actor, clerk: Actor, now):
     vs = votes.create_session(
         session, chair, proposal.id, council_id=council.id,
         question="是否同意将后山 200 亩荒地流转给本村以外的茶叶合作社经营，期限 15 年？",
         options=None, secret=False, allow_change=False, special_rule=R.LAND_TO_OUTSIDERS,
-        opens_at=now - timedelta(hours=2), closes_at=now + timedelta(minutes=30))
+        opens_at=now - timedelta(hours=2), closes_at=now - timedelta(minutes=30))
     vs = votes.open_session(session, chair, vs.id)
     electors = votes.electorate(session, vs)
     online = [uid for uid, _ in electors if uid in _ids(session, (CHAIR, "13800000005"))]
@@ -131,7 +138,7 @@ def _closed_vote(session: Session, proposal: Proposal, council, chair: Actor, cl
     paper_tallies.record_paper(session, clerk, vs.id, present_user_ids=present, counts=counts, invalid=0,
                                minutes=minutes)
     paper_tallies.confirm_paper(session, chair, vs.id)
-    votes.close_session(session, chair, vs.id)
+    return vs
 
 
 def _ids(session: Session, phones: tuple[str, ...]) -> set[int]:
