@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import shutil
 import statistics
 import tempfile
@@ -34,7 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select, text, update
+from common import drop_pg_schema, pg_schema
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -64,24 +64,6 @@ def months() -> list[str]:
 
 
 # --- the database -------------------------------------------------------------------------------------
-
-def pg_schema(base: str) -> tuple[str, str]:
-    """A fresh schema and a URL whose connections use it (as bench/votes.py does)."""
-    schema = f"cunyi_bench_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return schema, url.render_as_string(hide_password=False)
-
-
-def drop_pg_schema(base: str, schema: str) -> None:
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
-
 
 # --- filling --------------------------------------------------------------------------------------------
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from app.cli import upgrade_database
 from app.config import Settings
@@ -48,3 +50,21 @@ def run_cases(app, client, cases: list[tuple[str, str, dict]], rounds: int) -> N
                 print(f"{label}: {response.status_code}")
                 break
         print(f"{label:<26}{statistics.median(times):>10.1f}{max(times):>10.1f}{len(statements):>10}{size:>10}")
+
+
+def pg_schema(base: str) -> tuple[str, str]:
+    """A fresh PostgreSQL schema and a URL whose connections use it (as tests/conftest.py does)."""
+    schema = f"cunyi_bench_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return schema, url.render_as_string(hide_password=False)
+
+
+def drop_pg_schema(base: str, schema: str) -> None:
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()

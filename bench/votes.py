@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text, update
-from sqlalchemy.engine import Engine, make_url
+from common import drop_pg_schema, pg_schema
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.cli import upgrade_database
@@ -106,24 +107,6 @@ def bare_app():
 
 
 # --- the database -----------------------------------------------------------------------------
-
-def pg_schema(base: str) -> tuple[str, str]:
-    """A fresh schema and a URL whose connections use it (as tests/conftest.py does)."""
-    schema = f"cunyi_bench_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return schema, url.render_as_string(hide_password=False)
-
-
-def drop_pg_schema(base: str, schema: str) -> None:
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
-
 
 @dataclass
 class Setup:
