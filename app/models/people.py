@@ -21,6 +21,7 @@ class User(SQLModel, table=True):
     is_admin: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     password_changed_at: datetime | None = None
+    large_type: bool = False  # pages in extra-large type for this person (大字)
 
 
 class Membership(SQLModel, table=True):

@@ -34,6 +34,13 @@ class Proposal(SQLModel, table=True):
     comment_count: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # the body as sanitised HTML, rendered at write time by the renderer of `body_html_version`
+    body_html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    body_html_version: int | None = None
+    # its decision file's compliance summary, kept by the `verdicts` job (domain/decision.py keys)
+    verdict: str | None = Field(default=None, max_length=10)
+    failed_checks: int = 0
+    verdict_at: datetime | None = None
 
 
 class ProposalTransition(SQLModel, table=True):
@@ -78,6 +85,9 @@ class Comment(SQLModel, table=True):
     hidden_by: int | None = Field(default=None, foreign_key="user.id")
     hidden_reason: str | None = Field(default=None, max_length=500)
     report_count: int = 0
+    # the body as sanitised HTML, rendered at write time by the renderer of `body_html_version`
+    body_html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    body_html_version: int | None = None
 
 
 class CommentVersion(SQLModel, table=True):
