@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     seal_key_file: Path = VAR_DIR / "seal_key.pem"
     # run the timed jobs (closing votes, daily seals) in the server process; off in tests
     scheduler: bool = True
+    # the public audit verification is answered from memory while a chain's head, latest seal and last
+    # full check are unchanged, for at most this long (0: recompute every time)
+    verify_cache_seconds: int = 60
     upload_dir: Path = VAR_DIR / "uploads"
     # the public address (https://cunyi.example.cn): QR codes and feeds use it, and other Host headers
     # are refused; empty: taken from each request (fine on a laptop)

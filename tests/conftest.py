@@ -49,6 +49,7 @@ def make_settings(url: str, tmp: Path, **extra) -> Settings:
         upload_dir=tmp / "uploads",
         seal_key_file=tmp / "seal_key.pem",
         scheduler=False,
+        verify_cache_seconds=0,  # tampering tests read the verdict right after editing rows; test_seals turns it on
         argon2_time_cost=1,
         argon2_memory_kib=1024,
         **extra,

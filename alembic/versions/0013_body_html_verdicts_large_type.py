@@ -31,7 +31,7 @@ def upgrade() -> None:
     with op.batch_alter_table('proposal', schema=None) as batch_op:
         batch_op.add_column(sa.Column('body_html', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('body_html_version', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('verdict', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True))
+        batch_op.add_column(sa.Column('verdict', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
         batch_op.add_column(sa.Column('failed_checks', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('verdict_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 

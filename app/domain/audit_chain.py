@@ -54,6 +54,7 @@ class VerifyResult:
     head_hash: str
     broken_seq: int | None = None
     reason: str | None = None
+    resumed_from: int = 0  # events up to this seq were held by the last full check, not recomputed
 
 
 def _problem(row: ChainRow, expected_seq: int, prev: str) -> str | None:

@@ -1,7 +1,7 @@
 """All tables. Import this package before using SQLModel.metadata."""
 
 from app.models.attachments import Attachment
-from app.models.audit import PLATFORM_CHAIN, AuditEvent, AuditHead, AuditPrivate, JobRun, Seal
+from app.models.audit import PLATFORM_CHAIN, AuditCheck, AuditEvent, AuditHead, AuditPrivate, JobRun, Seal
 from app.models.auth import ActivationCode, SecurityEvent, UserSession
 from app.models.base import utcnow
 from app.models.books import Account, AccountPeriod, Ledger, PeriodBalance, Voucher, VoucherLine
@@ -83,6 +83,7 @@ __all__ = [
     "ProposalTransition",
     "PLATFORM_CHAIN",
     "ActivationCode",
+    "AuditCheck",
     "AuditEvent",
     "AuditHead",
     "County",

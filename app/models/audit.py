@@ -83,3 +83,18 @@ class JobRun(SQLModel, table=True):
     last_run_at: datetime | None = None
     leased_until: datetime | None = None
     last_result: str = Field(default="", max_length=200)
+
+
+class AuditCheck(SQLModel, table=True):
+    """The last full verification of a chain (the nightly `verify` job, `cunyi audit verify`): how far
+    it reached and whether it held. A passing check is where later verification resumes: only the
+    events after `seq` are recomputed, and the event at `seq` must still carry `hash`."""
+
+    __tablename__ = "audit_check"
+    chain: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    ok: bool
+    seq: int  # the last event checked
+    hash: str = Field(max_length=64)  # its hash
+    broken_seq: int | None = None
+    reason: str = Field(default="", max_length=200)
+    checked_at: datetime

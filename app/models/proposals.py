@@ -38,7 +38,7 @@ class Proposal(SQLModel, table=True):
     body_html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     body_html_version: int | None = None
     # its decision file's compliance summary, kept by the `verdicts` job (domain/decision.py keys)
-    verdict: str | None = Field(default=None, max_length=10)
+    verdict: str | None = Field(default=None, max_length=20)
     failed_checks: int = 0
     verdict_at: datetime | None = None
 

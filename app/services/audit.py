@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -116,10 +116,10 @@ def head(session: Session, village_id: int) -> tuple[int, str]:
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def _rows(session: Session, village_id: int) -> Iterator[ChainRow]:
+def _rows(session: Session, village_id: int, after: int = 0) -> Iterator[ChainRow]:
     stmt = (
         select(AuditEvent)
-        .where(AuditEvent.village_id == village_id)
+        .where(AuditEvent.village_id == village_id, AuditEvent.seq > after)
         .order_by(AuditEvent.seq)
         .execution_options(yield_per=1000)
     )
@@ -137,14 +137,26 @@ def _rows(session: Session, village_id: int) -> Iterator[ChainRow]:
         )
 
 
-def verify_chain(session: Session, village_id: int) -> VerifyResult:
+def verify_chain(session: Session, village_id: int, resume: tuple[int, str] | None = None) -> VerifyResult:
     """Recompute every link; then the head row must name exactly the last event.
 
     A chain with events and no head row is broken (the head is what shows the tail was not cut:
     deleting the last events and the head together would otherwise pass), and so is a head ahead
     of the chain (events cut off the end) or behind it.
+
+    `resume` (seq, hash) — where a passing full check reached — recomputes only the events after
+    it; the event at seq must still carry that hash.
     """
-    result = verify(_rows(session, village_id))
+    if resume is not None and resume[0] > 0:
+        seq, digest = resume
+        now = session.execute(select(AuditEvent.hash).where(AuditEvent.village_id == village_id,
+                                                             AuditEvent.seq == seq)).scalar_one_or_none()
+        if now != digest:
+            return VerifyResult(False, 0, seq, digest, seq, f"第 {seq} 条事件在上次完整校验后被改动或删除",
+                                resumed_from=seq)
+        result = replace(verify(_rows(session, village_id, seq), seq, digest), resumed_from=seq)
+    else:
+        result = verify(_rows(session, village_id))
     if not result.ok:
         return result
     stored = session.get(AuditHead, village_id)
@@ -161,7 +173,7 @@ def verify_chain(session: Session, village_id: int) -> VerifyResult:
         broken, reason = stored.seq + 1, f"链头落后：记录的链头为第 {stored.seq} 条，实际已到第 {last} 条"
     else:
         broken, reason = last, f"链头的哈希与第 {last} 条事件不符"
-    return VerifyResult(False, result.checked, last, result.head_hash, broken, reason)
+    return VerifyResult(False, result.checked, last, result.head_hash, broken, reason, result.resumed_from)
 
 
 def events(session: Session, village_id: int, *, after: int = 0, page: int = 1, per_page: int = 50) -> Page:

@@ -22,7 +22,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.domain.calendar import to_local
 from app.models import JobRun
-from app.services import cases, seals, votes
+from app.services import cases, decision_files, seals, votes
 
 log = logging.getLogger("cunyi.jobs")
 LEASE = timedelta(minutes=10)
@@ -56,9 +56,19 @@ def _seal(session: Session, settings: Settings) -> str:
     return f"封存审计链 {seals.seal_all(session, settings)} 条"
 
 
+def _verify(session: Session, settings: Settings) -> str:
+    chains, broken = seals.check_all(session, settings)
+    if broken:
+        log.error("audit verification: %d of %d chains broken", broken, chains)
+    return f"完整核验审计链 {chains} 条，断裂 {broken} 条"
+
+
 JOBS = [
     Job("close_votes", "到时结束表决", every(1), _close_votes),
     Job("seal", "每天封存审计链", daily_at(2), _seal),
+    Job("verify", "每天完整核验审计链", daily_at(3), _verify),
+    Job("verdicts", "更新各事项的合规结论", every(10),
+        lambda session, _: f"更新合规结论 {decision_files.refresh_verdicts(session)} 件"),
     Job("escalate", "逾期质询转乡镇", every(10), lambda session, _: f"转乡镇处理 {cases.escalate_due(session)} 条质询"),
 ]
 

@@ -6,11 +6,16 @@ like the secret key, mode 600); the public key is published at /.well-known/cuny
 /api/v1/seal-key. Seals are made every day by `cunyi audit seal` (cron) and on demand by a township's
 monitor for its villages; each is also recorded as an event of the platform's chain. A chain whose
 head has not moved since its last seal is not sealed again.
+
+Every night each chain is also verified in full and the outcome kept (`AuditCheck`); later
+verifications resume from a passing check, and the public verify answer is cached per head.
 """
 
 from __future__ import annotations
 
 import base64
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +34,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.domain import seals as S
 from app.domain.audit_chain import VerifyResult
-from app.models import PLATFORM_CHAIN, AuditEvent, AuditHead, Seal, Village
+from app.models import PLATFORM_CHAIN, AuditCheck, AuditEvent, AuditHead, Seal, Village
 from app.services import audit
 from app.services.access import Actor, require_login
 from app.services.errors import NotFound
@@ -132,9 +137,15 @@ def seal_township(session: Session, settings: Settings, actor: Actor | None, tow
 
 # --- verifying against the seals -----------------------------------------------------------------
 
-def verify(session: Session, settings: Settings, chain: int) -> VerifyResult:
-    """The chain recomputed (services/audit.verify_chain), then held against every seal of it."""
-    result = audit.verify_chain(session, chain)
+def verify(session: Session, settings: Settings, chain: int, *, full: bool = False) -> VerifyResult:
+    """The chain recomputed (services/audit.verify_chain), then held against every seal of it.
+
+    Unless `full`, the recomputation resumes where the chain's last passing full check reached
+    (`AuditCheck`): the events after it are recomputed and the event it ended on must still carry its
+    hash; every seal is checked either way. The nightly `verify` job and `cunyi audit verify`
+    recompute everything and record the check."""
+    check = None if full else session.get(AuditCheck, chain)
+    result = audit.verify_chain(session, chain, (check.seq, check.hash) if check is not None and check.ok else None)
     rows = list(session.execute(select(Seal).where(Seal.chain == chain).order_by(Seal.seq, Seal.id)).scalars())
     if not rows:
         return result
@@ -147,7 +158,65 @@ def verify(session: Session, settings: Settings, chain: int) -> VerifyResult:
                       hashes, last_seq, public_raw(settings))
     if finding.ok or not result.ok and (result.broken_seq or 0) <= (finding.broken_at or 0):
         return result
-    return VerifyResult(False, result.checked, result.head_seq, result.head_hash, finding.broken_at, finding.reason)
+    return VerifyResult(False, result.checked, result.head_seq, result.head_hash, finding.broken_at, finding.reason,
+                        result.resumed_from)
+
+
+def check(session: Session, settings: Settings, chain: int) -> VerifyResult:
+    """Verify a chain in full and record the outcome as its last check (no commit)."""
+    r = verify(session, settings, chain, full=True)
+    row = session.get(AuditCheck, chain) or AuditCheck(chain=chain, ok=r.ok, seq=0, hash="", checked_at=utcnow())
+    row.ok, row.seq, row.hash, row.broken_seq = r.ok, r.head_seq, r.head_hash, r.broken_seq
+    row.reason, row.checked_at = (r.reason or "")[:200], utcnow()
+    session.add(row)
+    _CACHE.clear()
+    return r
+
+
+def check_all(session: Session, settings: Settings) -> tuple[int, int]:
+    """The nightly full verification of every chain, the platform's included: (chains, broken)."""
+    chains = [PLATFORM_CHAIN, *session.execute(select(Village.id).order_by(Village.id)).scalars()]
+    broken = 0
+    for chain in chains:
+        broken += not check(session, settings, chain).ok
+        session.commit()
+    return len(chains), broken
+
+
+def last_checks(session: Session, chains: list[int]) -> dict[int, AuditCheck]:
+    """Each chain's last full check, for the township's dashboard (one query)."""
+    if not chains:
+        return {}
+    return {c.chain: c for c in session.execute(select(AuditCheck).where(AuditCheck.chain.in_(chains))).scalars()}
+
+
+_CACHE: OrderedDict[tuple, tuple[float, VerifyResult]] = OrderedDict()
+_CACHE_SIZE = 2048
+
+
+def verify_public(session: Session, settings: Settings, chain: int) -> VerifyResult:
+    """`verify` for anyone, answered from memory while the chain's head, its latest seal and its last
+    check are unchanged (three primary-key or index reads) and for at most `verify_cache_seconds`,
+    so a storm of requests recomputes once. Rows edited behind the application's back without moving
+    the head are found when the answer expires, by the nightly full check, or by `cunyi audit verify`."""
+    if settings.verify_cache_seconds <= 0:
+        return verify(session, settings, chain)
+    head = session.get(AuditHead, chain)
+    seal = latest(session, chain)
+    last = session.get(AuditCheck, chain)
+    key = (str(session.get_bind().url), chain, head and (head.seq, head.hash), seal and seal.id,
+           last and (last.ok, last.seq, last.checked_at))
+    now = time.monotonic()
+    hit = _CACHE.get(key)
+    if hit is not None and now - hit[0] < settings.verify_cache_seconds:
+        _CACHE.move_to_end(key)
+        return hit[1]
+    result = verify(session, settings, chain)
+    _CACHE[key] = (now, result)
+    _CACHE.move_to_end(key)
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return result
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def audit_page(
     return render(request, "audit/chain.html", {"village": village, "result": view.result, "events": view.events,
                                                  "page": view.page, "pages": view.pages,
                                                  "seal": seals.latest_for(db, village),
+                                                 "check": seals.last_checks(db, [village.id]).get(village.id),
                                                  "link": lambda e: entity_link(village.slug, e.entity, e.entity_id),
                                                  "actions": ACTION_LABELS, "entities": ENTITIES, "action": action,
                                                  "entity": entity, "query": query + "&" if query else ""})

@@ -48,7 +48,8 @@ def test_head_and_verify_follow_the_changes(client, world, db):
     verify = client.get(audit_url(village, "/verify"))
     assert verify.status_code == 200
     assert verify.json() == {"village_id": village.id, "ok": True, "checked": 3, "head_seq": 3,
-                             "head_hash": head["hash"], "broken_seq": None, "reason": None}
+                             "head_hash": head["hash"], "broken_seq": None, "reason": None,
+                             "resumed_from": 0}
 
 
 def test_head_and_verify_of_an_unknown_village_are_404(client):

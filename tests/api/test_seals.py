@@ -121,3 +121,77 @@ def test_the_seal_is_public_and_the_monitor_seals_on_demand(api, client, world, 
     login(client, monitor)
     page = client.get(f"/townships/{staff.village.township_id}/dashboard").text
     assert "现在封存本乡镇各村" in page
+
+
+# --- the nightly full check, resuming from it, and the cached public answer ------------------------
+
+def full_check(database, settings, village_id: int):
+    with Session(database.engine) as s:
+        r = seals.check(s, settings, village_id)
+        s.commit()
+        return r
+
+
+def test_verification_resumes_from_the_last_full_check(database, settings, world, db):
+    village = chain_of(world, db, 4)
+    first = full_check(database, settings, village.id)
+    assert first.ok and first.checked == 4 and first.resumed_from == 0
+    world.member(village, name="新来的", password=None)
+    db.commit()
+    r = check(database, settings, village.id)
+    assert r.ok and r.resumed_from == 4 and r.checked == 1 and r.head_seq == 5  # only the new event recomputed
+
+
+def test_a_resumed_verification_still_catches_the_checked_event_changed_and_a_rewritten_tail(
+        database, settings, world, db):
+    village = chain_of(world, db, 5)
+    assert full_check(database, settings, village.id).ok
+    with guards_off(database) as conn:  # rewrite from event 3 on, through the checked event 5, head fixed
+        rewrite_tail(conn, village.id, 3)
+    r = check(database, settings, village.id)
+    assert not r.ok and r.broken_seq == 5 and "上次完整校验后被改动" in r.reason
+
+
+def test_an_edit_below_the_check_is_found_by_the_next_full_check_which_stops_the_resuming(
+        database, settings, world, db, client):
+    village = chain_of(world, db, 5)
+    assert full_check(database, settings, village.id).ok
+    with guards_off(database) as conn:  # an event's payload changed below the checked event, links left alone
+        conn.execute(text("UPDATE audit_event SET action = 'forged' WHERE village_id = :v AND seq = 2"),
+                     {"v": village.id})
+    assert check(database, settings, village.id).ok  # resuming does not re-read event 2 ...
+    night = full_check(database, settings, village.id)  # ... the nightly full check does
+    assert not night.ok and night.broken_seq == 2
+    r = check(database, settings, village.id)  # and once a check failed, nothing resumes from it
+    assert not r.ok and r.broken_seq == 2 and r.resumed_from == 0
+    body = client.get(f"/api/v1/villages/{village.id}/audit/verify").json()
+    assert body["ok"] is False and body["broken_seq"] == 2
+
+
+def test_the_verify_job_checks_every_chain_and_records_it(database, settings, world, db):
+    from app.services import jobs
+
+    village = chain_of(world, db, 3)
+    ran = dict(jobs.run_due(database.engine, settings, only="verify"))
+    assert ran["verify"].startswith("完整核验审计链")  # other tests' villages share this database: some are broken
+    with Session(database.engine) as s:
+        last = seals.last_checks(s, [village.id])[village.id]
+        assert last.ok and last.seq == 3
+
+
+def test_the_public_answer_is_cached_per_head_and_recomputed_when_the_head_moves(database, settings, world, db,
+                                                                                  client, monkeypatch):
+    village = chain_of(world, db, 3)
+    cached = settings.model_copy(update={"verify_cache_seconds": 60})
+    calls = []
+    real = seals.verify
+    monkeypatch.setattr(seals, "verify", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    with Session(database.engine) as s:
+        for _ in range(5):  # a storm of QR scans: one recomputation
+            assert seals.verify_public(s, cached, village.id).head_seq == 3
+        assert calls == [village.id]
+    world.member(village, name="又一位", password=None)
+    db.commit()
+    with Session(database.engine) as s:
+        r = seals.verify_public(s, cached, village.id)
+    assert r.ok and r.head_seq == 4 and len(calls) == 2  # the head moved: recomputed
