@@ -42,3 +42,18 @@ def format_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return format_local(value, "%Y-%m-%d")
     return value.strftime("%Y-%m-%d")
+
+
+def last_months(today: date, count: int = 12) -> list[date]:
+    """The first days of the `count` Beijing calendar months ending with today's, oldest first."""
+    year, month = today.year, today.month
+    out = []
+    for _ in range(count):
+        out.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def month_start_utc(first: date) -> datetime:
+    """Midnight of a Beijing calendar day as aware UTC (a month's first moment, for bucketing)."""
+    return from_local(datetime(first.year, first.month, first.day))

@@ -16,10 +16,10 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session
 
 from app.clock import local_today, utcnow
@@ -376,3 +376,36 @@ def bundle_of(session: Session, settings: Settings, actor: Actor | None, proposa
 def bundle_in(session: Session, settings: Settings, actor: Actor | None, slug: str, proposal_id: int
               ) -> tuple[str, BinaryIO]:
     return bundle(settings, file_in(session, actor, slug, proposal_id))
+
+
+# --- the verdicts kept on each matter, for the township's dashboard --------------------------------
+
+VERDICT_EVERY = timedelta(hours=1)  # a live matter's verdict is recomputed at most this often
+VERDICT_SETTLE = timedelta(days=30)  # a finished matter keeps being looked at this long (late replies)
+
+
+def _reader() -> Actor:
+    """Who computes the kept verdicts: sees every fact, as an admin would; never stored or audited."""
+    return Actor(user=User(id=0, name="系统", phone="", is_admin=True))
+
+
+def refresh_verdicts(session: Session, *, batch: int = 100) -> int:
+    """Recompute the decision-file verdict of every matter that may have changed since it was kept:
+    never computed, changed since, still under way (hourly), or finished within VERDICT_SETTLE.
+    Commits per batch; returns how many were computed."""
+    now = utcnow()
+    stale = or_(Proposal.verdict_at.is_(None), Proposal.updated_at > Proposal.verdict_at,
+                and_(Proposal.verdict_at < now - VERDICT_EVERY,
+                     or_(Proposal.state.not_in(D.FINAL), Proposal.stage_entered_at > now - VERDICT_SETTLE)))
+    ids = list(session.execute(select(Proposal.id).where(Proposal.state != P.DRAFT, stale)
+                               .order_by(Proposal.id)).scalars())
+    reader, villages = _reader(), {}
+    for start in range(0, len(ids), batch):
+        for proposal in session.execute(select(Proposal).where(Proposal.id.in_(ids[start:start + batch]))).scalars():
+            village = villages.get(proposal.village_id) or places.get_village(session, proposal.village_id)
+            villages[village.id] = village
+            view = _build(session, reader, proposal, village)
+            session.execute(update(Proposal).where(Proposal.id == proposal.id).values(
+                verdict=view.file.summary, failed_checks=view.file.counts[D.NOT_MET], verdict_at=now))
+        session.commit()
+    return len(ids)

@@ -3,7 +3,7 @@ left unanswered past their deadline), its monitors, and the rules it sets for al
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from app.services import townships
 from app.services.pagination import page_list
@@ -15,10 +15,14 @@ router = APIRouter(tags=["三公开"], responses=PROBLEMS)
 
 
 @router.get("/townships/{tid}/dashboard", response_model=TownshipDashboardOut)
-def township_dashboard(tid: int, db: DbSession, actor: CurrentActor):
-    """Per village of the township: calendar compliance and objections unanswered past their deadline
-    (the township's monitors and admins; anyone else: 404)."""
-    return TownshipDashboardOut.of(townships.dashboard(db, actor, tid))
+def township_dashboard(tid: int, db: DbSession, actor: CurrentActor,
+                       sort: str = Query(default="attention", max_length=20,
+                                         description="attention、name、publication、objections、stuck、checks、"
+                                                     "quorum、books、seal")):
+    """Per village of the township: calendar compliance, objections unanswered past their deadline, open
+    cases and reports, stuck matters, failed quorums, decisions with a failed check, books, seals; and
+    the twelve-month trend (the township's monitors and admins; anyone else: 404)."""
+    return TownshipDashboardOut.of(townships.dashboard(db, actor, tid, sort))
 
 
 @router.get("/townships/{tid}/monitors", response_model=PageOut[MonitorOut])

@@ -6,7 +6,7 @@ does not exist (404).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 
 from app.domain.money import parse_yuan, yuan
 from app.services import seals, townships
@@ -20,12 +20,16 @@ router = APIRouter()
 
 
 @router.get("/townships/{tid}/dashboard")
-def township_dashboard(tid: int, request: Request, db: DbSession, actor: PageActor):
-    view = townships.dashboard(db, actor, tid)
+def township_dashboard(tid: int, request: Request, db: DbSession, actor: PageActor,
+                       sort: str = Query(default="attention", max_length=20)):
+    view = townships.dashboard(db, actor, tid, sort)
     return render(request, "townships/dashboard.html", {
         "township": view.township,
         "villages": view.villages,
         "late": view.late,
+        "sort": view.sort,
+        "sorts": {key: label for key, (label, _) in townships.SORTS.items()},
+        "trend": view.trend,
         "rules": _rules_form(view.township.settings or {}),
     })
 
