@@ -27,7 +27,7 @@ def test_councils_create_list_read_and_refusals(api, world, db):
     assert assembly["members"] == 7  # the adults: 主任, 文书, three villagers, two of group one
     assert assembly["quorum_rule"].startswith("本村 18 周岁以上村民的过半数")
     assert assembly["passing_rule"] == "到会人员的过半数" and assembly["citation"] == (
-        "依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）")  # in force today
+        "依据《村民委员会组织法》（2025年修正）第二十六条")  # in force today
 
     group_id = db.execute(select(VillagerGroup.id).where(VillagerGroup.village_id == village.id)).scalar_one()
     group = new_council(api, village, committee, "group", name="一组村民会议", group_id=group_id)

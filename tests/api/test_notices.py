@@ -626,7 +626,7 @@ def test_a_closed_vote_drafts_the_resolution_notice_that_completes_the_notice_st
     assert resolution["category"] == "village" and resolution["author_id"] is None
     assert "硬化村东头道路" in resolution["title"] and "通过" in resolution["body"]
     assert "实到 4 人" in resolution["body"]  # the vote opened today: the 2025 amendment
-    assert ("依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）"
+    assert ("依据《村民委员会组织法》（2025年修正）第二十六条"
             in resolution["body"])
     assert db.get(Notice, nid).proposal_stage == "notice"  # the stage after the vote
     refused(api.get(f"/notices/{nid}"), 404)  # a draft, not yet public

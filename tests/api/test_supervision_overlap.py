@@ -88,7 +88,7 @@ def test_the_rulebook_page_lists_each_rule_with_its_editions(client, clock):
     assert page.status_code == 200
     text = page.text
     assert "依据《村民委员会组织法》（2018年修正）第二十二条" in text
-    assert "依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）" in text
+    assert "依据《村民委员会组织法》（2025年修正）第二十六条" in text
     assert "2018-12-29 至 2025-12-31" in text and "2026-01-01 至 今" in text
     assert "2025年修正（现行）" in text and "2018年修正（现行）" in text  # the land law's 2018 edition
     assert "依据《农村土地承包法》（2018年修正）第五十二条" in text

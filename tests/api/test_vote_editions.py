@@ -14,7 +14,7 @@ from tests.api.vote_setup import cast, new_council, village_of
 from tests.factories import iso, ok
 
 OLD = "依据《村民委员会组织法》（2018年修正）第二十二条"
-NEW = "依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）"
+NEW = "依据《村民委员会组织法》（2025年修正）第二十六条"
 
 
 def _vote_opened_now(api, db, clock, village, committee, council_id: int) -> int:

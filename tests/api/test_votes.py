@@ -14,8 +14,8 @@ from app.models import BallotBox, VoteSession
 from tests.api.vote_setup import audit_payloads, cast, new_council, new_vote, open_vote, proposal_at_vote, village_of
 from tests.factories import iso, items, now, ok, refused
 
-# votes opened today (2026 on) are decided under the 2025 amendment (its article number not yet checked)
-ASSEMBLY_2025 = "依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）"
+# votes opened today (2026 on) are decided under the 2025 amendment (the assembly rule is its 第二十六条)
+ASSEMBLY_2025 = "依据《村民委员会组织法》（2025年修正）第二十六条"
 
 # --- vote sessions --------------------------------------------------------------------------
 
@@ -138,7 +138,7 @@ def test_representatives_council_of_nine_needs_six_present_and_a_majority_of_the
         assert (result["quorum"]["present"], result["quorum"]["met"], result["passed"]) == (present, met, passed)
         assert result["yes"] == yes and result["yes_needed"] == present // 2 + 1
         assert result["rule"] == "到会人员的过半数同意" and result["citation"] == (
-            "依据《村民委员会组织法》（2025年修正）关于村民代表会议的召集、到会人数和表决的规定（条号待核）")
+            "依据《村民委员会组织法》（2025年修正）第三十条")
         state = ok(api.post(f"/proposals/{result['proposal_id']}/transitions", committee,
                             {"action": "advance"}))["state"]
         assert state == ("notice" if passed else "rejected")

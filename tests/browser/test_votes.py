@@ -29,7 +29,7 @@ pytestmark = pytest.mark.browser
 
 CHAIR, CLERK = "13800000001", "13800000002"
 # votes opened today (2026 on): the 2025 amendment
-CITATION = ("依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）"
+CITATION = ("依据《村民委员会组织法》（2025年修正）第二十六条"
             "：到会人员的过半数同意")
 RECEIPT_RE = re.compile(r"^[A-Z0-9]{5}-[A-Z0-9]{5}$")
 

@@ -18,7 +18,7 @@ from app.services.access import load_actor
 from tests.factories import login, unique_client
 
 # votes opened today (2026 on): the 2025 amendment
-ASSEMBLY_CITATION = ("依据《村民委员会组织法》（2025年修正）关于召开村民会议的到会人数和表决的规定（条号待核）"
+ASSEMBLY_CITATION = ("依据《村民委员会组织法》（2025年修正）第二十六条"
                      "：到会人员的过半数同意")
 RECEIPT_RE = re.compile(r'<p class="receipt-code">([A-Z0-9]{5})-([A-Z0-9]{5})</p>')
 
