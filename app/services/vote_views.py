@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -333,8 +333,7 @@ def village_votes(session: Session, actor: Actor | None, village: Village, page:
     stmt = select(VoteSession).where(VoteSession.village_id == village.id)
     insider = actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
     if not insider:
-        stmt = stmt.where(or_(VoteSession.state == "closed",
-                              and_(VoteSession.state == "open", VoteSession.closes_at <= utcnow())))
+        stmt = stmt.where(VoteSession.state == "closed")
     return _page_of_views(session, actor, stmt.order_by(VoteSession.id.desc()), page, per_page)
 
 

@@ -100,30 +100,22 @@ def capabilities(actor: Actor, village: Village, vs: VoteSession | None = None) 
 
 # --- finding a vote --------------------------------------------------------------------------
 
-def _due(vs: VoteSession, now: datetime) -> bool:
-    return vs.state == "open" and now >= vs.closes_at
-
-
 def get_session(session: Session, actor: Actor | None, sid: int) -> tuple[VoteSession, Proposal, Village]:
+    """A vote as whoever may see its matter sees it. Reading never writes: a vote past its closing time
+    stays open (refusing ballots) until the `close_votes` job closes it, within a minute."""
     vs = session.get(VoteSession, sid)
     if vs is None:
         raise NotFound("找不到这次表决")
     proposal, village = proposals.get(session, actor, vs.proposal_id)
-    if _due(vs, utcnow()):
-        _close(session, vs, None, automatic=True)
-        session.commit()
     return vs, proposal, village
 
 
 def get_session_public(session: Session, sid: int) -> tuple[VoteSession, Village]:
-    """A closed vote for anyone, no login (result, ballot box, receipts); a vote past its close is
-    closed first. Votes not yet closed do not exist on this path."""
+    """A closed vote for anyone, no login (result, ballot box, receipts). Votes not yet closed, a vote
+    past its closing time included until the job closes it, do not exist on this path."""
     vs = session.get(VoteSession, sid)
     if vs is None:
         raise NotFound("找不到这次表决")
-    if _due(vs, utcnow()):
-        _close(session, vs, None, automatic=True)
-        session.commit()
     if vs.state != "closed":
         raise NotFound("找不到这次表决，或表决还没有结束")
     return vs, places.get_village(session, vs.village_id)

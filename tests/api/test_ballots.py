@@ -10,6 +10,7 @@ from sqlalchemy import func, inspect, select, update
 
 from app.domain import votes as V
 from app.models import BallotRegister, VoteSession
+from app.services import votes
 from tests.api.vote_setup import audit_payloads, cast, new_council, new_vote, open_vote, proposal_at_vote, village_of
 from tests.factories import items, now, ok, refused
 
@@ -66,6 +67,8 @@ def test_no_voting_before_the_opening_and_none_after_the_closing_time(api, world
     db.execute(update(VoteSession).where(VoteSession.id == sid).values(closes_at=now() - timedelta(seconds=1)))
     db.commit()
     refused(cast(api, sid, people[2], 0), 409, "已经结束")
+    assert ok(api.get(f"/votes/{sid}", people[3]))["state"] == "open"  # a read closes nothing ...
+    votes.close_due(db)  # ... the close_votes job does
     seen = ok(api.get(f"/votes/{sid}", people[3]))
     assert seen["state"] == "closed" and seen["closed_at"] is not None
     assert [c["count"] for c in seen["result"]["counts"]] == [1, 1, 0]

@@ -70,13 +70,20 @@ def test_a_vote_is_created_only_in_the_vote_stage_by_the_committee(api, world, d
     refused(api.post(f"/votes/{created['id']}/open", people[0]), 403)
 
 
-def test_a_vote_past_its_close_is_closed_for_the_public_too(api, world, db):
+def test_a_vote_past_its_close_is_closed_by_the_job_never_by_a_read(api, world, db, database, settings):
+    from app.services import jobs
+
     village, committee, clerk, people, pid, vote = open_vote(api, world, db)
     ok(cast(api, vote["id"], people[0], 0), 201)
     db.execute(update(VoteSession).where(VoteSession.id == vote["id"]).values(
         closes_at=now() - timedelta(seconds=1)))
     db.commit()
-    box = items(api.get(f"/votes/{vote['id']}/ballot-box"))  # anonymous: closes it on the way
+    refused(api.get(f"/votes/{vote['id']}/ballot-box"), 401)  # anonymous: not closed yet, so not public
+    assert ok(api.get(f"/votes/{vote['id']}", people[1]))["state"] == "open"
+    db.expire_all()
+    assert db.get(VoteSession, vote["id"]).state == "open"
+    assert dict(jobs.run_due(database.engine, settings, only="close_votes"))["close_votes"] == "结束表决 1 次"
+    box = items(api.get(f"/votes/{vote['id']}/ballot-box"))
     assert [(b["choice"], b["choice_label"]) for b in box] == [(0, "同意")]
     assert ok(api.get(f"/votes/{vote['id']}/result"))["counts"][0]["count"] == 1
 
