@@ -113,6 +113,7 @@ ACTION_LABELS: dict[str, str] = {
     "seal.create": "封存审计链",
     "export.vote": "导出表决结果",
     "export.members": "导出村民名册",
+    "export.notices": "导出公开记录",
     # proposals and comments
     "proposal.create": "起草事项",
     "proposal.edit": "修改事项",

@@ -1,23 +1,28 @@
 """Spreadsheets people take away (导出): a closed vote's result with its ballot box, receipts and
-sign-in list, and the village's member list for its committee. Each export is audited (who took
-which file), so a download is a POST: no GET writes to the database.
+sign-in list, the village's published notices of a period (its members and monitors), and the
+village's member list for its committee. Each export is audited (who took which file), so a download
+is a POST: no GET writes to the database.
 """
 
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from app.domain.calendar import format_local
+from app.domain import notices as N
+from app.domain.calendar import format_local, month_start_utc
 from app.domain.spreadsheet import safe_row
-from app.models import Ballot, BallotBox, PaperAttendance, User, Village
+from app.models import Ballot, BallotBox, Notice, Objection, PaperAttendance, User, Village
 from app.services import audit, ballots, members, votes
 from app.services.access import Actor, require
-from app.services.errors import Conflict
+from app.services.board import VISIBLE
+from app.services.errors import Conflict, Invalid
 
 MEMBER_LIMIT = 20_000
 PAGE = 200
@@ -91,3 +96,60 @@ def members_workbook(session: Session, actor: Actor | None, village: Village) ->
                  entity_id=village.id, data={"rows": len(everyone)})
     session.commit()
     return f"{village.name}村民名册.xlsx", _bytes(wb)
+
+
+MAX_MONTHS = 36  # the longest period one notices export covers
+
+
+def parse_month(text: str, field: str) -> date:
+    """"2026-11" as that month's first day; a clear error otherwise."""
+    year, _, month = (text or "").strip().partition("-")
+    if not (year.isdigit() and len(year) == 4 and month.isdigit() and 1 <= int(month) <= 12):
+        raise Invalid("月份格式应为 2026-11", field=field)
+    return date(int(year), int(month), 1)
+
+
+def _next_month(first: date) -> date:
+    return date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+
+
+def notices_workbook(session: Session, actor: Actor | None, village: Village, start: date, end: date
+                     ) -> tuple[str, bytes]:
+    """The village's notices published from the month of `start` to the month of `end` (Beijing
+    calendar), oldest first, for its members and the township's monitors: category, kind, title,
+    accounting month, publication and window, who published and who reviewed it, the content hash,
+    objections raised and answered, whether it was corrected, and its text."""
+    actor = require(actor, village, monitor=True)
+    if end < start:
+        raise Invalid("结束月份不能早于开始月份", field="to")
+    if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
+        raise Invalid(f"一次最多导出 {MAX_MONTHS} 个月", field="to")
+    publisher, reviewer = aliased(User), aliased(User)
+    raised = (select(Objection.notice_id, func.count().label("raised"),
+                     func.count(Objection.replied_at).label("replied"))
+              .where(Objection.village_id == village.id).group_by(Objection.notice_id).subquery())
+    newer = aliased(Notice)
+    corrected = select(newer.id).where(newer.supersedes_id == Notice.id, newer.state.in_(VISIBLE)).exists()
+    rows = session.execute(
+        select(Notice, publisher.name, reviewer.name, func.coalesce(raised.c.raised, 0),
+               func.coalesce(raised.c.replied, 0), corrected)
+        .outerjoin(publisher, publisher.id == Notice.published_by)
+        .outerjoin(reviewer, reviewer.id == Notice.reviewed_by)
+        .outerjoin(raised, raised.c.notice_id == Notice.id)
+        .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE),
+               Notice.published_at >= month_start_utc(start), Notice.published_at < month_start_utc(_next_month(end)))
+        .order_by(Notice.published_at, Notice.id)).all()
+    wb = Workbook()
+    wb.remove(wb.active)
+    _sheet(wb, "公开", ["类别", "种类", "标题", "会计期间", "发布时间（北京）", "公示至（北京）", "发布人", "审核人",
+                      "内容指纹（SHA-256）", "质询", "已答复", "已被更正", "内容"], [
+        [N.CATEGORIES.get(n.category, n.category), N.KINDS.get(n.kind, n.kind), n.title, n.period or "",
+         format_local(n.published_at), format_local(n.window_until), who or "", checked or "", n.content_hash or "",
+         asked, answered, "是" if fixed else "", n.body]
+        for n, who, checked, asked, answered, fixed in rows])
+    span = start.strftime("%Y-%m") + ("" if end == start else "至" + end.strftime("%Y-%m"))
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="export.notices", entity="village",
+                 entity_id=village.id, data={"from": start.strftime("%Y-%m"), "to": end.strftime("%Y-%m"),
+                                             "rows": len(rows)})
+    session.commit()
+    return f"{village.name}公开记录-{span}.xlsx", _bytes(wb)

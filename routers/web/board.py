@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.domain import notices as N
 from app.domain.calendar import format_local, to_local
 from app.domain.markdown import render as render_markdown
@@ -84,6 +84,8 @@ def _board_page(request: Request, db: DbSession, actor, village, category: str |
         "kinds": N.KINDS,
         "query": f"category={category}&" if category else "",
         "seal": seals.latest_for(db, village),
+        "export_from": local_today().replace(month=1).strftime("%Y-%m"),
+        "export_to": local_today().strftime("%Y-%m"),
     })
 
 

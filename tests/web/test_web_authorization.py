@@ -100,6 +100,7 @@ EXPECTED: dict[str, tuple] = {
     "POST /townships/{tid}/queue/{pid}/file": OVERSEERS,
     "POST /v/{slug}/votes/{sid}/export": (200,) * 5,  # a closed vote's workbook: public (the file itself)
     "POST /v/{slug}/export/members": ROLE,
+    "POST /v/{slug}/export/notices": (LOGIN, 200, 404, 404, 404),  # the file, for V's members and monitors
     "POST /townships/{tid}/queue/{pid}/return": OVERSEERS,
     # --- the books (V's: last month closed and published, a draft voucher this month) -----------------
     "POST /v/{slug}/accounts/open": ROLE,  # the keepers (V's books are open: they would get a flash)
@@ -194,6 +195,7 @@ def form_for(key: str, m, user) -> tuple[dict, dict | None]:
         "POST /v/{slug}/notices/{nid}/objections": {"body": "请说明预算来源。"},
         "POST /v/{slug}/objections/{oid}/reply": {"body": "预算来自村集体收入。"},
         "POST /townships/{tid}/settings": {"proxy_cap": "3"},
+        "POST /v/{slug}/export/notices": {"from": local_today().strftime("%Y-%m")},
         "POST /v/{slug}/accounts/open": {"chart": "2023"},
         "POST /v/{slug}/accounts/chart": {"parent": "112", "code": "11202", "name": "李四"},
         "POST /v/{slug}/accounts/chart/switch": {"chart": "2004"},
