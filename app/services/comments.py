@@ -11,7 +11,9 @@ Rules:
 - Every lookup goes through `proposals.get`, so a comment of another village does not exist (404).
 
 Reading a thread costs two queries whatever its size (comments with author names and the
-viewer's own report; grouped version counts); the tree is built in Python.
+viewer's own report; grouped version counts); the tree is built in Python. Each comment keeps its
+HTML, rendered when it is written (`body_html`, by the renderer `markdown.VERSION`), so reading
+renders only rows an older renderer wrote (until `services/rendering.refresh_stale` stores them).
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Row, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.clock import utcnow
 from app.domain import text as text_rules
-from app.domain.markdown import render
+from app.domain.markdown import VERSION, current_html, render
 from app.domain.roles import COMMITTEE, SUPERVISOR
 from app.models import Comment, CommentReport, CommentVersion, Proposal, User, Village
 from app.services import audit, notifications, proposals
@@ -88,14 +90,11 @@ class ReportedComment:
     author_id: int
     author_name: str
     body: str
+    body_html: str
     created_at: datetime
     reports: int
     last_reported_at: datetime
     reasons: list[str] = field(default_factory=list)
-
-    @property
-    def body_html(self) -> str:
-        return render(self.body)
 
 
 @dataclass
@@ -129,7 +128,7 @@ def may_comment(actor: Actor | None, village: Village) -> bool:
 class _Viewer:
     """What one viewer may see and do in one proposal's thread."""
 
-    actor: Actor
+    actor_id: int
     see_hidden: bool
     moderator: bool
     member: bool
@@ -137,17 +136,19 @@ class _Viewer:
 
     @classmethod
     def of(cls, actor: Actor, proposal: Proposal, village: Village) -> _Viewer:
-        return cls(actor, sees_hidden(actor, village), may_hide(actor, village), may_comment(actor, village),
+        return cls(actor.id, sees_hidden(actor, village), may_hide(actor, village), may_comment(actor, village),
                    proposals.comments_open(proposal))
 
-    def view(self, comment: Comment, author_name: str, versions: int, reported_by_me: bool) -> CommentView:
+    def view(self, comment: Comment | Row, author_name: str, versions: int, reported_by_me: bool) -> CommentView:
+        """`comment` is a row of the table or of `_THREAD` (the same names)."""
         hidden = comment.hidden_at is not None
         body = comment.body if (not hidden or self.see_hidden) else None
-        own = comment.author_id == self.actor.id
+        own = comment.author_id == self.actor_id
+        html = "" if body is None else current_html(body, comment.body_html, comment.body_html_version)
         return CommentView(
             id=comment.id, proposal_id=comment.proposal_id, parent_id=comment.parent_id, depth=comment.depth,
             indent=min(comment.depth, MAX_INDENT), author_id=comment.author_id, author_name=author_name,
-            body=body, body_html=render(body) if body is not None else "", hidden=hidden,
+            body=body, body_html=html, hidden=hidden,
             hidden_reason=comment.hidden_reason, hidden_at=comment.hidden_at, created_at=comment.created_at,
             edited_at=comment.edited_at, versions=versions,
             reports=comment.report_count if self.moderator else 0,
@@ -160,6 +161,12 @@ class _Viewer:
 
 # --- reading --------------------------------------------------------------------------------
 
+# What a thread reads of each comment: plain rows, not tracked objects (half the cost per row).
+_THREAD = (Comment.id, Comment.proposal_id, Comment.parent_id, Comment.depth, Comment.author_id, Comment.body,
+           Comment.body_html, Comment.body_html_version, Comment.created_at, Comment.edited_at,
+           Comment.hidden_at, Comment.hidden_reason, Comment.report_count)
+
+
 def list_for(session: Session, actor: Actor | None, proposal: Proposal, village: Village) -> list[CommentView]:
     """The thread in reading order: each comment followed by its replies (depth-first), siblings
     oldest first. Two queries whatever the number of comments.
@@ -170,7 +177,7 @@ def list_for(session: Session, actor: Actor | None, proposal: Proposal, village:
     actor = require(actor, village, monitor=True)
     mine = and_(CommentReport.comment_id == Comment.id, CommentReport.reporter_id == actor.id)
     rows = session.execute(
-        select(Comment, User.name, CommentReport.id)
+        select(*_THREAD, User.name.label("author_name"), CommentReport.id.label("my_report"))
         .join(User, User.id == Comment.author_id)
         .outerjoin(CommentReport, mine)  # at most one row: (comment_id, reporter_id) is unique
         .where(Comment.proposal_id == proposal.id)
@@ -189,7 +196,7 @@ def list_for(session: Session, actor: Actor | None, proposal: Proposal, village:
     )
 
     ctx = _Viewer.of(actor, proposal, village)
-    views = {c.id: ctx.view(c, name, counts.get(c.id, 0), report_id is not None) for c, name, report_id in rows}
+    views = {r.id: ctx.view(r, r.author_name, counts.get(r.id, 0), r.my_report is not None) for r in rows}
     children: dict[int | None, list[CommentView]] = defaultdict(list)
     for v in views.values():
         # A reply whose parent was left off by the cap cannot happen (parents have smaller ids);
@@ -283,8 +290,9 @@ def reported(session: Session, actor: Actor | None, village: Village, page: int 
     )
     raw = paginate(session, stmt, page, per_page, scalars=False)
     items = [ReportedComment(id=c.id, proposal_id=c.proposal_id, proposal_title=title, author_id=c.author_id,
-                             author_name=name, body=c.body, created_at=c.created_at, reports=n,
-                             last_reported_at=last_at)
+                             author_name=name, body=c.body,
+                             body_html=current_html(c.body, c.body_html, c.body_html_version),
+                             created_at=c.created_at, reports=n, last_reported_at=last_at)
              for c, name, title, n, last_at in raw.items]
     if items:
         by_id = {item.id: item for item in items}
@@ -327,7 +335,8 @@ def add(session: Session, actor: Actor | None, proposal_id: int, body: str, pare
         depth = parent.depth + 1
     now = utcnow()
     comment = Comment(village_id=village.id, proposal_id=proposal.id, parent_id=parent_id, depth=depth,
-                      author_id=actor.id, body=text, created_at=now)
+                      author_id=actor.id, body=text, body_html=render(text), body_html_version=VERSION,
+                      created_at=now)
     session.add(comment)
     session.flush()
     # Count it, but only if the proposal is still in the stage we checked: a comment cannot slip
@@ -366,6 +375,7 @@ def edit(session: Session, actor: Actor | None, comment_id: int, body: str) -> C
     session.add(CommentVersion(comment_id=comment.id, body=comment.body,
                                written_at=comment.edited_at or comment.created_at))
     comment.body = text
+    comment.body_html, comment.body_html_version = render(text), VERSION
     comment.edited_at = now
     session.add(comment)
     audit.record(session, village_id=village.id, actor_id=actor.id, action="comment.edit", entity="comment",

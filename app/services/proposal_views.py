@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.domain import procedures as P
-from app.domain.markdown import render as render_markdown
+from app.domain.markdown import current_html
 from app.domain.money import yuan
 from app.domain.proposals import CATEGORIES
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE
@@ -308,7 +308,9 @@ def _detail(session: Session, actor: Actor | None, proposal: Proposal, village: 
         cosign = cosign_view(session, actor, proposal, village, cosigned_by_me=cosigned_by_me)
     return ProposalDetail(
         **ProposalRow._fields_of(proposal, author.name if author else ""),
-        body=proposal.body, body_html=render_markdown(proposal.body), budget_fen=proposal.budget_fen,
+        body=proposal.body,
+        body_html=current_html(proposal.body, proposal.body_html, proposal.body_html_version),
+        budget_fen=proposal.budget_fen,
         per_capita_fen=proposal.per_capita_fen, labour_days=proposal.labour_days, exemptions=proposal.exemptions,
         submitted_at=proposal.submitted_at, created_at=proposal.created_at, stages=stages_of(proposal),
         cosign=cosign, comments_open=proposals.comments_open(proposal), actions=caps.actions,
@@ -371,7 +373,8 @@ class ProposalPage:
 def page(session: Session, actor: Actor, proposal: Proposal, village: Village) -> ProposalPage:
     """The proposal page of a proposal loaded through `proposals.get_in`."""
     stage = proposals.stage_of(proposal)
-    caps = proposals.capabilities(session, actor, proposal, village)
+    settings = village_settings.settings_of(session, village) if stage is not None else None
+    caps = proposals.capabilities(session, actor, proposal, village, settings=settings)
     return ProposalPage(
         village=village,
         proposal=proposal,
@@ -383,8 +386,7 @@ def page(session: Session, actor: Actor, proposal: Proposal, village: Village) -
         buttons=_buttons(caps.actions),
         is_author=proposal.author_id == actor.id,
         is_draft=proposal.state == P.DRAFT,
-        min_days=(village_settings.settings_of(session, village).stage_days(proposal.procedure, stage.key)
-                  if stage is not None else 0),
+        min_days=settings.stage_days(proposal.procedure, stage.key) if settings is not None else 0,
         attachments=attachments.list_for(session, "proposal", proposal.id),
         max_mb=attachments.MAX_BYTES // (1024 * 1024),
         comments=comments.list_for(session, actor, proposal, village),

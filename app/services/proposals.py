@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from app import clock
 from app.clock import utcnow
+from app.domain import markdown
 from app.domain import procedures as P
 from app.domain import text as text_rules
 from app.domain.bounds import MAX_DAYS, MAX_FEN
@@ -30,6 +31,7 @@ from app.domain.people import is_adult
 from app.domain.proposals import ProposalDraft, problems
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
 from app.domain.rulebook import CosignProgress, cosign_progress
+from app.domain.village_settings import VillageSettings
 from app.models import Cosignature, Proposal, ProposalTransition, Village
 from app.services import audit, places, village_settings
 from app.services.access import Actor, require, require_login
@@ -140,6 +142,7 @@ def create(session: Session, actor: Actor | None, village: Village, draft: Propo
     now = utcnow()
     proposal = Proposal(
         village_id=village.id, author_id=actor.id, title=draft.title.strip(), body=draft.body,
+        body_html=markdown.render(draft.body), body_html_version=markdown.VERSION,
         category=draft.category, procedure=draft.procedure, state=P.DRAFT, budget_fen=draft.budget_fen,
         per_capita_fen=draft.per_capita_fen, labour_days=draft.labour_days,
         exemptions=(draft.exemptions or "").strip() or None, created_at=now, updated_at=now,
@@ -172,6 +175,7 @@ def edit(session: Session, actor: Actor | None, proposal_id: int, draft: Proposa
     before = {"title_length": len(proposal.title), "body_length": len(proposal.body)}
     proposal.title = draft.title.strip()
     proposal.body = draft.body
+    proposal.body_html, proposal.body_html_version = markdown.render(draft.body), markdown.VERSION
     proposal.category = draft.category
     proposal.procedure = draft.procedure
     proposal.budget_fen = draft.budget_fen
@@ -225,10 +229,13 @@ def _outcome(session: Session, proposal: Proposal) -> tuple[str | None, bool]:
 
 
 def decision_facts(session: Session, actor: Actor, proposal: Proposal, village: Village, now: datetime, *,
-                   cosign_met: bool, has_reason: bool) -> P.Facts:
+                   cosign_met: bool, has_reason: bool, settings: VillageSettings | None = None) -> P.Facts:
     """What `procedures.decide` needs to know about this proposal and this actor, now: the one
-    source for acting (`transition`) and for showing what may be done (`capabilities`)."""
+    source for acting (`transition`) and for showing what may be done (`capabilities`). `settings`:
+    the village's, when the caller has them already."""
     stage = stage_of(proposal)
+    if stage and settings is None:
+        settings = village_settings.settings_of(session, village)
     vote, notice = _outcome(session, proposal) if stage else (None, False)
     return P.Facts(
         procedure=proposal.procedure,
@@ -236,8 +243,7 @@ def decision_facts(session: Session, actor: Actor, proposal: Proposal, village: 
         entered_at=proposal.stage_entered_at,
         now=now,
         roles=roles_here(actor, village, proposal),
-        min_days=(village_settings.settings_of(session, village).stage_days(proposal.procedure, stage.key)
-                  if stage else 0),
+        min_days=settings.stage_days(proposal.procedure, stage.key) if stage else 0,
         cosign_met=cosign_met,
         vote_outcome=vote,
         notice_done=notice,
@@ -381,13 +387,15 @@ def _runners(proposal: Proposal) -> tuple[str, ...]:
     return (COMMITTEE, PARTY_COMMITTEE) if proposal.procedure == "sizheng" else (COMMITTEE,)
 
 
-def capabilities(session: Session, actor: Actor | None, proposal: Proposal, village: Village) -> ProposalCaps:
+def capabilities(session: Session, actor: Actor | None, proposal: Proposal, village: Village, *,
+                 settings: VillageSettings | None = None) -> ProposalCaps:
     """The transitions `procedures.decide` would allow this actor now (an advance that only waits
     for its days or its vote is offered to those who may make it), and the other buttons."""
     if actor is None:
         return ProposalCaps()
     stage = stage_of(proposal)
-    facts = decision_facts(session, actor, proposal, village, utcnow(), cosign_met=False, has_reason=True)
+    facts = decision_facts(session, actor, proposal, village, utcnow(), cosign_met=False, has_reason=True,
+                           settings=settings)
     shown = []
     for action in P.Action:
         decision = P.decide(action.value, facts)
