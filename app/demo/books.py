@@ -130,7 +130,8 @@ def load(session: Session, settings: Settings) -> None:
                 assets.book_receivable(session, accountant, first_due.id)
             with _on(first_due.due_date, 15):
                 assets.record_payment(session, accountant, first_due.id, first_due.due_date)
-        if index == 10 and fund_matter:  # the waste-collection matter's money, household by household
+        if index == 11 and fund_matter:  # last month: the waste-collection matter's money, household by household
+            # (the township filed the matter on the month's 2nd: app/demo/proposals.py)
             _fund(session, village, (accountant, chair), fund_matter, period)
         if index == 6:  # an office bill posted as 8,800 instead of 880, reversed and entered again
             wrong = _voucher(session, settings, village, (accountant, chair, clerk), _day(period, 22),

@@ -87,6 +87,6 @@ def load(session: Session) -> None:
     session.commit()
     # In progress, through the services: one awaiting review, one draft.
     pending = notices.create(session, clerk, village, category=N.VILLAGE, title="村规民约修订征求意见",
-                             body="村规民约第十二条拟修改为：……请村民提出意见。", days=10)
+                             body="村规民约第十二条拟修改为：……请村民提出意见。", days=15)
     notices.submit(session, clerk, pending.id)
 

@@ -21,7 +21,7 @@ from app import clock
 from app.clock import utcnow
 from app.domain import rulebook as R
 from app.domain.people import adult_born_on_or_before
-from app.models import MemberRole, Membership, Proposal, User, Village
+from app.models import Council, MemberRole, Membership, Proposal, User, Village
 from app.services import ballots, councils, paper_tallies, votes
 from app.services.access import Actor, load_actor
 
@@ -63,7 +63,7 @@ def load(session: Session) -> None:
     rng = random.Random(2026_04)
     chair, clerk = _actor(session, CHAIR), _actor(session, CLERK)
     adults = _adult_villagers(session, village)
-    councils = _councils(session, village, chair, adults)
+    councils = councils_of(session, village)
     lights = _proposal(session, village, STREET_LIGHTS)
     if lights is not None and lights.state == "vote":
         _open_vote(session, lights, councils[R.ASSEMBLY], chair, adults, rng)
@@ -73,6 +73,16 @@ def load(session: Session) -> None:
         # demo is decided under the law in force today (the 2025 amendment, from 2026-01-01).
         with clock.frozen(LAND_MEETING):
             _closed_vote(session, land, councils[R.REPRESENTATIVES], chair, clerk)
+
+
+def councils_of(session: Session, village: Village) -> dict:
+    """The village's councils by kind, made by the director the first time they are asked for (the
+    matters of app/demo/proposals.py meet in them before the votes here are held)."""
+    made = {c.kind: c for c in session.execute(
+        select(Council).where(Council.village_id == village.id).order_by(Council.id)).scalars()}
+    if made:
+        return made
+    return _councils(session, village, _actor(session, CHAIR), _adult_villagers(session, village))
 
 
 def _councils(session: Session, village: Village, chair: Actor, adults: list[User]) -> dict:

@@ -268,6 +268,27 @@ def change_password(
     return opened
 
 
+LARGE_TYPE_VALUES = {"1": True, "on": True, "true": True, "": False, "0": False, "off": False, "false": False}
+
+
+def set_large_type(session: Session, user: User, value: str | bool) -> bool:
+    """大字显示: the person's own choice of extra-large type on every page, remembered on the account.
+    A form sends "1" to turn it on and nothing (or "0") to turn it off; anything else is refused and
+    changes nothing. A display preference, like the password change it is not written to a village's
+    audit chain. Returns the new setting."""
+    if isinstance(value, bool):
+        on = value
+    else:
+        key = value.strip().lower()
+        if key not in LARGE_TYPE_VALUES:
+            raise Invalid("大字显示只能打开或关闭", field="large_type")
+        on = LARGE_TYPE_VALUES[key]
+    user.large_type = on
+    session.add(user)
+    session.commit()
+    return on
+
+
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 

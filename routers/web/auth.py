@@ -1,4 +1,4 @@
-"""Login, logout, activation with a code, and the account page (change password)."""
+"""Login, logout, activation with a code, and the account page (change password, large type)."""
 
 from __future__ import annotations
 
@@ -123,3 +123,15 @@ def change_password(
     response = redirect(request, "/account", "密码已修改，其他设备上的登录已退出")
     set_session_cookie(request, response, opened.token)
     return response
+
+
+@router.post("/account/large-type")
+def large_type(request: Request, ctx: Auth, db: DbSession, large_type: str = Form(default="", max_length=10)):
+    """大字显示 on or off for this person, on every page and every device they log in on."""
+    if ctx is None:
+        return login_redirect(request)
+    try:
+        on = auth.set_large_type(db, ctx.user, large_type)
+    except ServiceError as exc:
+        return redirect(request, "/account", exc.detail, "error")
+    return redirect(request, "/account", "已打开大字显示" if on else "已关闭大字显示，恢复标准字号")
