@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from app.domain import notices as N
+from app.domain import rulebook as R
 from schemas.attachments import AttachmentOut
 from schemas.common import Id, Line, Text, Title
 
@@ -23,13 +24,23 @@ if TYPE_CHECKING:
     from app.services.notice_views import NoticeView
     from app.services.objections import ObjectionView
 
+
+def _days_help() -> str:
+    """The days field's description, with the floor of the law's latest edition."""
+    days, source = R.posting_floor(R.POSTED_CATEGORIES[0], date.max)
+    since = (f"{source.valid_from:%Y-%m-%d} 起村务、财务公开至少公布 {days} 天（{source.cite}）；"
+             if source and source.valid_from else "")
+    return (f"公示天数（1–{N.MAX_DAYS}）。{since}不填则取当天该类别的默认天数"
+            f"（{N.DEFAULT_DAYS} 天，村务、财务公开不少于法定天数）")
+
+
 _TEXT_CAP = N.BODY_MAX + 1000  # the service refuses anything over BODY_MAX with its own message
 
 
 class NoticeEdit(BaseModel):
     title: Title = Field(max_length=1000)
     body: Text = Field(max_length=_TEXT_CAP)
-    days: int = Field(default=N.DEFAULT_DAYS, ge=1, le=N.MAX_DAYS, description="公示天数（1–365）")
+    days: int | None = Field(default=None, ge=1, le=N.MAX_DAYS, description=_days_help())
 
 
 class NoticeIn(NoticeEdit):
@@ -42,7 +53,8 @@ class NoticeIn(NoticeEdit):
 class CorrectionIn(BaseModel):
     title: Title = Field(max_length=1000)
     body: Text = Field(max_length=_TEXT_CAP)
-    days: int | None = Field(default=None, ge=1, le=N.MAX_DAYS, description="更正的公示天数；不填则与原公开相同")
+    days: int | None = Field(default=None, ge=1, le=N.MAX_DAYS,
+                             description="更正的公示天数；不填则与原公开相同（少于当天法定天数的，按法定天数）")
 
 
 class ReviewIn(BaseModel):

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from app.domain import rulebook as R
 from app.domain import text as T
 from app.domain.roles import ACCOUNTANT, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 
@@ -48,7 +49,42 @@ def content_hash(title: str, body: str, attachment_hashes: list[str]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-def check(category: str, title: str, body: str, days: int) -> dict[str, str]:
+def least_days(category: str, on: date) -> int:
+    """The fewest days a notice of `category` may be posted when published on `on` (Beijing calendar):
+    the law's floor for 村务、财务 notices (15 from 2026-01-01), otherwise 1."""
+    return max(1, R.posting_floor(category, on).days)
+
+
+def default_days(category: str, on: date) -> int:
+    """The posting days offered for a new notice of `category` on `on`: 7, or the law's floor if more."""
+    return max(DEFAULT_DAYS, R.posting_floor(category, on).days)
+
+
+def publish_days(category: str, days: int, on: date) -> int:
+    """The days a notice is really posted when published on `on`: a draft written for fewer days than
+    the floor of that day (under the old rule) is extended to the floor, never refused."""
+    return max(days, least_days(category, on))
+
+
+def floor_text(category: str, on: date) -> str:
+    """"村务公开至少公布 15 天（依据《村民委员会组织法》（2025年修正）第三十五条）"; "" when the law sets no
+    floor for the category on `on`."""
+    days, source = R.posting_floor(category, on)
+    return f"村务公开至少公布 {days} 天（{source.cite}）" if source else ""
+
+
+def days_problem(category: str, days: int, on: date) -> str | None:
+    """Why `days` cannot be a notice's posting days on `on`, or None."""
+    floor = R.posting_floor(category, on).days
+    if floor and days < floor:
+        return floor_text(category, on)
+    if not 1 <= days <= MAX_DAYS:
+        return f"公示天数应在 1 到 {MAX_DAYS} 天之间"
+    return None
+
+
+def check(category: str, title: str, body: str, days: int, on: date) -> dict[str, str]:
+    """The problems of a notice's fields, by field; `on` is the Beijing date the days are checked for."""
     errors: dict[str, str] = {}
     if category not in CATEGORIES:
         errors["category"] = "请选择公开类别"
@@ -64,8 +100,8 @@ def check(category: str, title: str, body: str, days: int) -> dict[str, str]:
         errors["body"] = f"内容最多 {BODY_MAX} 个字"
     elif reason := T.problem(body):
         errors["body"] = "内容" + reason
-    if not 1 <= days <= MAX_DAYS:
-        errors["days"] = f"公示天数应在 1 到 {MAX_DAYS} 天之间"
+    if reason := days_problem(category, days, on):
+        errors["days"] = reason
     return errors
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import NamedTuple
 
 from app.domain import law as L
 
@@ -212,6 +213,25 @@ def source_of(provision: str, on: date) -> Source:
     art = p.article(edition.name)
     return Source(p.law, edition.name, art.number, p.topic, art.words, edition.valid_from, edition.valid_until,
                   art.note)
+
+
+# 村务公开's least posting days, from that edition on (2025 第三十五条: 不得少于十五日); 党务 is not under this law.
+POSTING_DAYS: dict[str, int | None] = {L.CWH_2018: None, L.CWH_2025: 15}
+POSTED_CATEGORIES = ("village", "finance")
+
+
+class PostingFloor(NamedTuple):
+    days: int  # 0: the law sets none that day (and source is None)
+    source: Source | None
+
+
+def posting_floor(category: str, on: date) -> PostingFloor:
+    """The least posting days of a `category` notice published on `on`, and the source to cite."""
+    source = source_of("cwh.openness", on)
+    order = [e.name for e in L.editions_of(source.law)]
+    since = [e for e in POSTING_DAYS if order.index(e) <= order.index(source.edition)]
+    days = POSTING_DAYS[max(since, key=order.index)] if since and category in POSTED_CATEGORIES else None
+    return PostingFloor(days, source) if days else PostingFloor(0, None)
 
 
 SUPERVISORY_ORGANS_FROM = L.CWH_2025  # the edition that names 监察机关 as a destination for reports

@@ -1,7 +1,9 @@
 """Notices other features ask for, connected in services/flows.py: a closed vote drafts its 决议公开, a
 finished implementation drafts its 实施结果公开, a closed month of the books drafts its 财务收支公开,
 and a proposal in a notice stage asks whether its notice is published and its window over. The drafts
-go through review like any other.
+go through review like any other. Their posting days are the default for the category on the day they are
+drafted (`notices.default_days`: at least the law's floor), so the law never refuses them; one published
+later under a higher floor is extended when it is published.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.domain import books as B
 from app.domain import notices as N
 from app.domain import procedures as P
@@ -48,7 +50,8 @@ def draft_resolution(session: Session, vs: VoteSession) -> Notice | None:
     stage = _notice_stage_after(proposal, vs.stage)
     now = utcnow()
     notice = Notice(village_id=vs.village_id, category=N.VILLAGE, kind="resolution",
-                    title=f"关于《{proposal.title}》的表决结果公示", body=body, days=N.DEFAULT_DAYS, author_id=None,
+                    title=f"关于《{proposal.title}》的表决结果公示", body=body,
+                    days=N.default_days(N.VILLAGE, local_today()), author_id=None,
                     proposal_id=proposal.id, proposal_stage=stage, vote_session_id=vs.id, created_at=now,
                     updated_at=now)
     session.add(notice)
@@ -80,7 +83,8 @@ def draft_implementation_result(session: Session, proposal: Proposal, old: str, 
     notice = Notice(village_id=proposal.village_id, category=N.VILLAGE, kind="implementation",
                     title=f"《{proposal.title}》实施结果公开",
                     body=f"事项《{proposal.title}》已{'验收' if left.kind is P.Kind.ACCEPTANCE else '实施'}完毕。\n\n"
-                         f"请村委会补充：完成情况、实际收支、验收意见。{extra}", days=N.DEFAULT_DAYS, author_id=None,
+                         f"请村委会补充：完成情况、实际收支、验收意见。{extra}",
+                    days=N.default_days(N.VILLAGE, local_today()), author_id=None,
                     proposal_id=proposal.id, proposal_stage=stage, created_at=now, updated_at=now)
     session.add(notice)
     session.flush()
@@ -164,12 +168,14 @@ def draft_finance(session: Session, village: Village, row: AccountPeriod, s: sta
     old = session.get(Notice, row.notice_id) if row.notice_id else None
     if old is not None and old.state not in VISIBLE:
         old.title, old.body, old.state, old.updated_at = title, body, N.DRAFT, now
+        old.days = N.publish_days(old.category, old.days, local_today())
         old.review_note = "账目重新结账，已按账簿更新，请重新审核" if old.reviewed_by else None
         audit.record(session, village_id=village.id, actor_id=actor_id, action="notice.auto_draft", entity="notice",
                      entity_id=old.id, data={"period": s.period, "kind": "finance", "rewritten": True})
         return old
     notice = Notice(village_id=village.id, category=N.FINANCE, kind="correction" if old else "general",
-                    title=("更正：" if old else "") + title, body=body, days=N.DEFAULT_DAYS, author_id=None,
+                    title=("更正：" if old else "") + title, body=body,
+                    days=N.default_days(N.FINANCE, local_today()), author_id=None,
                     period=s.period, supersedes_id=old.id if old else None, created_at=now, updated_at=now)
     session.add(notice)
     session.flush()

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.clock import utcnow
+from app.clock import local_today, utcnow
 from app.config import Settings
 from app.domain import notices as N
 from app.domain import procedures as P
@@ -63,12 +63,16 @@ def get(session: Session, actor: Actor | None, notice_id: int) -> tuple[Notice, 
 # --- writing ----------------------------------------------------------------------------------
 
 def create(session: Session, actor: Actor | None, village: Village, *, category: str, title: str, body: str,
-           days: int = N.DEFAULT_DAYS, proposal_id: int | None = None, vote_session_id: int | None = None,
+           days: int | None = None, proposal_id: int | None = None, vote_session_id: int | None = None,
            period: str | None = None, kind: str = "general", supersedes: Notice | None = None) -> Notice:
+    """A draft. `days` None: the default for the category today (at least the law's floor)."""
     if category not in N.CATEGORIES:
         raise Invalid("请选择公开类别", field="category")
     actor = require(actor, village, *N.DRAFTERS[category])
-    if errors := N.check(category, title, body, days):
+    today = local_today()
+    if days is None:
+        days = N.default_days(category, today)
+    if errors := N.check(category, title, body, days, today):
         raise invalid_fields(errors)
     stage = None
     if proposal_id is not None:
@@ -104,12 +108,17 @@ def _valid_period(period: str) -> bool:
     return year.isdigit() and len(year) == 4 and month.isdigit() and len(month) == 2 and 1 <= int(month) <= 12
 
 
-def edit(session: Session, actor: Actor | None, notice_id: int, *, title: str, body: str, days: int) -> Notice:
+def edit(session: Session, actor: Actor | None, notice_id: int, *, title: str, body: str,
+         days: int | None = None) -> Notice:
+    """Rewrite a draft. `days` None: the default for the category today."""
     notice, village = get(session, actor, notice_id)
     actor = require(actor, village, *N.DRAFTERS[notice.category])
     if notice.state != N.DRAFT:
         raise Conflict("只有草稿可以修改；已发布的公开只能发更正")
-    if errors := N.check(notice.category, title, body, days):
+    today = local_today()
+    if days is None:
+        days = N.default_days(notice.category, today)
+    if errors := N.check(notice.category, title, body, days, today):
         raise invalid_fields(errors)
     notice.title, notice.body, notice.days, notice.updated_at = title.strip(), body, days, utcnow()
     session.add(notice)
@@ -172,7 +181,9 @@ def review(session: Session, actor: Actor | None, notice_id: int, *, approve: bo
 
 
 def publish(session: Session, actor: Actor | None, notice_id: int) -> Notice:
-    """Publish: fix the window and the content hash. From then on the notice never changes."""
+    """Publish: fix the window and the content hash. From then on the notice never changes. A draft
+    written for fewer days than the law asks on the publishing day (written under the old rule) is
+    posted for the law's days: its `days` are raised with the publication, so it shows what was up."""
     notice, village = get(session, actor, notice_id)
     actor = require(actor, village, *N.PUBLISHERS[notice.category])
     ready = N.APPROVED if notice.category in N.NEEDS_REVIEW else N.DRAFT
@@ -189,17 +200,20 @@ def publish(session: Session, actor: Actor | None, notice_id: int) -> Notice:
     session.execute(update(Notice).where(Notice.id == notice.id).values(updated_at=Notice.updated_at))
     now = utcnow()
     hashes = [a.sha256 for a in attachments_of(session, notice)]
-    start, until = N.window(now, notice.days)
+    drafted = notice.days
+    days = N.publish_days(notice.category, drafted, local_today())
+    start, until = N.window(now, days)
     digest = N.content_hash(notice.title, notice.body, hashes)
     try:
-        _set_state(session, notice, ready, N.PUBLISHED, published_by=actor.id, published_at=now,
+        _set_state(session, notice, ready, N.PUBLISHED, published_by=actor.id, published_at=now, days=days,
                    window_from=start, window_until=until, content_hash=digest)
     except IntegrityError as exc:  # a parallel correction of the same notice published first (unique index)
         session.rollback()
         raise Conflict(SECOND_CORRECTION) from exc
     audit.record(session, village_id=village.id, actor_id=actor.id, action="notice.publish", entity="notice",
                  entity_id=notice.id, data={"content_hash": digest, "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                            "supersedes": notice.supersedes_id})
+                                            "supersedes": notice.supersedes_id,
+                                            **({"days": days, "drafted_days": drafted} if days != drafted else {})})
     session.commit()
     session.refresh(notice)
     return notice
@@ -207,7 +221,8 @@ def publish(session: Session, actor: Actor | None, notice_id: int) -> Notice:
 
 def correct(session: Session, actor: Actor | None, notice_id: int, *, title: str, body: str,
             days: int | None = None) -> Notice:
-    """A correction (更正) is a new notice that supersedes the published one; both stay visible."""
+    """A correction (更正) is a new notice that supersedes the published one; both stay visible. `days`
+    None: the old notice's days, raised to the law's floor today if fewer."""
     old, village = get(session, actor, notice_id)
     if old.state not in VISIBLE:
         raise Conflict("只有已发布的公开才能更正；草稿直接修改即可")
@@ -215,7 +230,7 @@ def correct(session: Session, actor: Actor | None, notice_id: int, *, title: str
     if newer is not None:
         raise Conflict("这份公开已经有更正版本了，请更正最新的版本")
     return create(session, actor, village, category=old.category, title=title, body=body,
-                  days=old.days if days is None else days,
+                  days=N.publish_days(old.category, old.days, local_today()) if days is None else days,
                   proposal_id=old.proposal_id, vote_session_id=old.vote_session_id, period=old.period,
                   kind="correction", supersedes=old)
 

@@ -54,6 +54,11 @@ def load(db: DbSession, actor: Actor | None, slug: str, nid: int):
     return notices.get_in(db, actor, village, nid), village
 
 
+def offered_days(notice) -> int:
+    """The days a form offers for an existing notice: its own, raised to today's floor of the law."""
+    return N.publish_days(notice.category, notice.days, local_today())
+
+
 def date_label(value: datetime | None) -> str:
     """"2026年10月8日", Beijing time."""
     if value is None:
@@ -85,17 +90,20 @@ class NoticeForm:
         category: str = Form(default="", max_length=20),
         title: str = Form(default="", max_length=500),
         body: str = Form(default="", max_length=60_000),
-        days: str = Form(default=str(N.DEFAULT_DAYS), max_length=10),
+        days: str = Form(default="", max_length=10),
         proposal_id: str = Form(default="", max_length=20),
         period: str = Form(default="", max_length=20),
     ):
         self.values = {"category": category, "title": title, "body": body, "days": days.strip(),
                        "proposal_id": proposal_id.strip(), "period": period.strip()}
 
-    def days(self) -> int:
+    def days(self) -> int | None:
+        """The days typed; None when left out (the service takes the category's default for today)."""
         text = self.values["days"]
+        if not text:
+            return None
         if not text.isdigit():
-            raise Invalid("公示天数应为整数，例如 7", field="days")
+            raise Invalid("公示天数应为整数，例如 15", field="days")
         return int(text)
 
     def proposal(self) -> int | None:
@@ -109,7 +117,7 @@ class NoticeForm:
     def period(self) -> str | None:
         return self.values["period"] or None
 
-    def checked(self) -> tuple[int, int | None]:
+    def checked(self) -> tuple[int | None, int | None]:
         """Days and the linked matter, as numbers; raises Invalid naming every bad field (the title
         and body are checked with them, so one answer lists all that is wrong)."""
         errors: dict[str, str] = {}
@@ -124,10 +132,11 @@ class NoticeForm:
             errors["proposal_id"] = exc.detail
         if errors:
             v = self.values
-            checks = N.check(v["category"] or N.VILLAGE, v["title"], v["body"], days or N.DEFAULT_DAYS)
+            category = v["category"] or N.VILLAGE
+            today = local_today()
+            checks = N.check(category, v["title"], v["body"], days or N.default_days(category, today), today)
             errors = {**checks, **errors}
             raise invalid_fields(errors)
-        assert days is not None
         return days, proposal_id
 
 
@@ -144,6 +153,8 @@ def _form(request: Request, db: DbSession, actor: Actor, village, values: dict, 
         "categories": [(c, N.CATEGORIES[c]) for c in notices.draftable_categories(actor, village)],
         "proposals": notice_views.linkable_proposals(db, village) if mode == "new" else [],
         "max_days": N.MAX_DAYS,
+        "default_days": N.DEFAULT_DAYS,
+        "floor": rulebook.posting_floor(notice.category if notice else N.VILLAGE, local_today()),
         "title_max": N.TITLE_MAX,
         "category_name": N.CATEGORIES.get(notice.category, "") if notice else "",
     }, status_code=status)
@@ -154,8 +165,10 @@ def new_form(slug: str, request: Request, db: DbSession, actor: PageActor,
              category: str | None = Query(default=None, max_length=20), proposal_id: QueryId = None):
     village = places.get_village_by_slug(db, slug)
     allowed = notices.require_drafter(actor, village)
-    values = {"category": category if category in allowed else (allowed[0] if len(allowed) == 1 else ""),
-              "title": "", "body": "", "days": str(N.DEFAULT_DAYS),
+    chosen = category if category in allowed else (allowed[0] if len(allowed) == 1 else "")
+    today = local_today()  # the days offered: the chosen category's default, or the most any allowed one asks
+    days = N.default_days(chosen, today) if chosen else max(N.default_days(c, today) for c in allowed)
+    values = {"category": chosen, "title": "", "body": "", "days": str(days),
               "proposal_id": str(proposal_id or ""), "period": ""}
     return _form(request, db, actor, village, values, mode="new")
 
@@ -187,6 +200,7 @@ def show(request: Request, view: notice_views.NoticeView, *, error: str | None =
          status: int = 200) -> Response:
     """The notice page; a refused form shows `error` and what was typed (`values`) in place."""
     notice = view.notice
+    today = local_today()
     return render(request, "notices/detail.html", {
         "village": view.village,
         "notice": notice,
@@ -209,7 +223,10 @@ def show(request: Request, view: notice_views.NoticeView, *, error: str | None =
         "objections": (view.objections or []) if view.published else [],
         "caps": view.caps,
         "reviewer": view.reviewer,
-        "report_help": rulebook.report_help(local_today()),  # where a problem may be taken, by today's law
+        "report_help": rulebook.report_help(today),  # where a problem may be taken, by today's law
+        # an unpublished notice is posted for its days raised to the law's floor on the publishing day
+        "publish_days": N.publish_days(notice.category, notice.days, today),
+        "floor_text": N.floor_text(notice.category, today),
         "error": error,
         "values": values or {},
     }, status_code=status)
@@ -305,7 +322,7 @@ def edit_form(slug: str, nid: int, request: Request, db: DbSession, actor: PageA
         notices.start_edit(actor, village, notice)
     except Conflict as exc:
         return redirect(request, notice_url(village, nid), exc.detail, "error")
-    values = {"title": notice.title, "body": notice.body, "days": str(notice.days)}
+    values = {"title": notice.title, "body": notice.body, "days": str(offered_days(notice))}
     return _form(request, db, actor, village, values, mode="edit", notice=notice)
 
 
@@ -336,7 +353,7 @@ def revise_form(slug: str, nid: int, request: Request, db: DbSession, actor: Pag
         return redirect(request, notice_url(village, nid), exc.detail, "error")
     if newer is not None:
         return redirect(request, notice_url(village, newer.id), "这份公开已经有更正版本了，请更正最新的版本", "error")
-    values = {"title": notice.title, "body": notice.body, "days": str(notice.days)}
+    values = {"title": notice.title, "body": notice.body, "days": str(offered_days(notice))}
     return _form(request, db, actor, village, values, mode="revise", notice=notice)
 
 

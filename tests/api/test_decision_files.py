@@ -58,7 +58,7 @@ def full_matter(api, world, db, clock, *, objections: int = 1, files: int = 1, f
     for i in range(objections):
         oid = ok(api.post(f"/notices/{nid}/objections", s.villager, {"body": f"路面用什么标号的水泥？{i}"}), 201)["id"]
         ok(api.post(f"/objections/{oid}/reply", s.committee, {"body": "C30 混凝土，厚 20 厘米。"}))
-    clock.travel(days=8)
+    clock.travel(days=16)  # the resolution is posted 15 days, the law's least for village affairs
     assert advance(api, s.committee, pid)["state"] == "review"
     if filed:
         assert advance(api, monitor, pid)["state"] == "implementation"

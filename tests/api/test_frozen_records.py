@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from app.models import Attachment, Notice
 from tests.factories import Staff, ok, png, refused
 
-NOTICE = {"category": "village", "title": "村道硬化工程招标结果公示", "body": "中标单位：某某建筑公司", "days": 7}
+NOTICE = {"category": "village", "title": "村道硬化工程招标结果公示", "body": "中标单位：某某建筑公司", "days": 15}
 STATE_REFUSED = "their state only moves from published to closed"
 FILES_REFUSED = "attachments of published notices are immutable"
 

@@ -43,7 +43,7 @@ def test_an_unanswered_objection_holds_the_stage_until_it_is_answered(api, world
     pid = _matter_in_notice_stage(api, db, s, "修建村民活动室")
     notice = published(api, s, {**VILLAGE_NOTICE, "proposal_id": pid})
     objection = ok(api.post(f"/notices/{notice['id']}/objections", s.villager, {"body": "预算为什么这么高？"}), 201)
-    clock.travel(days=8)
+    clock.travel(days=16)
     refused(advance(api, s, pid), 409, HELD)
     ok(api.post(f"/objections/{objection['id']}/reply", s.committee, {"body": "含两年的维护费用，明细已附。"}))
     assert ok(advance(api, s, pid))["state"] == "review"
@@ -60,7 +60,7 @@ def test_a_correction_carries_the_earlier_versions_objections_and_its_own_window
     ok(api.post(f"/notices/{correction['id']}/submit", s.committee))
     ok(api.post(f"/notices/{correction['id']}/review", s.supervisor, {"approve": True}))
     ok(api.post(f"/notices/{correction['id']}/publish", s.committee))
-    clock.travel(days=5)  # the first window is over, the correction's is not
+    clock.travel(days=13)  # the first window (15 days) is over, the correction's is not
     refused(advance(api, s, pid), 409)
     clock.travel(days=3)  # both windows are over, the objection on the first version is still open
     refused(advance(api, s, pid), 409, HELD)

@@ -49,7 +49,7 @@ def test_notice_review_publication_objection_and_print(live_server, new_page, br
     chair.get_by_label("标题").fill(title)
     chair.get_by_label("内容").fill("## 结算\n\n- 工程款 **58,000 元**\n- 施工单位：青山县路桥公司\n\n"
                                   "有疑问请在公示期内提出。")
-    expect(chair.get_by_label("公示天数")).to_have_value("7")
+    expect(chair.get_by_label("公示天数")).to_have_value("15")  # the law's least for village affairs
     _fits(chair, problems)
     chair.get_by_role("button", name="保存草稿").click()
     expect(flash(chair)).to_contain_text("草稿已保存")

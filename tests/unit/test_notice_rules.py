@@ -12,6 +12,7 @@ from app.domain import notices as N
 from app.domain.roles import ACCOUNTANT, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 
 OK = dict(category="finance", title="2026年10月财务收支公开", body="收入 1,000.00 元。", days=7)
+ON = date(2025, 12, 31)  # before the 2025 edition's floor of 15 days (tests/unit/test_posting_days.py)
 
 
 # --- check ---------------------------------------------------------------------------------------
@@ -39,13 +40,13 @@ OK = dict(category="finance", title="2026年10月财务收支公开", body="收�
 ])
 def test_check_boundaries(changes, field):
     values = {**OK, **changes}
-    errors = N.check(values["category"], values["title"], values["body"], values["days"])
+    errors = N.check(values["category"], values["title"], values["body"], values["days"], ON)
     assert list(errors) == ([field] if field else [])
     assert all(message and not message.isascii() for message in errors.values())  # Chinese messages
 
 
 def test_check_names_every_bad_field_at_once():
-    assert set(N.check("x", "", "", 0)) == {"category", "title", "body", "days"}
+    assert set(N.check("x", "", "", 0, ON)) == {"category", "title", "body", "days"}
 
 
 # --- who does what ---------------------------------------------------------------------------------

@@ -58,9 +58,9 @@ def test_a_new_publication_changes_the_etag(client, v):
 
 
 def test_closing_and_the_end_of_a_window_change_the_etag(client, v, clock):
-    notice = v.published(title="公示中", days=7)
+    notice = v.published(title="公示中", days=15)
     board = client.get(v.url()).headers["etag"]
-    clock.travel(days=8)  # the window ended: the notice moves to the archive
+    clock.travel(days=16)  # the window ended: the notice moves to the archive
     r = client.get(v.url(), headers={"If-None-Match": board})
     assert r.status_code == 200 and r.headers["etag"] != board
     after_window = r.headers["etag"]

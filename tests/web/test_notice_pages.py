@@ -24,7 +24,7 @@ from tests.web.test_proposal_pages import flash, follow, main
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 ROAD = {"category": "village", "title": "村道硬化工程招标结果公示",
-        "body": "## 中标单位\n\n青山县路桥公司，中标价 **58,000 元**。\n\n- 工期 30 天\n- 质保 2 年", "days": "7"}
+        "body": "## 中标单位\n\n青山县路桥公司，中标价 **58,000 元**。\n\n- 工期 30 天\n- 质保 2 年", "days": "15"}
 
 
 class Village:
@@ -412,6 +412,11 @@ def test_committee_drafts_supervisor_approves_committee_publishes(client, v):
     form = client.get(v.url("notices/new")).text
     # 王文书 (committee only) may draft village and finance notices, not party ones
     assert 'value="village"' in form and 'value="finance"' in form and 'value="party"' not in form
+    # the days offered are the law's least for village affairs, and the help says why
+    assert re.search(r'<input id="days"[^>]* value="15"', form)
+    assert "村务、财务公开至少公布 15 天（依据《村民委员会组织法》（2025年修正）第三十五条）" in form
+    r = client.post(v.url("notices/new"), data={**ROAD, "days": "14", "csrf_token": token})
+    assert r.status_code == 422 and "村务公开至少公布 15 天" in r.text and 'value="14"' in r.text
     r = client.post(v.url("notices/new"), data={**ROAD, "title": "", "days": "七", "csrf_token": token})
     assert r.status_code == 422
     assert "请填写标题" in r.text and "公示天数应为整数" in r.text and "青山县路桥公司" in r.text  # input kept
@@ -475,7 +480,7 @@ def test_correction_through_the_form(client, v):
     form = client.get(v.url(f"notices/{old.id}/revise")).text
     assert 'value="十月财务收支"' in form and "支出 800 元" in form
     r = client.post(v.url(f"notices/{old.id}/revise"), data={"title": "十月财务收支（更正）",
-                                                             "body": "收入 1,000 元\n支出 850 元", "days": "7",
+                                                             "body": "收入 1,000 元\n支出 850 元", "days": "15",
                                                              "csrf_token": token})
     page = follow(client, r)
     assert "更正草稿已保存" in flash(page.text)
