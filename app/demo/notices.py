@@ -64,11 +64,11 @@ def load(session: Session) -> None:
     # A notice and its correction.
     wrong = _published(session, village, chair, N.VILLAGE, "低保户评议结果公示",
                        "经村民代表会议评议，拟推荐 5 户为低保对象：\n\n1. 第一组 赵某\n2. 第二组 钱某\n"
-                       "3. 第三组 孙某\n4. 第三组 李某\n5. 第四组 周某", days_ago=40)
+                       "3. 第三组 孙某\n4. 第三组 李某\n5. 第四组 周某", days_ago=40, days=15)
     _published(session, village, chair, N.VILLAGE, "低保户评议结果公示（更正）",
                "经村民代表会议评议，拟推荐 4 户为低保对象：\n\n1. 第一组 赵某\n2. 第二组 钱某\n"
                "3. 第三组 孙某\n4. 第四组 周某\n\n原公示误将第三组李某列入，特此更正。", days_ago=38,
-               supersedes=wrong, kind="correction")
+               supersedes=wrong, kind="correction", days=15)
     # A current village notice with an answered objection, and one overdue.
     current = _published(session, village, chair, N.VILLAGE, "村集体鱼塘承包费收缴情况",
                          "鱼塘承包费 2.4 万元已全额收缴，存入村集体账户。", days_ago=3, days=15)

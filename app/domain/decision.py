@@ -277,7 +277,11 @@ def _notice(m: Matter, stage: P.Stage, status: str, visit: _Visit | None) -> tup
         return [_check("notice_published", stage.key, "公示已发布", verdict, "没有已发布的公示", source)], []
     superseded = {n.supersedes_id for n in mine}
     latest = [n for n in mine if n.id not in superseded]
-    need = m.min_days.get(stage.key, stage.default_days)
+    need, days_source = m.min_days.get(stage.key, stage.default_days), source
+    for n in latest:  # the law's least posting days on the day it was published, where more (2025 第三十五条)
+        floor = R.posting_floor(n.category, local_date_of(n.window_from))
+        if floor.days > need:
+            need, days_source = floor.days, floor.source
     evidence, checks, bad_hash, short = [], [], [], []
     for n in mine:
         evidence.append(f"《{n.title}》{N.KINDS.get(n.kind, '')}：{_t(n.window_from)} 至 {_t(n.window_until)}；"
@@ -290,7 +294,7 @@ def _notice(m: Matter, stage: P.Stage, status: str, visit: _Visit | None) -> tup
                          ("内容被改动：" + "、".join(bad_hash)) if bad_hash else f"{len(mine)} 份公示的指纹均可复算",
                          source))
     checks.append(_check("notice_days", stage.key, f"公示不少于 {need} 天", NOT_MET if short else MET,
-                         "；".join(short) or f"公示期均不少于 {need} 天", source))
+                         "；".join(short) or f"公示期均不少于 {need} 天", days_source))
     unreviewed = [n.title for n in mine if n.category in N.NEEDS_REVIEW and not n.reviewed_by]
     reviewers = "、".join(sorted({n.reviewed_by for n in mine if n.reviewed_by}))
     checks.append(_check("notice_review", stage.key, "发布前经村务监督委员会审核", NOT_MET if unreviewed else MET,

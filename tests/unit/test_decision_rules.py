@@ -36,10 +36,10 @@ MOVES = [
     move("submit", "draft", "deliberation", T0),
     move("advance", "deliberation", "vote", T0 + 8 * DAY),
     move("advance", "vote", "notice", T0 + 9 * DAY),
-    move("advance", "notice", "review", T0 + 17 * DAY),
-    move("advance", "review", "implementation", T0 + 18 * DAY, MONITOR, "同意备案"),
-    move("advance", "implementation", "acceptance", T0 + 30 * DAY),
-    move("advance", "acceptance", "closed", T0 + 31 * DAY, SUPERVISOR),
+    move("advance", "notice", "review", T0 + 25 * DAY),  # the resolution posted 15 days (2025 第三十五条)
+    move("advance", "review", "implementation", T0 + 26 * DAY, MONITOR, "同意备案"),
+    move("advance", "implementation", "acceptance", T0 + 38 * DAY),
+    move("advance", "acceptance", "closed", T0 + 39 * DAY, SUPERVISOR),
 ]
 
 
@@ -67,7 +67,7 @@ def objection(raised: datetime = T0 + 10 * DAY, replied: datetime | None = T0 + 
                         CHAIR if replied else None, replied)
 
 
-def notice(days: int = 7, published: datetime = T0 + 9 * DAY + 3600 * SECOND, category: str = "village",
+def notice(days: int = 15, published: datetime = T0 + 9 * DAY + 3600 * SECOND, category: str = "village",
            reviewed: str | None = SUPERVISOR, body: str = "表决通过。", objections=None, **changes) -> DF.Notice:
     title = "关于《硬化村口道路》的表决结果公示"
     base = DF.Notice(id=5, stage="notice", category=category, kind="resolution", title=title, body=body,
@@ -84,7 +84,7 @@ RESULT_NOTICE = DF.Notice(id=6, stage=None, category="village", kind="implementa
                           published_by=CHAIR, reviewed_by=SUPERVISOR, supersedes_id=None, objections=[])
 FUND = DF.Fund(per_capita=1000, labour_days=2, per_capita_cap=1500, labour_cap=10, households=3, due=6000, paid=6000,
                raised=6000, spent=5000, labour_due=12, labour_done=12,
-               first_payment_on=local_date_of(T0 + 19 * DAY))
+               first_payment_on=local_date_of(T0 + 27 * DAY))
 
 
 def matter(**changes) -> DF.Matter:
@@ -94,7 +94,7 @@ def matter(**changes) -> DF.Matter:
         submitted_at=T0, budget_fen=30_000_000, per_capita_fen=1000, labour_days=2, exemptions="五保户", comments=3,
         min_days={s.key: s.default_days for s in P.YISHIYIYI.stages}, as_of=T0 + 40 * DAY, moves=list(MOVES),
         cosign=None, votes=[vote()], notices=[notice(), RESULT_NOTICE],
-        filing=DF.Filing(MONITOR, T0 + 18 * DAY, None, "同意备案"), fund=FUND)
+        filing=DF.Filing(MONITOR, T0 + 26 * DAY, None, "同意备案"), fund=FUND)
     return replace(base, **changes)
 
 
@@ -122,7 +122,7 @@ def test_a_matter_taken_by_the_rules_is_compliant():
     assert f.counts == {D.MET: 13, D.NOT_MET: 0, D.NOT_YET: 0, D.WAIVED: 1}
     steps = {s.stage: s for s in f.steps}
     assert steps["cosign"].status == "skipped" and steps["cosign"].verdict == D.WAIVED
-    assert (steps["review"].left_by, steps["review"].left_at) == (MONITOR, T0 + 18 * DAY)
+    assert (steps["review"].left_by, steps["review"].left_at) == (MONITOR, T0 + 26 * DAY)
     assert steps["deliberation"].evidence == ["意见 3 条"]
     assert any("应筹 60.00 元" in line for line in steps["implementation"].evidence)
 
@@ -152,13 +152,13 @@ def test_four_deliberations_two_publications():
     """四议两公开: two votes (the party members, then the villagers) and two publications."""
     party = "村党组织委员 支书"
     stages = [s.key for s in P.SIZHENG.stages]
-    at = [0, 1, 4, 5, 6, 14, 20, 28]
+    at = [0, 1, 4, 5, 6, 22, 23, 39]  # each publication posted its 15 days (2025 第三十五条)
     moves = [move("submit", "draft", stages[0], T0, party)] + [
         move("advance", stages[i], stages[i + 1], T0 + at[i + 1] * DAY, party) for i in range(len(stages) - 1)]
     votes = [vote(vid=1, stage="party_review", council=DF.Council(R.PARTY, "党员大会"), opened=T0 + 4 * DAY + SECOND),
              vote(vid=2, stage="resolution", opened=T0 + 5 * DAY + SECOND)]
     notices = [notice(stage="resolution_notice", published=T0 + 6 * DAY + SECOND, objections=[]),
-               replace(notice(published=T0 + 20 * DAY + SECOND, objections=[]), id=6, stage="result_notice",
+               replace(notice(published=T0 + 23 * DAY + SECOND, objections=[]), id=6, stage="result_notice",
                        kind="implementation")]
     m = matter(procedure="sizheng", moves=moves, votes=votes, notices=notices, filing=None, fund=None,
                min_days={s.key: s.default_days for s in P.SIZHENG.stages}, budget_fen=None)
@@ -349,17 +349,31 @@ def test_a_failed_vote_stops_the_file_and_a_rejection_needs_its_reason():
 
 # --- the notice (公示) ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("days, minimum, verdict", [(7, 7, D.MET), (6, 7, D.NOT_MET), (10, 10, D.MET),
-                                                     (9, 10, D.NOT_MET)])
-def test_the_window_is_long_enough(days, minimum, verdict):
-    m = matter(notices=[notice(days=days), RESULT_NOTICE], min_days={**matter().min_days, "notice": minimum},
-               moves=with_move(MOVES, 3, at=T0 + 30 * DAY))
-    assert check(m, "notice_days").verdict == verdict
+BEFORE_2025 = datetime(2025, 12, 30, 1, 0, tzinfo=UTC)  # published under the 2018 text: no least days
+
+
+@pytest.mark.parametrize("days, minimum, category, published, verdict, need", [
+    (15, 7, "village", None, D.MET, 15),  # 2026: the law's 15 days, above the village's 7
+    (14, 7, "village", None, D.NOT_MET, 15),
+    (14, 7, "finance", None, D.NOT_MET, 15),
+    (7, 7, "party", None, D.MET, 7),  # the law sets no least days for 党务
+    (6, 7, "party", None, D.NOT_MET, 7),
+    (16, 16, "village", None, D.MET, 16),  # the village's own rule above the law's
+    (15, 16, "village", None, D.NOT_MET, 16),
+    (7, 7, "village", BEFORE_2025, D.MET, 7),  # published 2025-12-30, under the 2018 text
+    (6, 7, "village", BEFORE_2025, D.NOT_MET, 7),
+])
+def test_the_window_is_long_enough(days, minimum, category, published, verdict, need):
+    at = published or T0 + 9 * DAY + 3600 * SECOND
+    m = matter(notices=[notice(days=days, category=category, published=at), RESULT_NOTICE],
+               min_days={**matter().min_days, "notice": minimum}, moves=with_move(MOVES, 3, at=T0 + 30 * DAY))
+    found = check(m, "notice_days")
+    assert found.verdict == verdict and found.label == f"公示不少于 {need} 天", found
 
 
 @pytest.mark.parametrize("left, verdict", [
-    (T0 + 16 * DAY + 3600 * SECOND, D.MET),  # the moment the window ends
-    (T0 + 16 * DAY + 3599 * SECOND, D.NOT_MET),
+    (T0 + 24 * DAY + 3600 * SECOND, D.MET),  # the moment the window ends
+    (T0 + 24 * DAY + 3599 * SECOND, D.NOT_MET),
 ])
 def test_the_matter_moves_on_only_after_the_window(left, verdict):
     assert check(matter(moves=with_move(MOVES, 3, at=left)), "notice_window").verdict == verdict
@@ -392,11 +406,12 @@ def test_objections_are_answered_in_time(objections, verdict):
 
 
 def test_a_correction_carries_its_stage_and_its_window():
-    first = notice(days=7)
-    correction = replace(notice(days=7, published=T0 + 12 * DAY), id=7, stage=None, supersedes_id=5, kind="correction")
+    first = notice(days=15)
+    correction = replace(notice(days=15, published=T0 + 12 * DAY), id=7, stage=None, supersedes_id=5,
+                         kind="correction")
     m = matter(notices=[first, correction, RESULT_NOTICE])  # the correction's window ends after the move
     assert check(m, "notice_window").verdict == D.NOT_MET
-    assert check(replace(m, moves=with_move(MOVES, 3, at=T0 + 19 * DAY)), "notice_window").verdict == D.MET
+    assert check(replace(m, moves=with_move(MOVES, 3, at=T0 + 28 * DAY)), "notice_window").verdict == D.MET
 
 
 def test_no_notice():
@@ -407,11 +422,11 @@ def test_no_notice():
 # --- the township's filing and the money --------------------------------------------------------------
 
 @pytest.mark.parametrize("first_payment, filing, verdict", [
-    (local_date_of(T0 + 18 * DAY), True, D.MET),  # on the day of the filing
-    (local_date_of(T0 + 17 * DAY), True, D.NOT_MET),  # the day before
+    (local_date_of(T0 + 26 * DAY), True, D.MET),  # on the day of the filing
+    (local_date_of(T0 + 25 * DAY), True, D.NOT_MET),  # the day before
     (None, True, D.MET),
     (None, False, D.NOT_YET),
-    (local_date_of(T0 + 17 * DAY), False, D.NOT_MET),
+    (local_date_of(T0 + 25 * DAY), False, D.NOT_MET),
 ])
 def test_money_is_raised_after_the_filing(first_payment, filing, verdict):
     moves, state = (MOVES, "closed") if filing else (MOVES[:4], "review")
