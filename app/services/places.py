@@ -153,7 +153,8 @@ def facts(session: Session, village_id: int, on: date | None = None) -> VillageF
         )
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
-        .join(MemberRole, (MemberRole.membership_id == Membership.id) & (MemberRole.role == VILLAGER))
+        .join(MemberRole, (MemberRole.membership_id == Membership.id) & (MemberRole.role == VILLAGER)
+              & (MemberRole.village_id == village_id))
         .where(Membership.village_id == village_id)
     ).one()
     households = session.execute(
