@@ -56,6 +56,33 @@ class Settings(BaseSettings):
     log_sql: bool = False
     # refuse to start on a database that fails `PRAGMA quick_check` (SQLite) or a connection check
     startup_check: bool = True
+    # SMS through Aliyun (阿里云短信): off until the access key, sign name and template code are set. The
+    # template carries one variable, ${text}; `sms_templates` may name another template per kind of
+    # message (JSON, e.g. {"vote.open": "SMS_123"}). Endpoint and protocol are settable for a proxy or a test.
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = Field(default="", repr=False)
+    sms_sign_name: str = ""
+    sms_template_code: str = ""
+    sms_templates: dict[str, str] = Field(default_factory=dict)
+    sms_endpoint: str = "dysmsapi.aliyuncs.com"
+    sms_protocol: str = "https"
+    # e-mail over SMTP: off until a host and a sender are set
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False  # SMTP over TLS from the first byte (port 465)
+    smtp_from: str = ""
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.sms_access_key_id and self.sms_access_key_secret and self.sms_sign_name
+                    and self.sms_template_code)
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host and self.smtp_from)
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated once into var/ and reused."""

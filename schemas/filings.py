@@ -23,8 +23,9 @@ class FilingOut(BaseModel):
     id: int
     township_id: int
     village_id: int
-    proposal_id: int
-    number: str = Field(description="备案号，如 石桥镇备〔2026〕3号")
+    proposal_id: int | None = Field(description="备案的事项（备案村规民约时为空）")
+    rule_version_id: int | None = Field(default=None, description="备案的村规民约版本（备案事项时为空）")
+    number: str = Field(description="备案号，如 石桥镇备〔2026〕3号（事项和村规民约共用一个编号序列）")
     note: str
     filed_by: int
     filed_at: datetime

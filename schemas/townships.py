@@ -30,6 +30,7 @@ class VillageDashboardOut(BaseModel):
     books_unclosed: int | None = None  # months ended and not closed (None: no books kept)
     last_seal: datetime | None = None
     chain_ok: bool | None = None  # the audit chain's last full check (None: not checked yet)
+    rules_awaiting: int = 0  # adopted versions of its 村规民约 waiting for the township's filing
     flags: int = 0  # how many of the above call for the township's attention
     late: bool = False
 
@@ -60,7 +61,8 @@ class TownshipDashboardOut(BaseModel):
                 open_reports=row.open_reports, stuck=row.stuck, failed_quorum=row.failed_quorum,
                 failed_checks=row.failed_checks, failing=[pid for pid, _ in row.failing],
                 books_unclosed=row.books.unclosed if row.books is not None and row.books.kept else None,
-                last_seal=row.last_seal, chain_ok=row.chain_ok, flags=row.flags, late=row.late)
+                last_seal=row.last_seal, chain_ok=row.chain_ok, rules_awaiting=row.rules_awaiting,
+                flags=row.flags, late=row.late)
             for row in view.villages
         ], trend=[MonthOut(month=m.first.strftime("%Y-%m"), published=m.published, decided=m.decided, votes=m.votes,
                            failed_quorum=m.failed_quorum, objections=m.objections, late_objections=m.late_objections)

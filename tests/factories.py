@@ -153,6 +153,9 @@ class Api:
     def get(self, path: str, user=None, **params):
         return self.client.get(self.base + path, headers=self.headers(user), params=params)
 
+    def delete(self, path: str, user=None):
+        return self.client.delete(self.base + path, headers=self.headers(user))
+
     def post(self, path: str, user=None, body=None):
         return self.client.post(self.base + path, json=body if body is not None else {}, headers=self.headers(user))
 

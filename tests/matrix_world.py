@@ -39,7 +39,7 @@ CALLERS = ("anonymous", "villager", "outsider", "other_committee", "other_monito
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 VILLAGE_NOTICE = {"category": "village", "title": "村道硬化工程招标结果公示",
-                  "body": "中标单位：某某建筑公司，中标价 58 万元。", "days": 7}
+                  "body": "中标单位：某某建筑公司，中标价 58 万元。", "days": 15}
 
 
 @dataclass
@@ -130,9 +130,20 @@ def build(db: Session, settings, client) -> MatrixWorld:
     add_books(m)
     add_funds(m, world)
     add_cases(m)
+    add_village_rules(m)
     seals.seal_chain(db, settings, v.id)  # V's chain sealed once: its latest seal is public
     db.commit()
     return m
+
+
+def add_village_rules(m: MatrixWorld) -> None:
+    """V's 村规民约 with its first version still a draft ("village_rule", "rule_version")."""
+    from app.services import village_rules
+
+    rule = village_rules.create(m.db, load_actor(m.db, m.committee), m.V, kind="code", title="村规民约",
+                                body="第一条 爱护公共设施。")
+    m.ids["village_rule"] = rule.id
+    m.ids["rule_version"] = village_rules.rule_view(m.db, load_actor(m.db, m.committee), m.V, rule.id).versions[0].id
 
 
 def add_cases(m: MatrixWorld) -> None:

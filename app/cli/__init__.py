@@ -276,7 +276,8 @@ app.add_typer(jobs_app, name="jobs")
 
 @jobs_app.command("run-due")
 def jobs_run_due(job: str | None = typer.Option(
-        None, help="只运行这一项（不论是否到时）：close_votes、escalate、seal、verify、verdicts")) -> None:
+        None, help="只运行这一项（不论是否到时）：close_votes、escalate、seal、verify、verdicts、"
+                   "fanout、remind_votes、deliver、digest、render")) -> None:
     """Run the timed jobs that are due (what `cunyi serve` does every minute), for cron."""
     from app.services import jobs
 

@@ -151,12 +151,14 @@ def load(session: Session, settings: Settings) -> None:
     from app.demo import books as demo_books
     from app.demo import notices as demo_notices
     from app.demo import proposals as demo_proposals
+    from app.demo import village_rules as demo_village_rules
     from app.demo import votes as demo_votes
 
     demo_proposals.load_all(session)
     demo_votes.load(session)
     demo_notices.load(session)
     demo_books.load(session, settings)
+    demo_village_rules.load(session)
     from app.services import cases, seals
     from app.services.access import load_actor
 
@@ -166,3 +168,8 @@ def load(session: Session, settings: Settings) -> None:
     cases.create_report(session, load_actor(session, elder), village,
                         "村东头道路硬化工程的招标，开标时没有通知村民代表到场，请乡镇核实。")
     seals.seal_all(session, settings)  # as the daily seal would have: the board shows each village's
+    from app.services import decision_files, fanout
+
+    decision_files.refresh_verdicts(session)  # as the timed jobs would have: the township's dashboard
+    seals.check_all(session, settings)  # shows each matter's verdict and each chain's nightly check,
+    fanout.catch_up(session)  # and the demo's past is not news to anyone's phone or mailbox

@@ -36,6 +36,7 @@ from app.models import MemberRole, Membership, Notice, Proposal, User, Village, 
 from app.services import comments, filings, notices, paper_tallies, proposals, village_settings, votes
 from app.services.access import Actor, load_actor
 
+RULES_MATTER = "修订《杏花村村规民约》"  # decided by the 村民会议, which alone makes the village's rules
 CHAIR = "13800000001"  # 李建国: committee director, party committee
 CLERK = "13800000002"  # 王秀英: committee clerk
 SUPERVISOR_PHONE = "13800000004"  # 赵监委: village supervisory committee
@@ -69,6 +70,9 @@ MATTERS = [
     ("simple", "deliberation", "春节文艺晚会安排", "other", "13800000002", "今年晚会在文化广场举办，欢迎报名节目。",
      None, None),
     ("simple", "closed", "更换村委会办公电脑", "assets", "13800000002", "已按程序采购并公开。", 9000, None),
+    ("simple", "closed", RULES_MATTER, "other", "13800000001",
+     "村规民约第十二条（红白喜事）拟修改为：婚丧事宜从简办理，宴席不超过 20 桌，不燃放大型烟花。"
+     "修改稿已在公开栏征求意见，提请村民会议表决。", None, None),
 ]
 
 # How many days before today each matter was drafted (09:00 Beijing time), chosen so each stands in
@@ -81,7 +85,7 @@ STARTED_DAYS_AGO: dict[str, tuple[int, int]] = {  # title: (days, and how many w
     "修建村东头便民桥": (8, 0), "硬化村东头道路": (3, 0), "安装村道路灯 40 盏": (9, 0), "修缮村文化室屋顶": (13, 0),
     "清理村前水塘淤泥": (13, 1), "修复第二组灌溉水渠": (63, 1), "村小学门口安装减速带": (76, 2),
     "村集体鱼塘重新发包": (2, 0), "村级光伏项目收益分配": (6, 0),
-    "春节文艺晚会安排": (2, 0), "更换村委会办公电脑": (23, 1),
+    "春节文艺晚会安排": (2, 0), "更换村委会办公电脑": (23, 1), RULES_MATTER: (30, 1),
 }
 # The land matter reaches its 村民代表会议 before that meeting (app/demo/votes.py: 2025-12-18).
 LAND_STARTED = date(2025, 11, 20)
@@ -255,7 +259,8 @@ def _meeting(session: Session, proposal: Proposal, stage: P.Stage, crew: Crew, d
     """The council meets on `day`: the vote opens at 09:00, the clerk enters the sign-in sheet and the
     show of hands, the director confirms it, and the director closes the vote at noon. One member is
     away when the council has six or more; one votes against when the rest still carry it."""
-    council = crew.councils[MEETING_COUNCIL[(proposal.procedure, stage.key)]]
+    kind = R.ASSEMBLY if proposal.title == RULES_MATTER else MEETING_COUNCIL[(proposal.procedure, stage.key)]
+    council = crew.councils[kind]
     days.on(day, 9)
     vs = votes.create_session(
         session, crew.chair, proposal.id, council_id=council.id, question=_question(proposal, stage),

@@ -114,6 +114,13 @@ ACTION_LABELS: dict[str, str] = {
     "export.vote": "导出表决结果",
     "export.members": "导出村民名册",
     "export.notices": "导出公开记录",
+    # the village's own rules (村规民约、村民自治章程)
+    "village_rule.create": "起草村规民约",
+    "village_rule.version": "修订村规民约（新版本草稿）",
+    "village_rule.edit": "修改村规民约草稿",
+    "village_rule.adopt": "村民会议通过村规民约",
+    "village_rule.file": "乡镇备案村规民约",
+    "village_rule.return": "乡镇责令改正村规民约",
     # proposals and comments
     "proposal.create": "起草事项",
     "proposal.edit": "修改事项",
@@ -121,6 +128,7 @@ ACTION_LABELS: dict[str, str] = {
     "proposal.advance": "事项进入下一步",
     "proposal.return": "事项退回修改",
     "proposal.withdraw": "撤回事项",
+    "proposal.delete": "删除未提交的草稿",
     "proposal.reject": "事项不予通过",
     "proposal.cosigned": "联署人数够了，事项进入下一步",
     "proposal.cosign": "联署",

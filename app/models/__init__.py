@@ -16,7 +16,7 @@ from app.models.funds import (
     LabourRecord,
 )
 from app.models.notices import Notice, Objection
-from app.models.notifications import Notification
+from app.models.notifications import Delivery, FanoutCursor, Notification, NotificationSetting
 from app.models.people import MemberRole, Membership, TownshipMonitor, User
 from app.models.places import County, Household, Township, Village, VillagerGroup
 from app.models.proposals import (
@@ -27,6 +27,7 @@ from app.models.proposals import (
     Proposal,
     ProposalTransition,
 )
+from app.models.village_rules import VillageRule, VillageRuleVersion
 from app.models.votes import (
     Ballot,
     BallotBox,
@@ -41,6 +42,8 @@ from app.models.votes import (
 )
 
 __all__ = [
+    "VillageRule",
+    "VillageRuleVersion",
     "Filing",
     "Report",
     "ReportReply",
@@ -78,7 +81,10 @@ __all__ = [
     "CommentReport",
     "CommentVersion",
     "Cosignature",
+    "Delivery",
+    "FanoutCursor",
     "Notification",
+    "NotificationSetting",
     "Proposal",
     "ProposalTransition",
     "PLATFORM_CHAIN",

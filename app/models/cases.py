@@ -65,13 +65,16 @@ class ReportReply(SQLModel, table=True):
 
 
 class Filing(SQLModel, table=True):
-    """乡镇备案: the township's filing of a matter, with its number of the year (石桥镇备〔2026〕3号)."""
+    """乡镇备案: the township's filing of a matter or of a version of a village's rules (村规民约,
+    村民自治章程), with its number of the year in one series (石桥镇备〔2026〕3号). Exactly one of
+    `proposal_id` and `rule_version_id` is set."""
 
     __table_args__ = (UniqueConstraint("township_id", "year", "serial"),)
     id: int | None = Field(default=None, primary_key=True)
     township_id: int = Field(foreign_key="township.id")
     village_id: int = Field(foreign_key="village.id")
-    proposal_id: int = Field(foreign_key="proposal.id", unique=True)
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id", unique=True)
+    rule_version_id: int | None = Field(default=None, foreign_key="village_rule_version.id", unique=True)
     year: int
     serial: int
     number: str = Field(max_length=60)

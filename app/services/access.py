@@ -129,7 +129,7 @@ _VILLAGE_PAGES: list[tuple[str, str, tuple[str, ...], bool]] = [
 
 def village_links(actor: Actor | None, village: Village) -> list[tuple[str, str]]:
     """(href, label) of the village pages this person may open, in menu order."""
-    links = [(f"/v/{village.slug}/", "公开栏")]
+    links = [(f"/v/{village.slug}/", "公开栏"), (f"/v/{village.slug}/charter", "村规民约")]
     if actor is None:
         return links
     for path, label, roles, monitors in _VILLAGE_PAGES:

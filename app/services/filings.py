@@ -71,8 +71,20 @@ def queue(session: Session, actor: Actor | None, township_id: int, *, page: int 
     return Page(out, found.total, found.page, found.per_page)
 
 
-def _filing_number(township: Township, year: int, serial: int) -> str:
-    return f"{township.name}备〔{year}〕{serial}号"
+def new_filing(session: Session, township: Township, village: Village, actor: Actor, note: str, *,
+               proposal_id: int | None = None, rule_version_id: int | None = None) -> Filing:
+    """The township's next filing of the year, in the one series its matters and village rules share
+    (石桥镇备〔2026〕3号); added, not committed. A parallel filing taking the same serial fails on the
+    unique key and the caller's transaction rolls back."""
+    year = local_today().year
+    serial = (session.execute(select(func.max(Filing.serial)).where(
+        Filing.township_id == township.id, Filing.year == year)).scalar_one() or 0) + 1
+    filing = Filing(township_id=township.id, village_id=village.id, proposal_id=proposal_id,
+                    rule_version_id=rule_version_id, year=year, serial=serial,
+                    number=f"{township.name}备〔{year}〕{serial}号", note=note, filed_by=actor.id)
+    session.add(filing)
+    session.flush()
+    return filing
 
 
 def file(session: Session, actor: Actor | None, proposal_id: int, note: str = "") -> Filing:
@@ -84,14 +96,8 @@ def file(session: Session, actor: Actor | None, proposal_id: int, note: str = ""
     note = (note or "").strip()
     if len(note) > 500:
         raise Invalid("审核意见最多 500 个字", field="note")
-    year = local_today().year
-    serial = (session.execute(select(func.max(Filing.serial)).where(
-        Filing.township_id == township.id, Filing.year == year)).scalar_one() or 0) + 1
-    number = _filing_number(township, year, serial)
-    filing = Filing(township_id=township.id, village_id=village.id, proposal_id=proposal.id, year=year,
-                    serial=serial, number=number, note=note, filed_by=actor.id)
-    session.add(filing)
-    session.flush()
+    filing = new_filing(session, township, village, actor, note, proposal_id=proposal.id)
+    number = filing.number
     try:
         proposals.transition(session, actor, proposal.id, P.Action.ADVANCE,
                              f"已备案，备案号 {number}" + (f"。{note}" if note else ""))

@@ -3,7 +3,8 @@
 As Netflix Dispatch keeps cross-domain sequences in `flows.py`, every "when X happens in one feature,
 Y happens in another" of Cunyi is written here, and nowhere else:
 
-- a proposal in a vote stage asks for the outcome of its vote (votes.stage_outcome);
+- a proposal in a vote stage asks for the outcome of its vote (votes.stage_outcome), and before it
+  moves has its vote closed if time has run out (votes.settle_stage);
 - a proposal in a notice stage asks whether its notice is published and its window over
   (notice_drafts.stage_done);
 - a proposal leaving an acceptance or implementation stage drafts its 实施结果公开
@@ -31,6 +32,7 @@ def _connect(hooks: list, hook) -> None:
 def register() -> None:
     """Connect the features. Safe to call more than once."""
     _connect(proposals.VOTE_OUTCOME, votes.stage_outcome)
+    _connect(proposals.BEFORE_DECIDE, votes.settle_stage)
     _connect(proposals.NOTICE_DONE, notice_drafts.stage_done)
     _connect(proposals.AFTER_MOVE, notice_drafts.draft_implementation_result)
     _connect(votes.AFTER_CLOSE, notice_drafts.draft_resolution)

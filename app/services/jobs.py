@@ -1,4 +1,5 @@
-"""Timed work (定时任务): closing votes at their closing time, sealing the audit chains every day.
+"""Timed work (定时任务): closing votes at their closing time, sealing the audit chains every day,
+telling people what concerns them and sending it on by SMS and e-mail (services/fanout.py, outbox.py).
 
 `run_due` runs each job that is due, once, whichever worker gets there first: a job takes a lease on
 its `job_run` row with one conditional UPDATE (atomic on both engines) before it runs, and gives it
@@ -22,7 +23,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.domain.calendar import to_local
 from app.models import JobRun
-from app.services import cases, decision_files, seals, votes
+from app.services import cases, decision_files, fanout, outbox, rendering, seals, votes
 
 log = logging.getLogger("cunyi.jobs")
 LEASE = timedelta(minutes=10)
@@ -63,13 +64,35 @@ def _verify(session: Session, settings: Settings) -> str:
     return f"完整核验审计链 {chains} 条，断裂 {broken} 条"
 
 
+def _fanout(session: Session, settings: Settings) -> str:
+    return f"通知 {fanout.run(session)} 人次"
+
+
+def _remind(session: Session, settings: Settings) -> str:
+    return f"提醒 {fanout.remind_closing(session)} 人投票"
+
+
+def _deliver(session: Session, settings: Settings) -> str:
+    return outbox.deliver_due(session, settings).text()
+
+
+def _digest(session: Session, settings: Settings) -> str:
+    return "每日汇总：" + outbox.send_digests(session, settings).text()
+
+
 JOBS = [
     Job("close_votes", "到时结束表决", every(1), _close_votes),
+    Job("fanout", "把新动态通知到相关的人", every(1), _fanout),
+    Job("remind_votes", "表决结束前一天提醒还没投票的人", every(10), _remind),
+    Job("deliver", "发送短信和邮件（重试失败的）", every(1), _deliver),
+    Job("digest", "每天 18 点发送消息汇总邮件", daily_at(18), _digest),
     Job("seal", "每天封存审计链", daily_at(2), _seal),
     Job("verify", "每天完整核验审计链", daily_at(3), _verify),
     Job("verdicts", "更新各事项的合规结论", every(10),
         lambda session, _: f"更新合规结论 {decision_files.refresh_verdicts(session)} 件"),
     Job("escalate", "逾期质询转乡镇", every(10), lambda session, _: f"转乡镇处理 {cases.escalate_due(session)} 条质询"),
+    Job("render", "按新版排版重排正文", every(10),
+        lambda session, _: f"渲染正文 {rendering.refresh_stale(session)} 条"),
 ]
 
 

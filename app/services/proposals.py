@@ -32,7 +32,7 @@ from app.domain.proposals import ProposalDraft, problems
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
 from app.domain.rulebook import CosignProgress, cosign_progress
 from app.domain.village_settings import VillageSettings
-from app.models import Cosignature, Proposal, ProposalTransition, Village
+from app.models import Attachment, Cosignature, Proposal, ProposalTransition, Village
 from app.services import audit, places, village_settings
 from app.services.access import Actor, require, require_login
 from app.services.attachments import OwnerRules
@@ -43,6 +43,9 @@ VOTE_OUTCOME: list[Callable[[Session, Proposal, str], str | None]] = []
 NOTICE_DONE: list[Callable[[Session, Proposal, str], bool]] = []
 # Called after every state change, in the same transaction: (session, proposal, from, to, actor_id).
 AFTER_MOVE: list[Callable[[Session, Proposal, str, str, int | None], None]] = []
+# Called before a move is decided (a POST, never a page read): settle what time has decided — a vote
+# of this stage past its closing time is closed here, as the scheduled job would.
+BEFORE_DECIDE: list[Callable[[Session, Proposal, str], None]] = []
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -78,6 +81,24 @@ def get(session: Session, actor: Actor | None, proposal_id: int) -> tuple[Propos
     if is_private(proposal) and proposal.author_id != actor.id and not actor.is_admin:
         raise NotFound("找不到这个事项")
     return proposal, village
+
+
+def delete_draft(session: Session, actor: Actor | None, proposal_id: int) -> Village:
+    """删除草稿: a draft never submitted is its author's alone and leaves no trace but an audit event
+    (its id, no words); its attachment rows go with it. Once submitted a matter can only be withdrawn."""
+    proposal, village = get(session, actor, proposal_id)
+    actor = require_login(actor)
+    if proposal.author_id != actor.id:
+        raise Forbidden("只有起草人可以删除自己的草稿")
+    if proposal.state != P.DRAFT or proposal.submitted_at is not None:
+        raise Conflict("提交过的事项不能删除，只能撤回")
+    session.execute(delete(Attachment).where(Attachment.owner_type == "proposal", Attachment.owner_id == proposal.id))
+    session.execute(delete(ProposalTransition).where(ProposalTransition.proposal_id == proposal.id))
+    session.execute(delete(Proposal).where(Proposal.id == proposal.id))
+    audit.record(session, village_id=village.id, actor_id=actor.id, action="proposal.delete", entity="proposal",
+                 entity_id=proposal_id, data={})
+    session.commit()
+    return village
 
 
 def get_in(session: Session, actor: Actor | None, slug: str, proposal_id: int) -> tuple[Proposal, Village]:
@@ -263,6 +284,9 @@ def transition(session: Session, actor: Actor | None, proposal_id: int, action: 
         raise Invalid("说明" + reason, field="note")
     now = utcnow()
     stage = stage_of(proposal)
+    if stage is not None:
+        for hook in BEFORE_DECIDE:
+            hook(session, proposal, stage.key)
     cosign_met = stage is not None and stage.kind is P.Kind.COSIGN and cosign_status(session, proposal, village).met
     decision = P.decide(action, decision_facts(session, actor, proposal, village, now, cosign_met=cosign_met,
                                                has_reason=bool(note)))

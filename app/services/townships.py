@@ -32,7 +32,7 @@ from app.models import (
     Village,
     VoteSession,
 )
-from app.services import audit, auth, board, books, cases, places, seals, supervision
+from app.services import audit, auth, board, books, cases, places, seals, supervision, village_rules
 from app.services.access import Actor, require_admin, require_login
 from app.services.books import BookHealth
 from app.services.errors import Conflict, Invalid, NotFound
@@ -90,6 +90,7 @@ class VillageRow:
     failed_checks: int = 0  # matters whose decision file has a check not met
     failing: list[tuple[int, str]] = field(default_factory=list)  # a few of them: (proposal id, title)
     chain_ok: bool | None = None  # its audit chain's last full check (None: not checked yet)
+    rules_awaiting: int = 0  # versions of its 村规民约 adopted and waiting for the township's filing
 
     @property
     def flags(self) -> int:
@@ -97,7 +98,8 @@ class VillageRow:
         return (sum(1 for c in self.calendar if c.overdue) + (self.overdue_objections > 0)
                 + (self.supervision_overlaps > 0) + (self.open_cases > 0) + (self.open_reports > 0)
                 + (self.stuck > 0) + (self.failed_quorum > 0) + (self.failed_checks > 0)
-                + (self.books is not None and self.books.flagged) + (self.chain_ok is False))
+                + (self.books is not None and self.books.flagged) + (self.chain_ok is False)
+                + (self.rules_awaiting > 0))
 
     @property
     def oldest_publication(self) -> datetime:
@@ -183,11 +185,13 @@ def dashboard(session: Session, actor: Actor | None, township_id: int, sort: str
     ids = [v.id for v, _ in rows]
     stuck, failed, sealed = _stuck(session, ids), _failed_quorum(session, ids), _last_seals(session, ids)
     failing, checked = _failing(session, ids), seals.last_checks(session, ids)
+    awaiting = village_rules.awaiting_filing(session, ids)
     villages = [VillageRow(v, cal, overdue.get(v.id, 0), overlaps.get(v.id, 0), kept.get(v.id),
                            open_cases.get(v.id, 0), open_reports.get(v.id, 0), stuck.get(v.id, 0),
                            failed.get(v.id, 0), sealed.get(v.id), len(failing.get(v.id, [])),
                            failing.get(v.id, [])[:FAILING_SHOWN],
-                           checked[v.id].ok if v.id in checked else None) for v, cal in rows]
+                           checked[v.id].ok if v.id in checked else None, awaiting.get(v.id, 0))
+                for v, cal in rows]
     sort = sort if sort in SORTS else "attention"
     villages.sort(key=lambda r: (*SORTS[sort][1](r), r.village.name))
     return Dashboard(township, villages, sort, trend(session, ids))

@@ -26,6 +26,7 @@ from routers.api import (
     roster,
     seals,
     townships,
+    village_rules,
     votes,
     vouchers,
 )
@@ -34,5 +35,5 @@ from routers.deps import api_csrf, input_guard
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
                ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets, seals,
-               decision_files, cases, filings):
+               decision_files, cases, filings, village_rules):
     api_router.include_router(module.router)

@@ -95,6 +95,13 @@ def cosign(pid: int, db: DbSession, actor: CurrentActor):
     return CosignOut.model_validate(proposal_views.cosign_of(db, actor, proposal.id))
 
 
+@router.delete("/proposals/{pid}", status_code=204)
+def delete_draft(pid: int, db: DbSession, actor: CurrentActor):
+    """Delete a draft never submitted (its author); a submitted matter can only be withdrawn (409)."""
+    proposals.delete_draft(db, actor, pid)
+    return Response(status_code=204)
+
+
 @router.delete("/proposals/{pid}/cosign", status_code=204)
 def withdraw_cosign(pid: int, db: DbSession, actor: CurrentActor):
     proposals.withdraw_cosign(db, actor, pid)

@@ -40,3 +40,6 @@ web_router.include_router(_filings.router)
 from routers.web import exports as _exports  # noqa: E402
 
 web_router.include_router(_exports.router)
+from routers.web import village_rules as _village_rules  # noqa: E402
+
+web_router.include_router(_village_rules.router)

@@ -1,14 +1,18 @@
-"""The administrator's set-up page: counties, townships, villages and township monitors."""
+"""The administrator's set-up page: counties, townships, villages and township monitors; the outbox of
+messages by SMS and e-mail (发送记录)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request
+from urllib.parse import urlencode
 
+from fastapi import APIRouter, Form, Query, Request
+
+from app.domain import delivery as D
 from app.domain.bounds import MAX_ID
-from app.services import places, townships
+from app.services import outbox, places, townships
 from app.services.access import Actor
 from app.services.errors import ServiceError
-from routers.deps import DbSession, PageActor, SettingsDep
+from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
 from routers.web.common import redirect
 
@@ -95,3 +99,16 @@ def add_monitor(
     if code is None:
         return redirect(request, "/admin", f"{user.name} 已设为乡镇监督员")
     return render(request, "admin/code.html", {"user": user, "code": code, "expires_at": expires})
+
+
+@router.get("/admin/deliveries")
+def deliveries(request: Request, db: DbSession, actor: PageActor, page: PageNo = 1,
+               state: str = Query(default="", max_length=10), channel: str = Query(default="", max_length=10)):
+    """Deliveries by SMS and e-mail, newest first, with the errors of failed tries (addresses masked)."""
+    state = state if state in D.STATES else ""
+    channel = channel if channel in D.CHANNELS else ""
+    result = outbox.deliveries(db, actor, state=state or None, channel=channel or None, page=page)
+    query = urlencode({k: v for k, v in (("state", state), ("channel", channel)) if v})
+    return render(request, "admin/deliveries.html", {
+        "page": result, "counts": outbox.counts(db, actor), "states": D.STATES, "channels": D.CHANNELS,
+        "state": state, "channel": channel, "query": query + "&" if query else ""})

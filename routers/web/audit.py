@@ -20,12 +20,14 @@ router = APIRouter()
 # The kinds of object an event names, as the filter offers them.
 ENTITIES = {"proposal": "事项", "comment": "意见", "vote": "表决", "council": "表决机构", "notice": "公开",
             "objection": "质询", "user": "村民", "voucher": "凭证", "period": "会计期间", "ledger": "账簿",
-            "account": "科目", "contract": "合同", "asset": "固定资产", "attachment": "附件", "village": "村"}
+            "account": "科目", "contract": "合同", "asset": "固定资产", "attachment": "附件", "village": "村",
+            "village_rule": "村规民约"}
 
 # Where an event's object is shown, by its entity (the page checks who may see it).
 LINKS = {"proposal": "proposals/{}", "notice": "notices/{}", "vote": "votes/{}", "council": "councils/{}",
          "voucher": "accounts/vouchers/{}", "period": "accounts/periods/{}", "contract": "accounts/contracts/{}",
-         "ledger": "accounts", "account": "accounts/chart", "asset": "accounts/assets", "user": "members/{}"}
+         "ledger": "accounts", "account": "accounts/chart", "asset": "accounts/assets", "user": "members/{}",
+         "village_rule": "charter/{}"}
 
 
 def entity_link(slug: str, entity: str, entity_id: str | None) -> str | None:

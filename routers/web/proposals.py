@@ -236,6 +236,17 @@ def transition(
     return redirect(request, proposal_url(slug, pid), _moved_message(proposal, action))
 
 
+@router.post("/v/{slug}/proposals/{pid}/delete")
+def delete_draft(slug: str, pid: int, request: Request, db: DbSession, actor: PageActor):
+    """删除草稿 (a draft never submitted, by its author)."""
+    proposals.get_in(db, actor, slug, pid)
+    try:
+        village = proposals.delete_draft(db, actor, pid)
+    except ServiceError as exc:
+        return refused_here(request, db, actor, slug, pid, exc, {"form": "action", "action": "withdraw"}, "actions")
+    return redirect(request, f"/v/{village.slug}/proposals", "草稿已删除")
+
+
 @router.post("/v/{slug}/proposals/{pid}/cosign")
 def cosign(slug: str, pid: int, request: Request, db: DbSession, actor: PageActor):
     proposal, _ = proposals.get_in(db, actor, slug, pid)

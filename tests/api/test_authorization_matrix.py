@@ -82,6 +82,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "POST /api/v1/proposals/{pid}/transitions": ROLE,  # "advance" is the committee's
     "POST /api/v1/proposals/{pid}/cosign": made(409),  # a villager may co-sign, not in deliberation
     "DELETE /api/v1/proposals/{pid}/cosign": made(409),  # nothing to withdraw
+    "DELETE /api/v1/proposals/{pid}": ROLE,  # its author's, and only a draft never submitted
     "GET /api/v1/villages/{vid}/settings": MEMBERS_READ,
     "PUT /api/v1/villages/{vid}/settings": ROLE,
     "GET /api/v1/proposals/{pid}/comments": MEMBERS_READ,
@@ -225,6 +226,15 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/townships/{tid}/queue": OVERSEERS,
     "POST /api/v1/proposals/{pid}/filing": OVERSEERS,
     "POST /api/v1/proposals/{pid}/filing/return": OVERSEERS,
+    # --- the village's own rules (村规民约): V's has only a draft, which is its committee's -----------
+    "GET /api/v1/villages/{vid}/village-rules": PUBLIC,
+    "POST /api/v1/villages/{vid}/village-rules": ROLE,
+    "GET /api/v1/villages/{vid}/village-rules/{rid}": (404,) * 5,  # nothing adopted yet: only the committee sees it
+    "POST /api/v1/villages/{vid}/village-rules/{rid}/versions": ROLE,
+    "PUT /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}": ROLE,
+    "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/adopt": ROLE,
+    "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/filing": ROLE,  # V's members: 403
+    "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/correction": ROLE,
 }
 
 def names_for(path: str, variant: str | None) -> dict[str, str]:
@@ -251,7 +261,7 @@ def names_for(path: str, variant: str | None) -> dict[str, str]:
     if "/fund" in path:
         names["pid"] = "fund_proposal"
     names.update(contract_id="contract", instalment_id="instalment", asset_id="asset", case_id="case",
-                 report_id="report")
+                 report_id="report", rid="village_rule", version_id="rule_version")
     if path == "/api/v1/objections/{oid}/case":
         names["oid"] = "escalated_objection"
     names["period"] = "open_period" if variant == "open" else "period"
@@ -327,6 +337,14 @@ def body_for(key: str, m, user) -> dict | None:
         "POST /api/v1/reports/{report_id}/replies": lambda: {"body": "收到，正在核实。"},
         "POST /api/v1/proposals/{pid}/filing": lambda: {"note": "符合规定"},
         "POST /api/v1/proposals/{pid}/filing/return": lambda: {"reason": "请修改方案"},
+        "POST /api/v1/villages/{vid}/village-rules": lambda: {"kind": "code", "title": "新规约", "body": "第一条"},
+        "POST /api/v1/villages/{vid}/village-rules/{rid}/versions": lambda: {"body": "第一条（修订）"},
+        "PUT /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}": lambda: {"body": "第一条（改）"},
+        "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/adopt":
+            lambda: {"vote_session_id": ids["closed_vote"]},
+        "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/filing": lambda: {"note": ""},
+        "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/correction":
+            lambda: {"reason": "请改正"},
     }
     make = bodies.get(key)
     return make() if make else None

@@ -81,6 +81,7 @@ RENUMBERED = [
     ("cwh.assembly_convene", "第二十一条", "第二十五条"),
     ("cwh.assembly", "第二十二条", "第二十六条"),
     ("cwh.representatives", "第二十六条", "第三十条"),
+    ("cwh.charter", "第二十七条", "第三十一条"),
     ("cwh.group", "第二十八条", "第三十二条"),
     ("cwh.openness", "第三十条", "第三十五条"),
     ("cwh.report", "第三十一条", "第三十六条"),

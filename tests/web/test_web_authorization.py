@@ -44,7 +44,9 @@ EXPECTED: dict[str, tuple] = {
     "POST /activate": (422,) * 5,  # an unknown phone and code: the form again, for everyone alike
     "POST /account/sessions/end-others": LOGGED_IN,
     "POST /account/password": (LOGIN, 422, 422, 422, 422),  # right current password, too weak a new one
+    "POST /account/large-type": LOGGED_IN,
     "POST /me/notifications/read": LOGGED_IN,
+    "POST /me/notifications/settings": LOGGED_IN,  # everything off (this app offers no SMS and no e-mail)
     # --- the platform's administration ------------------------------------------------------------
     "POST /admin/counties": ADMIN,
     "POST /admin/townships": ADMIN,
@@ -62,6 +64,7 @@ EXPECTED: dict[str, tuple] = {
     "POST /v/{slug}/proposals/{pid}/edit": ROLE,  # the committee's proposal
     "POST /v/{slug}/proposals/{pid}/transition": FLASHED,  # "advance" is the committee's
     "POST /v/{slug}/proposals/{pid}/cosign": NOT_NOW,  # no co-signing in deliberation
+    "POST /v/{slug}/proposals/{pid}/delete": FLASHED,  # only its author deletes, and only a draft
     "POST /v/{slug}/proposals/{pid}/uncosign": NOT_NOW,  # nothing to withdraw
     "POST /v/{slug}/proposals/{pid}/attachments": FLASHED,  # the author's or the committee's
     "POST /v/{slug}/proposals/{pid}/comments": MADE,
@@ -101,6 +104,13 @@ EXPECTED: dict[str, tuple] = {
     "POST /v/{slug}/votes/{sid}/export": (200,) * 5,  # a closed vote's workbook: public (the file itself)
     "POST /v/{slug}/export/members": ROLE,
     "POST /v/{slug}/export/notices": (LOGIN, 200, 404, 404, 404),  # the file, for V's members and monitors
+    # --- the village's own rules (V's has a draft): the committee drafts, the township files --------------
+    "POST /v/{slug}/charter": ROLE,
+    "POST /v/{slug}/charter/{rid}/versions": ROLE,
+    "POST /v/{slug}/charter/{rid}/versions/{vid}/edit": ROLE,
+    "POST /v/{slug}/charter/{rid}/versions/{vid}/adopt": ROLE,
+    "POST /v/{slug}/charter/{rid}/versions/{vid}/file": ROLE,  # V's members: only the township files (403)
+    "POST /v/{slug}/charter/{rid}/versions/{vid}/return": ROLE,
     "POST /townships/{tid}/queue/{pid}/return": OVERSEERS,
     # --- the books (V's: last month closed and published, a draft voucher this month) -----------------
     "POST /v/{slug}/accounts/open": ROLE,  # the keepers (V's books are open: they would get a flash)
@@ -140,6 +150,8 @@ def names_for(path: str) -> dict[str, str]:
     if "/councils/" in path:
         names["cid"] = "council"
     names.update(case_id="case", report_id="report")
+    if "/charter/" in path:
+        names.update(rid="village_rule", vid="rule_version")
     if path.endswith("/export"):
         names["sid"] = "closed_vote"
     if "/fund/" in path:
@@ -196,6 +208,11 @@ def form_for(key: str, m, user) -> tuple[dict, dict | None]:
         "POST /v/{slug}/objections/{oid}/reply": {"body": "预算来自村集体收入。"},
         "POST /townships/{tid}/settings": {"proxy_cap": "3"},
         "POST /v/{slug}/export/notices": {"from": local_today().strftime("%Y-%m")},
+        "POST /v/{slug}/charter": {"kind": "code", "title": "新规约", "body": "第一条"},
+        "POST /v/{slug}/charter/{rid}/versions": {"body": "第一条（修订）"},
+        "POST /v/{slug}/charter/{rid}/versions/{vid}/edit": {"body": "第一条（改）"},
+        "POST /v/{slug}/charter/{rid}/versions/{vid}/adopt": {"vote_session_id": str(m.ids["closed_vote"])},
+        "POST /v/{slug}/charter/{rid}/versions/{vid}/return": {"reason": "请改正"},
         "POST /v/{slug}/accounts/open": {"chart": "2023"},
         "POST /v/{slug}/accounts/chart": {"parent": "112", "code": "11202", "name": "李四"},
         "POST /v/{slug}/accounts/chart/switch": {"chart": "2004"},
