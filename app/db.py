@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +31,7 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
         engine = create_engine(
             url,
             echo=settings.log_sql,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S, "factory": WriterConnection},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -44,9 +48,176 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA temp_store=MEMORY")  # sorts and temporary tables (closing a vote) stay off the disk
     cur.close()
+    if isinstance(dbapi_conn, WriterConnection):
+        dbapi_conn.writer = writer_lock(sqlite_file_of(dbapi_conn))
+
+
+# --- SQLite: one writer at a time, waiting in line rather than asleep ------------------------------
+#
+# SQLite lets one connection write at a time. Left to itself, a connection that finds the write lock
+# taken sleeps in its busy handler (1, 2, 5, 10 … 100 ms) and tries again: under a burst of ballots most
+# requests spend their time asleep while the lock is free. So the writers of this process queue on one
+# lock per database file, taken just before a transaction's first write (where Python's sqlite3 opens the
+# transaction) and handed to the next writer the moment it commits or rolls back; between processes
+# (`cunyi serve --workers N`) an flock on `<database>-writer.lock` does the same. Reads never wait: in
+# WAL mode they see the last commit. Durability is SQLite's own (synchronous=FULL): the lock only orders
+# the writers. Were the lock ever held past the busy timeout, a writer stops waiting for it and leaves
+# the decision to SQLite, as before.
+
+BUSY_TIMEOUT_S = 30
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _opens_transaction(conn: sqlite3.Connection, sql: str) -> bool:
+    """Whether sqlite3 is about to open a write transaction for this statement (it does so before an
+    INSERT, UPDATE, DELETE or REPLACE outside a transaction, in its default transaction handling)."""
+    return not conn.in_transaction and conn.isolation_level is not None and sql.lstrip()[:7].upper().startswith(_DML)
+
+
+class WriterLock:
+    """The writers of one database file: a lock for this process's threads, an flock between processes."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._path = path.with_name(path.name + "-writer.lock") if path is not None else None
+        self._file = None
+        self.holder: tuple[int, int] | None = None  # (id of the connection, thread) holding it
+
+    def acquire(self, conn_id: int) -> bool:
+        """Wait for the lock (False when this thread already writes through another connection, or
+        when the wait passes the busy timeout: then SQLite's own locking decides)."""
+        me = threading.get_ident()
+        holder = self.holder
+        if holder is not None and holder[1] == me:
+            return False  # the same thread, another connection: waiting here would wait for itself
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        if not self._threads.acquire(timeout=BUSY_TIMEOUT_S):
+            return False
+        if not self._across_processes(deadline):
+            self._threads.release()
+            return False
+        self.holder = (conn_id, me)
+        return True
+
+    def release(self) -> None:
+        self.holder = None
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _across_processes(self, deadline: float) -> bool:
+        if self._path is None or fcntl is None:
+            return True
+        if self._file is None:
+            try:
+                self._file = self._path.open("a")
+            except OSError:
+                self._path = None  # a read-only folder: this process's lock is all there is
+                return True
+        pause = 0.00005
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(pause)  # another process is writing: a short wait, well under SQLite's
+                pause = min(pause * 2, 0.0005)
+
+
+_writer_locks: dict[str, WriterLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def writer_lock(path: Path | None) -> WriterLock | None:
+    """The one lock of a database file in this process (None for an in-memory database)."""
+    if path is None:
+        return None
+    key = str(path.resolve())
+    with _writer_locks_guard:
+        if key not in _writer_locks:
+            _writer_locks[key] = WriterLock(Path(key))
+        return _writer_locks[key]
+
+
+def sqlite_file_of(conn: sqlite3.Connection) -> Path | None:
+    row = conn.execute("PRAGMA database_list").fetchone()
+    return Path(row[2]) if row and row[2] else None
+
+
+class WriterCursor(sqlite3.Cursor):
+    def execute(self, sql, parameters=(), /):
+        conn = self.connection
+        took = conn.writer is not None and _opens_transaction(conn, sql) and conn.take_writer()
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            if took and not conn.in_transaction:
+                conn.give_back_writer()  # the statement failed before opening the transaction, or autocommit
+
+    def executemany(self, sql, seq_of_parameters, /):
+        conn = self.connection
+        took = conn.writer is not None and _opens_transaction(conn, sql) and conn.take_writer()
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        finally:
+            if took and not conn.in_transaction:
+                conn.give_back_writer()
+
+
+class WriterConnection(sqlite3.Connection):
+    """A sqlite3 connection that queues on its database's WriterLock before writing (see above)."""
+
+    writer: WriterLock | None = None
+    _holds = False
+
+    def cursor(self, factory=WriterCursor):
+        return super().cursor(factory)
+
+    def take_writer(self) -> bool:
+        self._holds = self.writer.acquire(id(self))
+        return self._holds
+
+    def give_back_writer(self) -> None:
+        if self._holds:
+            self._holds = False
+            self.writer.release()
+
+    def _settled(self) -> None:
+        """Hand the lock on once no transaction is open (a closed connection has none)."""
+        try:
+            open_ = self.in_transaction
+        except sqlite3.ProgrammingError:
+            open_ = False
+        if not open_:
+            self.give_back_writer()
+
+    def commit(self):
+        try:
+            super().commit()
+        finally:
+            self._settled()
+
+    def rollback(self):
+        try:
+            super().rollback()
+        finally:
+            self._settled()
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self.give_back_writer()
+
+    def __del__(self):
+        with contextlib.suppress(Exception):  # at interpreter exit the lock may be gone already
+            self.give_back_writer()
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

@@ -5,7 +5,9 @@
 1. The real app (uvicorn, one worker, as deployed) on a temp database holding a village of N adult
    voters, an assembly council and an open secret vote made with the services. Every voter logs in
    first (POST /api/v1/auth/token, not timed); then a pool of keep-alive client threads casts one
-   ballot per voter with POST /api/v1/votes/{sid}/ballots: ballots per second, p50/p95 latency.
+   ballot per voter with POST /api/v1/votes/{sid}/ballots: ballots per second, p50/p95/p99 latency.
+   (bench/cast.py drives the same casts under sustained load with wrk, one or more workers, and
+   profiles one cast.)
 2. A bare Starlette app (no FastAPI, no auth, no audit) served the same way, doing only the SQL
    writes of a secret ballot (register row, box row, the state re-read under a shared lock) for the
    same voters in a second session, driven by the same pool.
@@ -195,15 +197,15 @@ def server_env(url: str, tmp: Path) -> dict[str, str]:
 
 
 class Server:
-    """uvicorn in a subprocess, one worker, no access log, on a free loopback port."""
+    """uvicorn in a subprocess (one worker unless told), no access log, on a free loopback port."""
 
-    def __init__(self, target: list[str], env: dict[str, str], log: Path) -> None:
+    def __init__(self, target: list[str], env: dict[str, str], log: Path, workers: int = 1) -> None:
         self.port = free_port()
         self.log = log
         with log.open("w") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", "1", "--no-access-log", "--log-level", "warning"],
+                 "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             self._wait_until_up()
@@ -240,17 +242,34 @@ class Server:
 @dataclass
 class Run:
     wall: float
-    latencies: list[float]  # seconds, one per request
+    latencies: list[float]  # seconds, one per request (empty when a driver reports its own quantiles)
     statuses: dict[int, int]
     bodies: list[bytes]
+    quantiles_ms: dict[float, float] | None = None  # from the driver (wrk): 0.5, 0.9, 0.99, 1.0
+    requests: int | None = None  # from the driver (wrk), else one per latency
+
+    @classmethod
+    def from_summary(cls, data: dict) -> Run:
+        """wrk's summary (bench/cast.py's Lua script): requests, microseconds, percentiles, statuses."""
+        quantiles = {0.5: data["p50"] / 1000, 0.9: data["p90"] / 1000, 0.99: data["p99"] / 1000,
+                     1.0: data["max"] / 1000}
+        return cls(data["duration_us"] / 1e6, [], {int(k): v for k, v in data["statuses"].items()}, [], quantiles,
+                   data["requests"])
 
     @property
     def per_second(self) -> float:
-        return len(self.latencies) / self.wall
+        return (self.requests if self.requests is not None else len(self.latencies)) / self.wall
 
     def quantile(self, q: float) -> float:
+        if self.quantiles_ms is not None:
+            return self.quantiles_ms[q]
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    p50 = property(lambda self: self.quantile(0.5))
+    p90 = property(lambda self: self.quantile(0.9))
+    p99 = property(lambda self: self.quantile(0.99))
+    max = property(lambda self: self.quantile(1.0))
 
 
 def drive(port: int, requests: list[tuple[str, bytes, dict[str, str]]], clients: int) -> Run:
@@ -432,9 +451,10 @@ def main() -> None:
 
         real, bare = cast_over_http(setup, env, tmp, args.clients)
         print(f"\n{'经 HTTP 投票（' + str(args.clients) + ' 个客户端线程，保持连接）':<34}"
-              f"{'张/秒':>8}{'p50 ms':>9}{'p95 ms':>9}  状态码")
+              f"{'张/秒':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  状态码")
         for label, run in (("村议应用（FastAPI）", real), ("裸 Starlette（只写 SQL）", bare)):
-            print(f"{label:<34}{run.per_second:>8.0f}{run.quantile(0.5):>9.1f}{run.quantile(0.95):>9.1f}  "
+            print(f"{label:<34}{run.per_second:>8.0f}{run.quantile(0.5):>9.1f}{run.quantile(0.95):>9.1f}"
+                  f"{run.quantile(0.99):>9.1f}  "
                   f"{dict(sorted(run.statuses.items()))}")
         print(f"村议应用的吞吐是裸应用的 {real.per_second / bare.per_second:.0%}。多出的开销换来的是：令牌会话核验、"
               "CSRF 检查、本村村民与选民名单核对、表决状态与时间检查，以及每张票一条、锁住链头的审计链。")

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import insert as insert_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -59,15 +60,13 @@ def record(
     a household): the chain carries their salted commitments under data["private"], the values and
     salts go beside it (audit_private) for those who may see the member list."""
     session.flush()  # give new rows their ids before they are named in the payload
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(AuditHead).values(village_id=village_id, seq=0, hash=GENESIS).on_conflict_do_nothing()
-    )
-    session.execute(update(AuditHead).where(AuditHead.village_id == village_id).values(seq=AuditHead.seq + 1))
-    seq, prev = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.village_id == village_id)
-    ).one()
+    conn = session.connection()
+    bumped = conn.execute(_BUMP, {"village": village_id}).first()  # takes the lock (see the module's docstring)
+    if bumped is None:  # the chain's first event: its head row first
+        upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(upsert(AuditHead).values(village_id=village_id, seq=0, hash=GENESIS).on_conflict_do_nothing())
+        bumped = conn.execute(_BUMP, {"village": village_id}).one()
+    seq, prev = bumped
     now = utcnow()
     entity_key = None if entity_id is None else str(entity_id)
     salts = {key: secrets.token_hex(16) for key in (private or {})}
@@ -86,24 +85,32 @@ def record(
         }
     )
     digest = link_hash(prev, payload)
-    session.execute(update(AuditHead).where(AuditHead.village_id == village_id).values(hash=digest))
-    event = AuditEvent(
-        village_id=village_id,
-        seq=seq,
-        actor_id=actor_id,
-        action=action,
-        entity=entity,
-        entity_id=entity_key,
-        payload=payload,
-        prev_hash=prev,
-        hash=digest,
-        created_at=now,
-    )
-    session.add(event)
-    for key, value in (private or {}).items():
-        session.add(AuditPrivate(village_id=village_id, seq=seq, field=key, salt=salts[key],
-                                 value=json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)))
-    return event
+    row = {"village_id": village_id, "seq": seq, "actor_id": actor_id, "action": action, "entity": entity,
+           "entity_id": entity_key, "payload": payload, "prev_hash": prev, "hash": digest, "created_at": now}
+    if conn.dialect.name == "postgresql":  # the head's new hash and the event in one round trip, under the lock
+        event_id = conn.execute(_HEAD_AND_EVENT, row).scalar_one()
+    else:
+        conn.execute(_HEAD_HASH, {"village": village_id, "hash": digest})
+        event_id = conn.execute(_EVENT, row).scalar_one()
+    if private:
+        conn.execute(insert_(AuditPrivate.__table__), [
+            {"village_id": village_id, "seq": seq, "field": key, "salt": salts[key],
+             "value": json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)}
+            for key, value in private.items()])
+    return AuditEvent(id=event_id, **row)
+
+
+# The head row: bumped (and so locked) first, its new sequence number and the previous hash returned in
+# the same statement; then the new hash; then the event.
+_BUMP = (update(AuditHead).where(AuditHead.village_id == bindparam("village"))
+         .values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash))
+_HEAD_HASH = update(AuditHead).where(AuditHead.village_id == bindparam("village")).values(hash=bindparam("hash"))
+_EVENT = insert_(AuditEvent.__table__).returning(AuditEvent.id)
+_HEAD_AND_EVENT = text(
+    "WITH new_head AS (UPDATE audit_head SET hash = :hash WHERE village_id = :village_id) "
+    "INSERT INTO audit_event (village_id, seq, actor_id, action, entity, entity_id, payload, prev_hash, hash, "
+    "created_at) VALUES (:village_id, :seq, :actor_id, :action, :entity, :entity_id, :payload, :prev_hash, :hash, "
+    ":created_at) RETURNING id")
 
 
 def head(session: Session, village_id: int) -> tuple[int, str]:

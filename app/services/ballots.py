@@ -13,20 +13,32 @@ names the choice just made.
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.clock import utcnow
 from app.domain import votes as V
-from app.models import Ballot, BallotBox, BallotRegister, Elector, PaperAttendance, Proxy, User, VoteSession
+from app.models import (
+    Ballot,
+    BallotBox,
+    BallotRegister,
+    Elector,
+    PaperAttendance,
+    Proposal,
+    Proxy,
+    User,
+    VoteSession,
+)
 from app.services import audit
 from app.services.access import Actor, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.pagination import Page, paginate
-from app.services.votes import get_session, get_session_public, online_voters, read_session
+from app.services.votes import box_counts, get_session, get_session_public, online_voters, read_session
 
 
 @dataclass
@@ -52,80 +64,154 @@ def choice_index(options: list[str], choice: int | str) -> int:
     raise Invalid("没有这个选项，请按选项的序号或原文选择", field="choice")
 
 
+# The facts a cast is decided on, in one statement: the vote, its matter's visibility, and whether the
+# voter is on the frozen list, signed in at the meeting, or has given the caller a written proxy.
+_FACTS = (
+    select(VoteSession.village_id, VoteSession.state, VoteSession.opens_at, VoteSession.closes_at,
+           VoteSession.options, VoteSession.secret, VoteSession.allow_change, Proposal.submitted_at,
+           Proposal.author_id,
+           select(Elector.user_id).where(Elector.vote_session_id == bindparam("sid"),
+                                         Elector.user_id == bindparam("voter")).exists().label("elector"),
+           select(PaperAttendance.user_id).where(PaperAttendance.vote_session_id == bindparam("sid"),
+                                                 PaperAttendance.user_id == bindparam("voter"))
+           .exists().label("at_meeting"),
+           select(Proxy.id).where(Proxy.vote_session_id == bindparam("sid"), Proxy.voter_id == bindparam("voter"),
+                                  Proxy.proxy_id == bindparam("actor")).exists().label("authorised"))
+    .join(Proposal, Proposal.id == VoteSession.proposal_id)
+    .where(VoteSession.id == bindparam("sid"))
+)
+# After writing: the state again, under the row's lock (see the docstring of services/votes.py).
+_STATE_LOCKED = (select(VoteSession.state, VoteSession.closes_at).where(VoteSession.id == bindparam("sid"))
+                 .with_for_update(key_share=True))
+_REGISTER = insert(BallotRegister.__table__)
+_BOX = insert(BallotBox.__table__)
+_ROLL_CALL = select(Ballot.id, Ballot.receipt).where(Ballot.vote_session_id == bindparam("sid"),
+                                                     Ballot.voter_id == bindparam("voter"))
+_BALLOT = insert(Ballot.__table__)
+
+
 def cast(session: Session, actor: Actor | None, sid: int, choice: int | str,
          on_behalf_of: int | None = None) -> Cast:
-    vs, proposal, village = get_session(session, actor, sid)
-    actor = require_login(actor)
-    if not actor.is_member(village.id):
-        raise Forbidden("只有本村村民可以投票")
+    """One ballot, in one transaction with its audit event. The hot path of a vote: one read of the
+    facts, the ballot's rows, the state under lock, the audit event, the commit — SQL written directly,
+    no objects loaded. A caller who is not a member of the vote's village, or a vote that is not there,
+    answers through `get_session` as every other use of a vote does (404, 401), then 403."""
+    voter = on_behalf_of or (actor.id if actor is not None else 0)
+    conn = session.connection()
+    facts = conn.execute(_FACTS, {"sid": sid, "voter": voter, "actor": actor.id if actor else 0}).first()
+    if (facts is None or actor is None or not actor.is_member(facts.village_id)
+            or (facts.submitted_at is None and facts.author_id != actor.id)):
+        get_session(session, actor, sid)  # the vote's own answers: 404 (not there, or not for you), 401
+        actor = require_login(actor)
+        if not actor.is_member(facts.village_id):
+            raise Forbidden("只有本村村民可以投票")
     now = utcnow()
-    if vs.state == "draft" or now < vs.opens_at:
+    if facts.state == "draft" or now < facts.opens_at:
         raise Conflict("表决还没有开始")
-    if vs.state != "open" or now >= vs.closes_at:
+    if facts.state != "open" or now >= facts.closes_at:
         raise Conflict("表决已经结束")
-    choice = choice_index(list(vs.options), choice)
-    voter = on_behalf_of or actor.id
-    if on_behalf_of and on_behalf_of != actor.id:
-        authorised = session.execute(select(Proxy.id).where(
-            Proxy.vote_session_id == vs.id, Proxy.voter_id == voter, Proxy.proxy_id == actor.id)).first()
-        if authorised is None:
-            raise Forbidden("你没有这位村民的书面委托")
-    elector = session.execute(select(Elector.user_id).where(
-        Elector.vote_session_id == vs.id, Elector.user_id == voter)).first()
-    if elector is None:
+    options = list(facts.options)
+    choice = choice_index(options, choice)
+    by_proxy = bool(on_behalf_of) and on_behalf_of != actor.id
+    if by_proxy and not facts.authorised:
+        raise Forbidden("你没有这位村民的书面委托")
+    if not facts.elector:
         raise Forbidden("不在本次表决的名单中（名单在表决开始时确定）")
-    at_meeting = session.execute(select(PaperAttendance.user_id).where(
-        PaperAttendance.vote_session_id == vs.id, PaperAttendance.user_id == voter)).first()
-    if at_meeting is not None:
+    if facts.at_meeting:
         raise Conflict("已在现场会议签到投票，以现场选票为准")
     receipt = V.new_receipt()
     changed = False
-    if vs.secret:
-        session.add(BallotRegister(vote_session_id=vs.id, voter_id=voter, cast_by=actor.id))
-        session.add(BallotBox(id=V.new_box_id(), vote_session_id=vs.id, choice=choice, receipt=receipt))
+    if facts.secret:
         try:
-            session.flush()
+            conn.execute(_REGISTER, {"vote_session_id": sid, "voter_id": voter, "cast_by": actor.id})
+            conn.execute(_BOX, {"id": V.new_box_id(), "vote_session_id": sid, "choice": choice, "receipt": receipt})
         except IntegrityError as exc:
             session.rollback()
             raise Conflict("已经投过票了，无记名投票不能改票") from exc
     else:
-        existing = session.execute(select(Ballot).where(Ballot.vote_session_id == vs.id, Ballot.voter_id == voter)
-                                   ).scalar_one_or_none()
+        existing = conn.execute(_ROLL_CALL, {"sid": sid, "voter": voter}).first()
         if existing is not None:
-            if not vs.allow_change:
+            if not facts.allow_change:
                 raise Conflict("已经投过票了，这次表决不能改票")
-            session.execute(update(Ballot).where(Ballot.id == existing.id).values(
+            conn.execute(update(Ballot).where(Ballot.id == existing.id).values(
                 choice=choice, cast_by=actor.id, changed_at=now))
             receipt, changed = existing.receipt, True
         else:
-            session.add(Ballot(vote_session_id=vs.id, voter_id=voter, cast_by=actor.id, choice=choice,
-                               receipt=receipt, cast_at=now))
             try:
-                session.flush()
+                conn.execute(_BALLOT, {"vote_session_id": sid, "voter_id": voter, "cast_by": actor.id,
+                                       "choice": choice, "receipt": receipt, "cast_at": now, "changed_at": None})
             except IntegrityError as exc:
                 session.rollback()
-                if vs.allow_change:
+                if facts.allow_change:
                     return cast(session, actor, sid, choice, on_behalf_of)
                 raise Conflict("已经投过票了，这次表决不能改票") from exc
     # Re-read the state under the row's lock after writing: a close in flight waits for us, or we see it.
-    state, closes_at = session.execute(
-        select(VoteSession.state, VoteSession.closes_at).where(VoteSession.id == vs.id)
-        .with_for_update(key_share=True)
-    ).one()
+    state, closes_at = conn.execute(_STATE_LOCKED, {"sid": sid}).one()
     if state != "open" or utcnow() >= closes_at:
         session.rollback()
         raise Conflict("表决已经结束")
-    data = {"on_behalf": on_behalf_of is not None and on_behalf_of != actor.id}
-    if not vs.secret:
+    data = {"on_behalf": by_proxy}
+    if not facts.secret:
         data.update(voter_id=voter, choice=choice, changed=changed)
-    audit.record(session, village_id=village.id, actor_id=None if vs.secret else actor.id,
-                 action="vote.ballot_changed" if changed else "vote.ballot", entity="vote", entity_id=vs.id,
+    audit.record(session, village_id=facts.village_id, actor_id=None if facts.secret else actor.id,
+                 action="vote.ballot_changed" if changed else "vote.ballot", entity="vote", entity_id=sid,
                  data=data)
     session.commit()
     principal = None
-    if on_behalf_of and on_behalf_of != actor.id:
+    if by_proxy:
         principal = session.execute(select(User.name).where(User.id == on_behalf_of)).scalar_one_or_none()
-    return Cast(receipt, changed, principal, choice, vs.options[choice])
+    return Cast(receipt, changed, principal, choice, options[choice])
+
+
+# --- at close: the choices dealt again -----------------------------------------------------------
+
+def deal_box(session: Session, vs: VoteSession, counts: list[int]) -> None:
+    """At close (votes._close), deal a secret vote's choices out again among its box rows at random.
+
+    Each row keeps its random id and its receipt and gets a choice drawn without replacement from the
+    box's own choices, so the count of each choice is unchanged and a row's choice no longer says
+    anything of what its voter cast: a receipt proves inclusion only (receipt-freeness, above). On
+    PostgreSQL every row is rewritten by the closing transaction, so none still carries the id of the
+    transaction that also wrote its voter's register row (after the next vacuum the old row versions
+    are gone). A row's place on disk may still follow the order ballots came in, which could tie a
+    voter to a receipt for whoever holds the database files — never to a choice.
+
+    The deal is SQL: every row gets a secret random key; the keys at the ranks where one choice's
+    share ends and the next begins are the cuts; a row's new choice is the bucket its key falls in.
+    PostgreSQL keys a row by SHA-256 of a fresh 32-byte secret and its id, so one UPDATE (no join)
+    rewrites the box; SQLite keeps a key from randomblob() (its ChaCha20 generator, seeded by the
+    system) per row in a temporary table, ordered by key through an index so a cut is a walk, not a
+    sort, and writes only the rows whose choice changes (it has no transaction ids to wash out).
+    """
+    total = sum(counts)
+    if total == 0:
+        return
+    ends = list(itertools.accumulate(counts))[:-1]  # how many rows the first 1, 2, … choices take
+    beyond = b"\xff" * 33  # above every key: where the choices after the last one cast begin
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        params = {"sid": vs.id, "salt": secrets.token_bytes(32)}
+        key = "sha256(:salt || convert_to(id, 'UTF8'))"
+        wanted = ", ".join(str(end + 1) for end in ends if end < total) or "0"
+        cuts = dict(conn.execute(text(
+            f"SELECT n, k FROM (SELECT k, row_number() OVER (ORDER BY k) AS n FROM (SELECT {key} AS k "
+            f"FROM ballot_box WHERE vote_session_id = :sid) r) s WHERE n IN ({wanted})"), params).all())
+        edges = [bytes(cuts.get(end + 1, beyond)) for end in ends]
+        conn.execute(text(f"UPDATE ballot_box SET choice = width_bucket({key}, CAST(:cuts AS bytea[])) "
+                          "WHERE vote_session_id = :sid"), {**params, "cuts": edges})
+        return
+    conn.execute(text("DROP TABLE IF EXISTS temp.box_deal"))
+    conn.execute(text("CREATE TEMP TABLE box_deal (id TEXT PRIMARY KEY, k BLOB NOT NULL) WITHOUT ROWID"))
+    conn.execute(text("INSERT INTO box_deal SELECT id, randomblob(16) FROM ballot_box WHERE vote_session_id = :sid"),
+                 {"sid": vs.id})
+    conn.execute(text("CREATE INDEX temp.box_deal_k ON box_deal (k)"))
+    cut = text("SELECT k FROM box_deal ORDER BY k LIMIT 1 OFFSET :n")
+    edges = {f"cut{i}": bytes(conn.execute(cut, {"n": end}).scalar() or beyond) for i, end in enumerate(ends)}
+    buckets = " ".join(f"WHEN k < :cut{i} THEN {i}" for i in range(len(ends)))
+    conn.execute(text(f"UPDATE ballot_box SET choice = d.choice FROM (SELECT id, CASE {buckets} ELSE {len(ends)} END "
+                      "AS choice FROM box_deal) AS d WHERE ballot_box.id = d.id AND ballot_box.vote_session_id = :sid "
+                      "AND ballot_box.choice <> d.choice"), {"sid": vs.id, **edges})
+    conn.execute(text("DROP TABLE temp.box_deal"))
 
 
 def my_ballot(session: Session, actor: Actor | None, sid: int) -> dict:
@@ -180,12 +266,7 @@ def receipts(session: Session, actor: Actor | None, sid: int, page: int = 1, per
 
 def online_counts(session: Session, vs: VoteSession) -> list[tuple[str, int]]:
     """The online ballots counted per option (for the page's recount beside the receipts)."""
-    box = BallotBox if vs.secret else Ballot
-    counts = [0] * len(vs.options)
-    for choice, n in session.execute(select(box.choice, func.count()).where(box.vote_session_id == vs.id)
-                                     .group_by(box.choice)).all():
-        counts[choice] += n
-    return list(zip(vs.options, counts, strict=True))
+    return list(zip(vs.options, box_counts(session, vs), strict=True))
 
 
 def find_receipt(session: Session, sid: int, receipt: str) -> bool:

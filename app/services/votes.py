@@ -20,12 +20,11 @@ voter. Before close only turnout is shown, to everyone, the committee included.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, distinct, func, insert, literal, or_, select, union, update
+from sqlalchemy import and_, distinct, func, insert, literal, select, text, union, update
 from sqlmodel import Session
 
 from app import clock
@@ -323,10 +322,13 @@ def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: b
         session.rollback()
         session.refresh(vs)
         return
+    online = box_counts(session, vs)
     if vs.secret:
-        _reshuffle_box(session, vs)
+        from app.services.ballots import deal_box  # ballots reads votes through this module
+
+        deal_box(session, vs, online)
     _, rule = rule_of(session, vs)  # the law in force on the opening day, not the closing day
-    result = V.result(rule, _tally(session, vs))
+    result = V.result(rule, _tally(session, vs, online))
     result["duplicates"] = [name for _, name in duplicates(session, vs)]
     session.execute(update(VoteSession).where(VoteSession.id == vs.id).values(result=result))
     audit.record(session, village_id=vs.village_id, actor_id=actor_id, action="vote.close", entity="vote",
@@ -336,35 +338,6 @@ def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: b
     session.refresh(vs)
     for hook in AFTER_CLOSE:  # the 决议公开 is drafted with the result (services/flows.py)
         hook(session, vs)
-
-
-def _reshuffle_box(session: Session, vs: VoteSession) -> None:
-    """Rewrite a secret vote's ballot box at close, in random order under new random ids.
-
-    Each ballot was written in the same transaction as its register row, and PostgreSQL stamps both
-    with that transaction's id and puts them near each other on disk. Rewritten here, every box row
-    carries the closing transaction's id and a random position, so after close (and the next vacuum
-    of the old row versions) the box can no longer be paired with the register through the database.
-    The receipts are dealt out again among the rows too, so a row's (receipt, choice) is no longer
-    what any voter cast: the set of receipts and the count of each choice are unchanged, and a receipt
-    proves inclusion only (receipt-freeness, services/ballots.py).
-    """
-    rows = [{"vote_session_id": vs.id, "choice": c, "receipt": r} for r, c in session.execute(
-        select(BallotBox.receipt, BallotBox.choice).where(BallotBox.vote_session_id == vs.id))]
-    if not rows:
-        return
-    shuffle = secrets.SystemRandom().shuffle
-    shuffle(rows)
-    dealt = [row["receipt"] for row in rows]
-    shuffle(dealt)
-    for row, receipt in zip(rows, dealt, strict=True):
-        row["receipt"] = receipt
-    session.execute(BallotBox.__table__.delete().where(BallotBox.vote_session_id == vs.id))
-    for start in range(0, len(rows), 10_000):
-        chunk = rows[start:start + 10_000]
-        for row in chunk:
-            row["id"] = V.new_box_id()
-        session.execute(insert(BallotBox), chunk)
 
 
 def _confirmed_paper(session: Session, vs: VoteSession) -> PaperTally | None:
@@ -378,36 +351,56 @@ def online_voters(vs: VoteSession):
     return select(table.voter_id.label("user_id")).where(table.vote_session_id == vs.id)
 
 
-def _tally(session: Session, vs: VoteSession) -> V.Tally:
-    """Counts, presence and households present, all in SQL."""
+def box_counts(session: Session, vs: VoteSession) -> list[int]:
+    """The online ballots per option, counted in SQL (an index holds them in order)."""
     box = BallotBox if vs.secret else Ballot
     counts = [0] * len(vs.options)
     for choice, n in session.execute(select(box.choice, func.count()).where(box.vote_session_id == vs.id)
                                      .group_by(box.choice)).all():
         counts[choice] += n
+    return counts
+
+
+def _tally(session: Session, vs: VoteSession, online: list[int] | None = None) -> V.Tally:
+    """Counts, presence and households present, all in SQL: who voted online, joined on the frozen
+    electorate by its primary key (on PostgreSQL as a merge join: both sides come in key order from
+    their primary keys, no hash table of a million rows), with the confirmed paper count and its
+    sign-in sheet when there is one."""
+    counts = online if online is not None else box_counts(session, vs)
     paper = _confirmed_paper(session, vs)
     invalid = 0
-    people = online_voters(vs)
-    if paper is not None:
+    voters = BallotRegister if vs.secret else Ballot
+    if paper is None:
+        present_q = (select(func.count(), func.count(distinct(Elector.household_id)))
+                     .select_from(voters).join(Elector, and_(Elector.vote_session_id == voters.vote_session_id,
+                                                             Elector.user_id == voters.voter_id))
+                     .where(voters.vote_session_id == vs.id))
+    else:
         counts = [a + b for a, b in zip(counts, paper.counts, strict=True)]
         invalid = paper.invalid
-        people = union(people, select(PaperAttendance.user_id.label("user_id"))
-                       .where(PaperAttendance.vote_session_id == vs.id))
-    present_q = people.subquery()
-    present, households_present = session.execute(
-        select(func.count(distinct(Elector.user_id)), func.count(distinct(Elector.household_id)))
-        .where(Elector.vote_session_id == vs.id, Elector.user_id.in_(select(present_q.c.user_id)))
-    ).one()
+        people = union(online_voters(vs), select(PaperAttendance.user_id.label("user_id"))
+                       .where(PaperAttendance.vote_session_id == vs.id)).subquery()
+        present_q = (select(func.count(), func.count(distinct(Elector.household_id)))
+                     .where(Elector.vote_session_id == vs.id, Elector.user_id.in_(select(people.c.user_id))))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text("SET LOCAL enable_hashjoin = off"))
+    present, households_present = session.execute(present_q).one()
+    if postgres:
+        session.execute(text("SET LOCAL enable_hashjoin TO DEFAULT"))
     return V.Tally(options=list(vs.options), counts=counts, invalid=invalid, members=vs.electorate_size,
                    households=vs.households_total, present=present, households_present=households_present)
 
 
 def duplicates(session: Session, vs: VoteSession) -> list[tuple[int, str]]:
-    """People who signed in at the meeting and also voted online: counted once, listed for the monitor."""
-    online = online_voters(vs).subquery()
+    """People who signed in at the meeting and also voted online: counted once, listed for the monitor.
+    Read from the sign-in sheet (a few rows), each looked up among the online voters by key."""
+    voters = BallotRegister if vs.secret else Ballot
     return [(r[0], r[1]) for r in session.execute(
         select(User.id, User.name).join(PaperAttendance, PaperAttendance.user_id == User.id)
-        .where(PaperAttendance.vote_session_id == vs.id, User.id.in_(select(online.c.user_id)))
+        .join(voters, and_(voters.vote_session_id == PaperAttendance.vote_session_id,
+                           voters.voter_id == PaperAttendance.user_id))
+        .where(PaperAttendance.vote_session_id == vs.id)
         .order_by(User.name)
     ).all()]
 
@@ -429,18 +422,26 @@ def electorate_of(session: Session, actor: Actor | None, sid: int) -> list[tuple
 # --- the proposal's vote stage ----------------------------------------------------------------
 
 def stage_outcome(session: Session, proposal: Proposal, stage: str) -> str | None:
-    """"passed" / "failed" once the proposal's vote for this stage is closed (closing it if due)."""
+    """"passed" / "failed" once the proposal's vote for this stage is closed (reads only: a vote past
+    its closing time counts once it is closed, by the job or by `settle_stage` before a move)."""
     vs = session.execute(select(VoteSession).where(
-        VoteSession.proposal_id == proposal.id, VoteSession.stage == stage,
-        or_(VoteSession.state == "closed", and_(VoteSession.state == "open", VoteSession.closes_at <= utcnow())))
+        VoteSession.proposal_id == proposal.id, VoteSession.stage == stage, VoteSession.state == "closed")
         .order_by(VoteSession.id.desc()).limit(1)).scalar_one_or_none()
-    if vs is None:
-        return None
-    if vs.state == "open":
-        _close(session, vs, None, automatic=True)
-    if not vs.result:
+    if vs is None or not vs.result:
         return None
     return "passed" if vs.result.get("passed") else "failed"
+
+
+def settle_stage(session: Session, proposal: Proposal, stage: str) -> None:
+    """Before a matter moves (a POST): close its vote of this stage if it is past its closing time, as
+    the `close_votes` job would a minute later (a paper count not yet confirmed holds it open)."""
+    for vs in session.execute(select(VoteSession).where(
+            VoteSession.proposal_id == proposal.id, VoteSession.stage == stage, VoteSession.state == "open",
+            VoteSession.closes_at <= utcnow())).scalars().all():
+        pending = session.execute(select(PaperTally.id).where(PaperTally.vote_session_id == vs.id,
+                                                              PaperTally.confirmed_at.is_(None))).first()
+        if pending is None:
+            _close(session, vs, None, automatic=True)
 
 
 # --- attachments: a vote owns its papers ------------------------------------------------------
