@@ -45,6 +45,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/votes.py
 	$(BIN)/python bench/notices.py
 	$(BIN)/python bench/kill9.py
+	$(BIN)/python bench/proposal_page.py
+	$(BIN)/python bench/cast.py
+	$(BIN)/python bench/http.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

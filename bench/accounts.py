@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from common import drop_pg_schema, pg_schema
+from common import bench_village, drop_pg_schema, pg_schema
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -45,7 +45,7 @@ from app.domain import books as B
 from app.domain.calendar import from_local
 from app.main import create_app
 from app.models import MemberRole, Membership, TownshipMonitor, User, Village, Voucher, VoucherLine
-from app.services import auth, books, periods, places, vouchers
+from app.services import auth, books, periods, vouchers
 from app.services.access import Actor, load_actor
 
 FIRST, LAST = "2016-01", "2025-12"  # 120 months
@@ -78,13 +78,7 @@ class Setup:
 
 def people(s: Session, settings: Settings) -> Setup:
     pw = auth.hash_password(settings, "Bench-pass-2026")
-    admin = User(name="管理员", phone="19900000000", is_admin=True, status="active", password_hash=pw)
-    s.add(admin)
-    s.commit()
-    actor = Actor(user=admin)
-    county = places.create_county(s, actor, "基准县")
-    township = places.create_township(s, actor, "基准镇", county.id)
-    village = places.create_village(s, actor, "基准村", "bench", township.id)
+    actor, township, village = bench_village(s, settings, "Bench-pass-2026")
     ids = {}
     for key, name, phone, role in (("accountant", "报账员", "18000000001", "accountant"),
                                    ("reviewer", "村委会主任", "18000000002", "committee"),

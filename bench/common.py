@@ -22,7 +22,7 @@ def bench_settings(args: argparse.Namespace) -> Settings:
     tmp = Path(tempfile.mkdtemp())
     url = args.url or f"sqlite:///{tmp / 'bench.db'}"
     settings = Settings(database_url=url, secret_key="bench", upload_dir=tmp / "uploads",
-                        argon2_time_cost=1, argon2_memory_kib=1024)
+                        argon2_time_cost=1, argon2_memory_kib=1024, scheduler=False)
     upgrade_database(settings)
     return settings
 
@@ -68,3 +68,30 @@ def drop_pg_schema(base: str, schema: str) -> None:
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     admin.dispose()
+
+
+def bench_village(s, settings: Settings, password: str):
+    """An admin and the benches' 基准县 › 基准镇 › 基准村 (slug "bench"), made through the services:
+    (the admin as an Actor, the township, the village)."""
+    from app.models import User
+    from app.services import auth, places
+    from app.services.access import Actor
+
+    admin = User(name="管理员", phone="19900000000", is_admin=True, status="active",
+                 password_hash=auth.hash_password(settings, password))
+    s.add(admin)
+    s.commit()
+    actor = Actor(user=admin)
+    county = places.create_county(s, actor, "基准县")
+    township = places.create_township(s, actor, "基准镇", county.id)
+    return actor, township, places.create_village(s, actor, "基准村", "bench", township.id)
+
+
+def page_login(client, phone: str, password: str) -> None:
+    """Log a TestClient in through the login form (its CSRF token read from the form)."""
+    import re
+
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    r = client.post("/login", data={"phone": phone, "password": password, "csrf_token": csrf},
+                    follow_redirects=False)
+    assert r.status_code == 303, "login failed"

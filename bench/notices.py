@@ -13,30 +13,21 @@ import argparse
 import random
 from datetime import timedelta
 
-from common import bench_settings, run_cases, timed_fill
+from common import bench_settings, bench_village, run_cases, timed_fill
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from app.config import Settings
 from app.domain import notices as N
 from app.main import create_app
-from app.models import Notice, User, utcnow
-from app.services import auth, places
-from app.services.access import Actor
+from app.models import Notice, utcnow
 
 
 def fill(settings: Settings, n: int) -> None:
     app = create_app(settings)
     rng = random.Random(5)
     with Session(app.state.engine) as s:
-        admin = User(name="管理员", phone="19900000000", is_admin=True, status="active",
-                     password_hash=auth.hash_password(settings, "Bench-pass-2026"))
-        s.add(admin)
-        s.commit()
-        actor = Actor(user=admin)
-        county = places.create_county(s, actor, "基准县")
-        township = places.create_township(s, actor, "基准镇", county.id)
-        village = places.create_village(s, actor, "基准村", "bench", township.id)
+        actor, township, village = bench_village(s, settings, "Bench-pass-2026")
         now = utcnow()
         rows = []
         for i in range(n):

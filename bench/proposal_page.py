@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 from datetime import date, timedelta
 
-from common import bench_settings, run_cases, timed_fill
+from common import bench_settings, bench_village, page_login, run_cases, timed_fill
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
@@ -36,8 +35,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import auth, places, rendering
-from app.services.access import Actor
+from app.services import auth, rendering
 
 PASSWORD = "Bench-pass-2026"
 COMMITTEE_PHONE, VILLAGER_PHONE = "18000000000", "18000000001"
@@ -56,14 +54,7 @@ def fill(settings: Settings, n_comments: int, stale: bool) -> None:
     app = create_app(settings)
     rng = random.Random(11)
     with Session(app.state.engine) as s:
-        admin = User(name="管理员", phone="19900000000", is_admin=True, status="active",
-                     password_hash=auth.hash_password(settings, PASSWORD))
-        s.add(admin)
-        s.commit()
-        actor = Actor(user=admin)
-        county = places.create_county(s, actor, "基准县")
-        township = places.create_township(s, actor, "基准镇", county.id)
-        village = places.create_village(s, actor, "基准村", "bench", township.id)
+        actor, township, village = bench_village(s, settings, PASSWORD)
         pw = auth.hash_password(settings, PASSWORD)
         s.execute(insert(User), [{"name": f"村民{i}", "phone": f"18{i:09d}", "birth_date": date(1970, 1, 1),
                                   "status": "active", "password_hash": pw, "is_admin": False,
@@ -123,9 +114,7 @@ def measure(settings: Settings, rounds: int) -> None:
         pid = s.execute(select(Proposal.id)).scalar_one()
     with TestClient(app) as committee, TestClient(app) as villager:
         for client, phone in ((committee, COMMITTEE_PHONE), (villager, VILLAGER_PHONE)):
-            csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-            assert client.post("/login", data={"phone": phone, "password": PASSWORD, "csrf_token": csrf},
-                               follow_redirects=False).status_code == 303, "login failed"
+            page_login(client, phone, PASSWORD)
         token = villager.post("/api/v1/auth/token", json={"phone": VILLAGER_PHONE, "password": PASSWORD}).json()
         bearer = {"Authorization": f"Bearer {token['access_token']}"}
         run_cases(app, committee, [("页面 事项详情（村委会）", f"/v/bench/proposals/{pid}", {})], rounds)

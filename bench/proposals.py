@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 from datetime import date, timedelta
 
-from common import bench_settings, run_cases, timed_fill
+from common import bench_settings, bench_village, page_login, run_cases, timed_fill
 from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from app.config import Settings
 from app.main import create_app
 from app.models import Comment, MemberRole, Membership, Proposal, User, utcnow
-from app.services import auth, places
-from app.services.access import Actor
+from app.services import auth
 
 PASSWORD = "Bench-pass-2026"
 STATES = ["cosign", "deliberation", "vote", "notice", "review", "implementation", "acceptance", "closed"]
@@ -32,14 +30,7 @@ def fill(settings: Settings, n_proposals: int, n_comments: int) -> None:
     app = create_app(settings)
     rng = random.Random(7)
     with Session(app.state.engine) as s:
-        admin = User(name="管理员", phone="19900000000", is_admin=True, status="active",
-                     password_hash=auth.hash_password(settings, PASSWORD))
-        s.add(admin)
-        s.commit()
-        actor = Actor(user=admin)
-        county = places.create_county(s, actor, "基准县")
-        township = places.create_township(s, actor, "基准镇", county.id)
-        village = places.create_village(s, actor, "基准村", "bench", township.id)
+        actor, township, village = bench_village(s, settings, PASSWORD)
         pw = auth.hash_password(settings, PASSWORD)
         s.execute(insert(User), [{"name": f"村民{i}", "phone": f"18{i:09d}", "birth_date": date(1970, 1, 1),
                                   "status": "active", "password_hash": pw, "is_admin": False,
@@ -80,10 +71,8 @@ def measure(settings: Settings, rounds: int) -> None:
     with TestClient(app) as client:
         token = client.post("/api/v1/auth/token", json={"phone": "18000000000", "password": PASSWORD}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
-        page = client.get("/login").text
-        csrf = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
-        client.post("/login", data={"phone": "18000000000", "password": PASSWORD, "csrf_token": csrf})
-        vid = client.get("/api/v1/villages").json()[0]["id"]
+        page_login(client, "18000000000", PASSWORD)
+        vid = client.get("/api/v1/villages").json()["items"][0]["id"]
         first = client.get(f"/api/v1/villages/{vid}/proposals?per_page=1", headers=headers).json()["items"][0]["id"]
         busiest = min(p["id"] for p in client.get(f"/api/v1/villages/{vid}/proposals?per_page=200",
                                                   headers=headers).json()["items"])
