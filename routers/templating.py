@@ -5,12 +5,14 @@ from __future__ import annotations
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 
+from app.clock import local_today
 from app.config import ROOT
 from app.domain.audit_chain import action_label
 from app.domain.calendar import format_date, format_local
 from app.domain.money import yuan
 from app.domain.people import mask_phone
 from app.domain.roles import ADMIN_LABEL, MONITOR_LABEL, VILLAGE_ROLES
+from app.domain.rulebook import source_of
 from app.services.access import village_links
 from routers import cookies
 from routers.security import CSRF_FIELD, csrf_token_for, secure_cookies, set_anon_cookie
@@ -57,6 +59,14 @@ templates.env.filters["yuan"] = yuan  # integer fen as "1,500.00"
 templates.env.globals["yuan"] = yuan
 templates.env.filters["action_label"] = action_label
 templates.env.globals["village_links"] = village_links
+
+
+def law_cite(provision: str) -> str:
+    """"依据《…》（edition）第…条" of a provision in the edition in force today (Beijing calendar)."""
+    return source_of(provision, local_today()).cite
+
+
+templates.env.globals["law_cite"] = law_cite
 
 
 # --- flash messages: a signed, short-lived cookie read by the next page ---------------------

@@ -114,3 +114,16 @@ def test_the_dashboard_costs_the_same_for_two_villages_and_for_eight(client, wor
     with count_queries(client.app.state.engine) as many:
         assert client.get(f"/townships/{township}/dashboard").status_code == 200
     assert many.count == few.count, str(many)
+
+
+def test_the_calendar_cites_the_law_in_force(client, world, clock):
+    from datetime import date
+
+    s = Staff(world)
+    login(client, world.monitor(s.village.township_id))
+    clock.on_day(date(2025, 12, 31))
+    assert "依据《村民委员会组织法》（2018年修正）第三十条" in client.get(
+        f"/townships/{s.village.township_id}/dashboard").text
+    clock.on_day(date(2026, 1, 1))
+    assert "依据《村民委员会组织法》（2025年修正）第三十五条" in client.get(
+        f"/townships/{s.village.township_id}/dashboard").text
