@@ -88,18 +88,10 @@ def check(category: str, title: str, body: str, days: int, on: date) -> dict[str
     errors: dict[str, str] = {}
     if category not in CATEGORIES:
         errors["category"] = "请选择公开类别"
-    if not title.strip():
-        errors["title"] = "请填写标题"
-    elif len(title.strip()) > TITLE_MAX:
-        errors["title"] = f"标题最多 {TITLE_MAX} 个字"
-    elif reason := T.problem(title.strip(), multiline=False, required=True):
-        errors["title"] = "标题" + reason
-    if not body.strip():
-        errors["body"] = "请填写公开内容"
-    elif len(body) > BODY_MAX:
-        errors["body"] = f"内容最多 {BODY_MAX} 个字"
-    elif reason := T.problem(body):
-        errors["body"] = "内容" + reason
+    if reason := T.field_problem(title, "标题", "请填写标题", TITLE_MAX, multiline=False):
+        errors["title"] = reason
+    if reason := T.field_problem(body, "内容", "请填写公开内容", BODY_MAX):
+        errors["body"] = reason
     if reason := days_problem(category, days, on):
         errors["days"] = reason
     return errors

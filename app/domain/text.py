@@ -57,6 +57,18 @@ def problem(text: str | None, *, multiline: bool = True, required: bool = False)
     return None
 
 
+def field_problem(value: str, label: str, missing: str, limit: int, *, multiline: bool = True) -> str | None:
+    """One required text field of a form: "请填写…" when empty, "…最多 N 个字" when too long, else what
+    `problem` finds, prefixed with its label (None: fine). A single line is measured trimmed."""
+    text = value.strip() if not multiline else value
+    if not value.strip():
+        return missing
+    if len(text) > limit:
+        return f"{label}最多 {limit} 个字"
+    reason = problem(text, multiline=multiline, required=not multiline)
+    return label + reason if reason else None
+
+
 def problems(fields: dict[str, tuple[str, str | None]], *, multiline: frozenset[str] = frozenset(),
              required: frozenset[str] = frozenset()) -> dict[str, str]:
     """Checks several fields at once: {field: (label, text)} → {field: "标题不能含有控制字符"}."""

@@ -26,20 +26,10 @@ def check_draft(kind: str | None, title: str | None, body: str, note: str) -> di
     errors: dict[str, str] = {}
     if kind is not None and kind not in KINDS:
         errors["kind"] = "请选择村民自治章程或村规民约"
-    if title is not None:
-        title = title.strip()
-        if not title:
-            errors["title"] = "请填写名称"
-        elif len(title) > TITLE_MAX:
-            errors["title"] = f"名称最多 {TITLE_MAX} 个字"
-        elif reason := T.problem(title, multiline=False, required=True):
-            errors["title"] = "名称" + reason
-    if not body.strip():
-        errors["body"] = "请填写条文"
-    elif len(body) > BODY_MAX:
-        errors["body"] = f"条文最多 {BODY_MAX} 个字"
-    elif reason := T.problem(body):
-        errors["body"] = "条文" + reason
+    if title is not None and (reason := T.field_problem(title, "名称", "请填写名称", TITLE_MAX, multiline=False)):
+        errors["title"] = reason
+    if reason := T.field_problem(body, "条文", "请填写条文", BODY_MAX):
+        errors["body"] = reason
     if len(note) > NOTE_MAX:
         errors["note"] = f"修订说明最多 {NOTE_MAX} 个字"
     elif note and (reason := T.problem(note)):

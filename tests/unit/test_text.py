@@ -108,3 +108,12 @@ def test_calendar_edges_never_fail():
     assert format_local(datetime(9999, 12, 31, 23, 0, tzinfo=UTC)) == "9999-12-31 23:00"
     assert local_date_of(datetime(9999, 12, 31, 23, 0, tzinfo=UTC)) == date(9999, 12, 31)
     assert format_local(datetime(1, 1, 1, tzinfo=UTC)).startswith("1-01-01")
+
+
+@pytest.mark.parametrize(("value", "multiline", "expected"), [
+    ("", False, "请填写名称"), ("   ", True, "请填写名称"),
+    ("一" * 10, False, None), ("一" * 11, False, "名称最多 10 个字"), ("  一二  ", False, None),  # trimmed
+    ("一\x00二", True, "名称不能含有控制字符"), ("第一行\n第二行", True, None),
+])
+def test_one_required_field(value, multiline, expected):
+    assert text.field_problem(value, "名称", "请填写名称", 10, multiline=multiline) == expected
