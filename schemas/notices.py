@@ -129,13 +129,15 @@ class ObjectionOut(BaseModel):
     replied_at: datetime | None
     overdue: bool
 
+    assisted: str | None = Field(default=None, description="委员会代录时：由某某代录、某某确认")
+
     @classmethod
     def of(cls, view: ObjectionView) -> ObjectionOut:
         o = view.objection
         return cls(id=o.id, notice_id=o.notice_id, notice_title=view.notice_title or None, author_id=o.author_id,
                    author_name=view.author_name, body=o.body, created_at=o.created_at, due_at=o.due_at,
                    reply=o.reply, replied_by=o.replied_by, replier_name=view.replier_name,
-                   replied_at=o.replied_at, overdue=view.overdue)
+                   replied_at=o.replied_at, overdue=view.overdue, assisted=view.assisted)
 
 
 class NoticeOut(NoticeSummary):

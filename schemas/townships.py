@@ -31,6 +31,7 @@ class VillageDashboardOut(BaseModel):
     last_seal: datetime | None = None
     chain_ok: bool | None = None  # the audit chain's last full check (None: not checked yet)
     rules_awaiting: int = 0  # adopted versions of its 村规民约 waiting for the township's filing
+    unconvened: int = 0  # requests to convene met over 30 days ago and still not convened
     flags: int = 0  # how many of the above call for the township's attention
     late: bool = False
 
@@ -62,6 +63,7 @@ class TownshipDashboardOut(BaseModel):
                 failed_checks=row.failed_checks, failing=[pid for pid, _ in row.failing],
                 books_unclosed=row.books.unclosed if row.books is not None and row.books.kept else None,
                 last_seal=row.last_seal, chain_ok=row.chain_ok, rules_awaiting=row.rules_awaiting,
+                unconvened=row.unconvened,
                 flags=row.flags, late=row.late)
             for row in view.villages
         ], trend=[MonthOut(month=m.first.strftime("%Y-%m"), published=m.published, decided=m.decided, votes=m.votes,

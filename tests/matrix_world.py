@@ -9,7 +9,9 @@ Objects of V: a proposal in deliberation (comments open) with a comment and an a
 proposal at its vote stage with a council and an open vote; a second vote, closed, with a ballot
 (its receipt) and a confirmed paper tally; a published notice with an objection (raised by the
 neighbour) and a draft notice; its books (last month closed and published, a draft voucher this
-month); a passed 一事一议 matter with its households' shares, a lease and a fixed asset.
+month); a passed 一事一议 matter with its households' shares, a lease and a fixed asset; a draft meeting and a
+request to convene; a comment the neighbour dictated, recorded by the committee and waiting for a
+second member's confirmation (代录).
 
 Also here: the route table of an app (`routes`), the path filler and the audit heads a refused call
 must leave alone.
@@ -131,9 +133,36 @@ def build(db: Session, settings, client) -> MatrixWorld:
     add_funds(m, world)
     add_cases(m)
     add_village_rules(m)
+    add_meetings(m)
+    add_assisted(m, settings)
     seals.seal_chain(db, settings, v.id)  # V's chain sealed once: its latest seal is public
     db.commit()
     return m
+
+
+def add_meetings(m: MatrixWorld) -> None:
+    """A draft meeting of V's council a week ahead ("meeting") and the neighbour's request to convene a
+    村民会议 ("petition")."""
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from app.services import meetings, petitions
+
+    meeting = meetings.create(m.db, load_actor(m.db, m.committee), m.V, council_id=m.ids["council"], title="村民会议",
+                              starts_at=utcnow() + timedelta(days=7), place="村部", items=["通报村务"])
+    m.ids["meeting"] = meeting.id
+    m.ids["petition"] = petitions.create_petition(m.db, load_actor(m.db, m.neighbour), m.V, kind="assembly",
+                                                  reason="讨论村集体土地流转").id
+
+
+def add_assisted(m: MatrixWorld, settings) -> None:
+    """A comment the neighbour dictated, recorded by V's committee for them and waiting for a second
+    member's confirmation ("assisted")."""
+    from app.services import assisted
+
+    act = assisted.record(m.db, settings, load_actor(m.db, m.committee), m.V, kind="comment",
+                          user_id=m.neighbour.id, target_id=m.ids["proposal"], body="桥要修宽一点。")
+    m.ids["assisted"] = act.id
 
 
 def add_village_rules(m: MatrixWorld) -> None:

@@ -1,5 +1,6 @@
 """All tables. Import this package before using SQLModel.metadata."""
 
+from app.models.assisted import AssistedAct
 from app.models.attachments import Attachment
 from app.models.audit import PLATFORM_CHAIN, AuditCheck, AuditEvent, AuditHead, AuditPrivate, JobRun, Seal
 from app.models.auth import ActivationCode, SecurityEvent, UserSession
@@ -14,6 +15,14 @@ from app.models.funds import (
     FundPayment,
     Instalment,
     LabourRecord,
+)
+from app.models.meetings import (
+    ConveneRequest,
+    ConveneSignature,
+    Meeting,
+    MeetingAttendance,
+    MeetingItem,
+    MeetingVote,
 )
 from app.models.notices import Notice, Objection
 from app.models.notifications import Delivery, FanoutCursor, Notification, NotificationSetting
@@ -42,6 +51,13 @@ from app.models.votes import (
 )
 
 __all__ = [
+    "AssistedAct",
+    "ConveneRequest",
+    "ConveneSignature",
+    "Meeting",
+    "MeetingAttendance",
+    "MeetingItem",
+    "MeetingVote",
     "VillageRule",
     "VillageRuleVersion",
     "Filing",

@@ -116,6 +116,8 @@ _VILLAGE_PAGES: list[tuple[str, str, tuple[str, ...], bool]] = [
     # (path under /v/{slug}/, label, roles that see it — _ANY_MEMBER for every member —, monitors too)
     ("proposals", "议事", (_ANY_MEMBER,), True),
     ("councils", "表决机构", (_ANY_MEMBER,), True),
+    ("meetings", "会议", (_ANY_MEMBER,), True),
+    ("petitions", "提议召开会议", (_ANY_MEMBER,), True),
     ("queue", "待办", (COMMITTEE, PARTY_COMMITTEE), False),
     ("settings", "设置", (COMMITTEE,), False),
     ("members", "村民名册", (COMMITTEE, SUPERVISOR), True),
@@ -124,6 +126,7 @@ _VILLAGE_PAGES: list[tuple[str, str, tuple[str, ...], bool]] = [
     ("notices/manage", "公开管理", (COMMITTEE, PARTY_COMMITTEE, ACCOUNTANT, SUPERVISOR), False),
     ("accounts", "账务", (_ANY_MEMBER,), True),
     ("objections", "质询", (COMMITTEE, PARTY_COMMITTEE, SUPERVISOR), True),
+    ("assisted", "代录", (COMMITTEE, SUPERVISOR), True),  # for villagers without a phone (代办)
 ]
 
 

@@ -10,8 +10,9 @@ Rules:
   the committee, the supervisory committee, the township's monitors and admins.
 - Every lookup goes through `proposals.get`, so a comment of another village does not exist (404).
 
-Reading a thread costs two queries whatever its size (comments with author names and the
-viewer's own report; grouped version counts); the tree is built in Python. Each comment keeps its
+Reading a thread costs two queries whatever its size (comments with author names, the viewer's own
+report and, for a comment the committee recorded for a villager without a phone, who recorded and
+who confirmed it; grouped version counts); the tree is built in Python. Each comment keeps its
 HTML, rendered when it is written (`body_html`, by the renderer `markdown.VERSION`), so reading
 renders only rows an older renderer wrote (until `services/rendering.refresh_stale` stores them).
 """
@@ -27,10 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.domain import assisted as A
 from app.domain import text as text_rules
 from app.domain.markdown import VERSION, current_html, render
 from app.domain.roles import COMMITTEE, SUPERVISOR
-from app.models import Comment, CommentReport, CommentVersion, Proposal, User, Village
+from app.models import AssistedAct, Comment, CommentReport, CommentVersion, Proposal, User, Village
 from app.services import audit, notifications, proposals
 from app.services.access import Actor, require, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -67,6 +69,7 @@ class CommentView:
     can_hide: bool = False
     can_report: bool = False
     can_reply: bool = False
+    assisted: str | None = None  # "由某某代录、某某确认" when the committee recorded it for its author
 
     @property
     def edited(self) -> bool:
@@ -139,7 +142,8 @@ class _Viewer:
         return cls(actor.id, sees_hidden(actor, village), may_hide(actor, village), may_comment(actor, village),
                    proposals.comments_open(proposal))
 
-    def view(self, comment: Comment | Row, author_name: str, versions: int, reported_by_me: bool) -> CommentView:
+    def view(self, comment: Comment | Row, author_name: str, versions: int, reported_by_me: bool,
+             assisted: str | None = None) -> CommentView:
         """`comment` is a row of the table or of `_THREAD` (the same names)."""
         hidden = comment.hidden_at is not None
         body = comment.body if (not hidden or self.see_hidden) else None
@@ -156,6 +160,7 @@ class _Viewer:
             can_hide=self.moderator and not hidden,
             can_report=self.member and not own and not hidden and not reported_by_me,
             can_reply=self.member and self.is_open,
+            assisted=assisted,
         )
 
 
@@ -176,10 +181,16 @@ def list_for(session: Session, actor: Actor | None, proposal: Proposal, village:
     """
     actor = require(actor, village, monitor=True)
     mine = and_(CommentReport.comment_id == Comment.id, CommentReport.reporter_id == actor.id)
+    recorder, confirmer = _assisters()
     rows = session.execute(
-        select(*_THREAD, User.name.label("author_name"), CommentReport.id.label("my_report"))
+        select(*_THREAD, User.name.label("author_name"), CommentReport.id.label("my_report"),
+               recorder.c.name.label("recorder"), confirmer.c.name.label("confirmer"))
         .join(User, User.id == Comment.author_id)
         .outerjoin(CommentReport, mine)  # at most one row: (comment_id, reporter_id) is unique
+        # a comment the committee recorded for its author (代录): at most one record (comment_id is unique)
+        .outerjoin(AssistedAct, AssistedAct.comment_id == Comment.id)
+        .outerjoin(recorder, recorder.c.id == AssistedAct.recorded_by)
+        .outerjoin(confirmer, confirmer.c.id == AssistedAct.decided_by)
         .where(Comment.proposal_id == proposal.id)
         .order_by(Comment.id)
         .limit(THREAD_CAP)
@@ -196,7 +207,9 @@ def list_for(session: Session, actor: Actor | None, proposal: Proposal, village:
     )
 
     ctx = _Viewer.of(actor, proposal, village)
-    views = {r.id: ctx.view(r, r.author_name, counts.get(r.id, 0), r.my_report is not None) for r in rows}
+    views = {r.id: ctx.view(r, r.author_name, counts.get(r.id, 0), r.my_report is not None,
+                            A.mark(r.recorder, r.confirmer) if r.recorder and r.confirmer else None)
+             for r in rows}
     children: dict[int | None, list[CommentView]] = defaultdict(list)
     for v in views.values():
         # A reply whose parent was left off by the cap cannot happen (parents have smaller ids);
@@ -212,6 +225,21 @@ def list_for(session: Session, actor: Actor | None, proposal: Proposal, village:
         ordered.append(v)
         stack.extend(reversed(children.get(v.id, ())))
     return ordered
+
+
+def _assisters():
+    """The committee members who recorded and confirmed a comment for its author (代录), as tables."""
+    return User.__table__.alias("recorder"), User.__table__.alias("confirmer")
+
+
+def assisted_mark(session: Session, comment_id: int) -> str | None:
+    """"由某某代录、某某确认" when the committee recorded this comment for its author, else None."""
+    recorder, confirmer = _assisters()
+    row = session.execute(select(recorder.c.name, confirmer.c.name)
+                          .join(AssistedAct, AssistedAct.recorded_by == recorder.c.id)
+                          .join(confirmer, confirmer.c.id == AssistedAct.decided_by)
+                          .where(AssistedAct.comment_id == comment_id)).first()
+    return A.mark(*row) if row else None
 
 
 def _load(session: Session, actor: Actor | None, comment_id: int) -> tuple[Comment, Proposal, Village]:
@@ -240,7 +268,8 @@ def get_view(session: Session, actor: Actor | None, comment_id: int) -> CommentV
                                            CommentReport.reporter_id == actor.id).exists(),
         ).where(User.id == comment.author_id)
     ).one()
-    return _Viewer.of(actor, proposal, village).view(comment, author_name, versions_count, mine)
+    mark = assisted_mark(session, comment.id)
+    return _Viewer.of(actor, proposal, village).view(comment, author_name, versions_count, mine, mark)
 
 
 def get_view_in(session: Session, actor: Actor | None, slug: str, comment_id: int) -> CommentView:
@@ -307,7 +336,7 @@ def reported(session: Session, actor: Actor | None, village: Village, page: int 
 
 # --- writing --------------------------------------------------------------------------------
 
-def _clean_body(body: str | None) -> str:
+def clean_body(body: str | None) -> str:
     text = (body or "").strip()
     if not text:
         raise Invalid("意见内容不能为空", field="body")
@@ -324,9 +353,24 @@ def add(session: Session, actor: Actor | None, proposal_id: int, body: str, pare
     actor = require_login(actor)
     if not actor.is_member(village.id):
         raise Forbidden("只有本村村民可以发表意见")
+    comment = add_comment(session, actor.id, proposal, village, body, parent_id=parent_id, actor_id=actor.id)
+    session.commit()
+    session.refresh(proposal)
+    return comment
+
+
+def check_open(proposal: Proposal) -> None:
     if not proposals.comments_open(proposal):
         raise Conflict("商议已经结束，不能再发表意见")
-    text = _clean_body(body)
+
+
+def add_comment(session: Session, author_id: int, proposal: Proposal, village: Village, body: str, *,
+                parent_id: int | None = None, actor_id: int, data: dict | None = None) -> Comment:
+    """The comment of `author_id` (a member of the village, checked by the caller), counted and audited
+    as the act of `actor_id` (the author online; the confirming committee member for one the author
+    dictated). No commit."""
+    check_open(proposal)
+    text = clean_body(body)
     depth = 0
     if parent_id is not None:
         parent = session.get(Comment, parent_id)
@@ -335,7 +379,7 @@ def add(session: Session, actor: Actor | None, proposal_id: int, body: str, pare
         depth = parent.depth + 1
     now = utcnow()
     comment = Comment(village_id=village.id, proposal_id=proposal.id, parent_id=parent_id, depth=depth,
-                      author_id=actor.id, body=text, body_html=render(text), body_html_version=VERSION,
+                      author_id=author_id, body=text, body_html=render(text), body_html_version=VERSION,
                       created_at=now)
     session.add(comment)
     session.flush()
@@ -350,11 +394,9 @@ def add(session: Session, actor: Actor | None, proposal_id: int, body: str, pare
     if result.rowcount != 1:
         session.rollback()
         raise Conflict("事项状态刚刚改变了，请刷新后再试")
-    audit.record(session, village_id=village.id, actor_id=actor.id, action="comment.create", entity="comment",
+    audit.record(session, village_id=village.id, actor_id=actor_id, action="comment.create", entity="comment",
                  entity_id=comment.id, data={"proposal_id": proposal.id, "parent_id": parent_id,
-                                             "length": len(text)})
-    session.commit()
-    session.refresh(proposal)
+                                             "length": len(text), **(data or {})})
     return comment
 
 
@@ -368,7 +410,7 @@ def edit(session: Session, actor: Actor | None, comment_id: int, body: str) -> C
         raise Conflict("已被隐藏的评论不能修改")
     if not proposals.comments_open(proposal):
         raise Conflict("商议已经结束，不能再修改意见")
-    text = _clean_body(body)
+    text = clean_body(body)
     if text == comment.body:
         return comment  # nothing changed: no new version
     now = utcnow()

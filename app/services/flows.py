@@ -13,7 +13,9 @@ Y happens in another" of Cunyi is written here, and nowhere else:
 - a month of the books that closes drafts its 财务收支公开 (notice_drafts.draft_finance);
 - a 一事一议 matter's 实施结果公开 carries its fund's account (funds.account_text);
 - each owner of attachments declares who may see and add its files (`ATTACHMENT_OWNER` in
-  proposals, notices, votes and vouchers — receipts); attachments imports none of them.
+  proposals, notices, votes, vouchers — receipts —, meetings — sign-in sheets, minutes — and assisted
+  acts — the scan of a signed paper co-sign sheet);
+  attachments imports none of them.
 
 `register()` wires these once, from the app factory, the CLI and the test set-up. It is idempotent.
 The township's decision files plug in here.
@@ -21,7 +23,18 @@ The township's decision files plug in here.
 
 from __future__ import annotations
 
-from app.services import attachments, funds, notice_drafts, notices, periods, proposals, votes, vouchers
+from app.services import (
+    assisted,
+    attachments,
+    funds,
+    meetings,
+    notice_drafts,
+    notices,
+    periods,
+    proposals,
+    votes,
+    vouchers,
+)
 
 
 def _connect(hooks: list, hook) -> None:
@@ -42,3 +55,5 @@ def register() -> None:
     _connect(periods.AFTER_CLOSE, notice_drafts.draft_finance)
     _connect(notice_drafts.RESULT_SECTIONS, funds.account_text)
     attachments.register_owner("voucher", vouchers.ATTACHMENT_OWNER)
+    attachments.register_owner("meeting", meetings.ATTACHMENT_OWNER)
+    attachments.register_owner(assisted.OWNER, assisted.ATTACHMENT_OWNER)

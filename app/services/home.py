@@ -40,7 +40,7 @@ from app.models import (
     VoteSession,
     Voucher,
 )
-from app.services import notifications, places
+from app.services import assisted, notifications, places
 from app.services.access import Actor, require_login
 
 REPLIES_SHOWN = 5
@@ -271,6 +271,7 @@ def _village_tasks(session: Session, actor: Actor, village_id: int, slug: str) -
         ).scalar_one() if clauses else 0
         tasks.append(Task("待村委会处理的事项", waiting, f"/v/{slug}/queue"))
         tasks.append(Task("待发布或可结束的公开", approved + ended, f"/v/{slug}/notices/manage"))
+        tasks.append(Task("待确认的代录", assisted.pending_count(session, village_id), f"/v/{slug}/assisted"))
     return tasks
 
 

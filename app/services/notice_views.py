@@ -1,12 +1,12 @@
 """What people see of a notice: one view for its page, its print sheet and its API answer
 (`NoticeView`: the versions, the version it corrects and its correction, attachments, links,
-objections for insiders, and the buttons from `notices.capabilities`), and the matters the drafting
-form offers to link. Reads only; the use cases are in services/notices.py.
+objections for insiders (each with its 代录 mark), and the buttons from `notices.capabilities`), and
+the matters the drafting form offers to link. Reads only; the use cases are in services/notices.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -15,12 +15,20 @@ from app.domain import notices as N
 from app.domain import procedures as P
 from app.domain.markdown import render as render_markdown
 from app.models import Attachment, Notice, Proposal, User, Village, VoteSession
-from app.services import notices, objections
+from app.services import assisted, notices, objections
 from app.services.access import Actor
 from app.services.notices import VISIBLE, NoticeCaps
 
 # the stages of every procedure in which a matter waits for its notice (公示, 决议公开, 实施结果公开)
 NOTICE_STAGES = sorted({s.key for proc in P.PROCEDURES.values() for s in proc.stages if s.kind is P.Kind.NOTICE})
+
+
+@dataclass
+class NoticePageCaps(NoticeCaps):
+    """The notice's buttons, and the link a committee member follows to record an objection for a
+    villager without a phone (代录), while the notice is in its window."""
+
+    assist: bool = False
 
 
 @dataclass
@@ -87,7 +95,8 @@ def notice_view(session: Session, actor: Actor | None, notice: Notice, village: 
         insider=insider,
         proposal=session.get(Proposal, notice.proposal_id) if insider and notice.proposal_id else None,
         vote=session.get(VoteSession, notice.vote_session_id) if insider and notice.vote_session_id else None,
-        caps=notices.capabilities(actor, village, notice, newer),
+        caps=NoticePageCaps(**asdict(notices.capabilities(actor, village, notice, newer)),
+                            assist=assisted.may_record(actor, village) and notices.in_window(notice)),
         reviewer=_reviewer(session, notice),
     )
 

@@ -8,16 +8,17 @@ its township's monitors and admins: never on the public board.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.domain import assisted as A
 from app.domain import cases as C
 from app.domain import notices as N
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, VILLAGER
-from app.models import Notice, Objection, TownshipCase, User, Village
+from app.models import AssistedAct, Notice, Objection, TownshipCase, User, Village
 from app.services import audit, notices, notifications
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Invalid, NotFound
@@ -27,21 +28,41 @@ from app.services.pagination import Page, paginate
 def raise_objection(session: Session, actor: Actor | None, notice_id: int, body: str) -> Objection:
     notice, village = notices.get(session, actor, notice_id)
     actor = require(actor, village, VILLAGER)
+    objection = add_objection(session, actor.id, notice, village, body, actor_id=actor.id)
+    session.commit()
+    return objection
+
+
+def clean_body(body: str | None) -> str:
+    """An objection's text, trimmed; refused when empty or too long."""
     body = (body or "").strip()
     if not body:
         raise Invalid("请写明质询的内容", field="body")
     if len(body) > 2000:
         raise Invalid("质询最多 2000 个字", field="body")
-    now = utcnow()
+    return body
+
+
+def check_open(notice: Notice, now: datetime) -> None:
+    """Objections are raised while a published notice is in its window."""
     if notice.state != N.PUBLISHED or not N.in_window(now, notice.window_from, notice.window_until):
         raise Conflict("公示期已过，不能再提出质询；可以向村务监督委员会反映")
-    objection = Objection(village_id=village.id, notice_id=notice.id, author_id=actor.id, body=body, created_at=now,
+
+
+def add_objection(session: Session, author_id: int, notice: Notice, village: Village, body: str, *,
+                  actor_id: int, data: dict | None = None) -> Objection:
+    """The objection of `author_id` (a villager of the village, checked by the caller), audited as the
+    act of `actor_id` (the author online; the confirming committee member for one recorded on the
+    author's behalf). No commit."""
+    body = clean_body(body)
+    now = utcnow()
+    check_open(notice, now)
+    objection = Objection(village_id=village.id, notice_id=notice.id, author_id=author_id, body=body, created_at=now,
                           due_at=now + timedelta(days=notices.reply_days(session, village)))
     session.add(objection)
     session.flush()
-    audit.record(session, village_id=village.id, actor_id=actor.id, action="objection.create", entity="objection",
-                 entity_id=objection.id, data={"notice_id": notice.id})
-    session.commit()
+    audit.record(session, village_id=village.id, actor_id=actor_id, action="objection.create", entity="objection",
+                 entity_id=objection.id, data={"notice_id": notice.id, **(data or {})})
     return objection
 
 
@@ -93,6 +114,7 @@ class ObjectionView:
     replier_name: str | None
     notice_title: str = ""
     case: TownshipCase | None = None  # the township's case, once it was escalated (services/cases.py)
+    assisted: str | None = None  # "由某某代录、某某确认" when the committee recorded it for its author
 
     @property
     def overdue(self) -> bool:
@@ -118,14 +140,19 @@ def objections_for(session: Session, actor: Actor | None, notice: Notice, villag
     if not sees_objections(actor, village):
         return []
     author, replier = User.__table__.alias("author"), User.__table__.alias("replier")
+    recorder, confirmer = User.__table__.alias("recorder"), User.__table__.alias("confirmer")
     rows = session.execute(
-        select(Objection, author.c.name, replier.c.name, TownshipCase)
+        select(Objection, author.c.name, replier.c.name, TownshipCase, recorder.c.name, confirmer.c.name)
         .join(author, author.c.id == Objection.author_id)
         .join(replier, replier.c.id == Objection.replied_by, isouter=True)
         .join(TownshipCase, TownshipCase.objection_id == Objection.id, isouter=True)
+        .join(AssistedAct, AssistedAct.objection_id == Objection.id, isouter=True)
+        .join(recorder, recorder.c.id == AssistedAct.recorded_by, isouter=True)
+        .join(confirmer, confirmer.c.id == AssistedAct.decided_by, isouter=True)
         .where(Objection.notice_id == notice.id).order_by(Objection.id)
     ).all()
-    return [ObjectionView(o, a, r, case=c) for o, a, r, c in rows]
+    return [ObjectionView(o, a, r, case=c, assisted=A.mark(rec, conf) if rec and conf else None)
+            for o, a, r, c, rec, conf in rows]
 
 
 def objection_view(session: Session, actor: Actor | None, notice_id: int, objection_id: int) -> ObjectionView:

@@ -19,8 +19,9 @@ from app.domain.proposals import CATEGORIES
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE
 from app.domain.village_settings import VillageSettings
 from app.models import Attachment, Proposal, ProposalTransition, User, Village
-from app.services import attachments, comments, places, proposals, village_settings
+from app.services import assisted, attachments, comments, places, proposals, village_settings
 from app.services.access import Actor, require
+from app.services.assisted import PaperCosign
 from app.services.comments import CommentView, ReportedComment
 from app.services.errors import Invalid
 from app.services.pagination import Page, paginate
@@ -368,6 +369,8 @@ class ProposalPage:
     max_mb: int
     comments: list[CommentView]
     can_comment: bool
+    paper_cosigns: list[PaperCosign] = field(default_factory=list)  # confirmed paper co-signs (代录)
+    can_assist: bool = False  # the committee records for villagers without a phone, while open
 
 
 def page(session: Session, actor: Actor, proposal: Proposal, village: Village) -> ProposalPage:
@@ -391,6 +394,9 @@ def page(session: Session, actor: Actor, proposal: Proposal, village: Village) -
         max_mb=attachments.MAX_BYTES // (1024 * 1024),
         comments=comments.list_for(session, actor, proposal, village),
         can_comment=comments.may_comment(actor, village),
+        paper_cosigns=assisted.paper_cosigns(session, actor, proposal, village),
+        can_assist=assisted.may_record(actor, village) and (
+            proposals.comments_open(proposal) and proposal.submitted_at is not None),
     )
 
 

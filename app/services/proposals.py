@@ -32,7 +32,7 @@ from app.domain.proposals import ProposalDraft, problems
 from app.domain.roles import COMMITTEE, PARTY_COMMITTEE, REPRESENTATIVE, VILLAGER
 from app.domain.rulebook import CosignProgress, cosign_progress
 from app.domain.village_settings import VillageSettings
-from app.models import Attachment, Cosignature, Proposal, ProposalTransition, Village
+from app.models import AssistedAct, Attachment, Cosignature, Proposal, ProposalTransition, Village
 from app.services import audit, places, village_settings
 from app.services.access import Actor, require, require_login
 from app.services.attachments import OwnerRules
@@ -335,19 +335,49 @@ def cosign(session: Session, actor: Actor | None, proposal_id: int) -> Proposal:
     """联署: an adult villager of the village supports the proposal, once."""
     proposal, village = get(session, actor, proposal_id)
     actor = require(actor, village, VILLAGER)
+    add_cosignature(session, actor, proposal, village, actor_id=actor.id)
+    session.commit()
+    return proposal
+
+
+def check_cosigner(signer: Actor, proposal: Proposal) -> P.Stage:
+    """The rules a co-signature meets, online or on paper: the matter gathers co-signs and the
+    signer is an adult (the caller has checked that the signer is a villager of the village)."""
     stage = stage_of(proposal)
     if stage is None or stage.kind is not P.Kind.COSIGN:
         raise Conflict("这个事项现在不在联署阶段")
-    if not is_adult(actor.user.birth_date, clock.local_today()):
+    if not is_adult(signer.user.birth_date, clock.local_today()):
         raise Forbidden("年满 18 周岁的本村村民才能联署")
+    return stage
+
+
+def _already_cosigned(session: Session, proposal: Proposal, user_id: int) -> str:
+    """Why a second co-signature of one person is refused: each person counts once, on paper or online."""
+    on_paper = session.execute(
+        select(AssistedAct.id).join(Cosignature, Cosignature.id == AssistedAct.cosignature_id)
+        .where(Cosignature.proposal_id == proposal.id, Cosignature.user_id == user_id)
+    ).first()
+    if on_paper is not None:
+        return "村委会已经为你代录了纸质联署，每人只算一次"
+    return "你已经联署过了"
+
+
+def add_cosignature(session: Session, signer: Actor, proposal: Proposal, village: Village, *, actor_id: int,
+                    data: dict | None = None, duplicate: str | None = None) -> Cosignature:
+    """One co-signature of `signer`, counted, audited (the act of `actor_id`: the signer online, the
+    confirming committee member for a paper co-sign) and the matter moved on once support is
+    enough. No commit. A second co-signature of one person is refused by the unique key, whatever
+    the races (`duplicate`: the message; by default the signer's own)."""
+    stage = check_cosigner(signer, proposal)
     now = utcnow()
-    session.add(Cosignature(village_id=village.id, proposal_id=proposal.id, user_id=actor.id,
-                            as_representative=REPRESENTATIVE in actor.roles, created_at=now))
+    row = Cosignature(village_id=village.id, proposal_id=proposal.id, user_id=signer.id,
+                      as_representative=REPRESENTATIVE in signer.roles, created_at=now)
+    session.add(row)
     try:
         session.flush()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict("你已经联署过了") from exc
+        raise Conflict(duplicate or _already_cosigned(session, proposal, signer.id)) from exc
     # Counted only while the proposal is still in the stage we checked (this also locks its row).
     counted = session.execute(
         update(Proposal).where(Proposal.id == proposal.id, Proposal.state == stage.key)
@@ -356,12 +386,11 @@ def cosign(session: Session, actor: Actor | None, proposal_id: int) -> Proposal:
     if counted.rowcount != 1:
         session.rollback()
         raise Conflict("这个事项现在不在联署阶段")
-    audit.record(session, village_id=village.id, actor_id=actor.id, action="proposal.cosign", entity="proposal",
-                 entity_id=proposal.id)
+    audit.record(session, village_id=village.id, actor_id=actor_id, action="proposal.cosign", entity="proposal",
+                 entity_id=proposal.id, data=data)
     session.refresh(proposal)
-    _advance_if_supported(session, proposal, village, actor.id, now)
-    session.commit()
-    return proposal
+    _advance_if_supported(session, proposal, village, actor_id, now)
+    return row
 
 
 def withdraw_cosign(session: Session, actor: Actor | None, proposal_id: int) -> Proposal:

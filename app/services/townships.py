@@ -32,7 +32,7 @@ from app.models import (
     Village,
     VoteSession,
 )
-from app.services import audit, auth, board, books, cases, places, seals, supervision, village_rules
+from app.services import audit, auth, board, books, cases, petitions, places, seals, supervision, village_rules
 from app.services.access import Actor, require_admin, require_login
 from app.services.books import BookHealth
 from app.services.errors import Conflict, Invalid, NotFound
@@ -91,6 +91,7 @@ class VillageRow:
     failing: list[tuple[int, str]] = field(default_factory=list)  # a few of them: (proposal id, title)
     chain_ok: bool | None = None  # its audit chain's last full check (None: not checked yet)
     rules_awaiting: int = 0  # versions of its 村规民约 adopted and waiting for the township's filing
+    unconvened: int = 0  # requests to convene that met their threshold over 30 days ago, not convened
 
     @property
     def flags(self) -> int:
@@ -99,7 +100,7 @@ class VillageRow:
                 + (self.supervision_overlaps > 0) + (self.open_cases > 0) + (self.open_reports > 0)
                 + (self.stuck > 0) + (self.failed_quorum > 0) + (self.failed_checks > 0)
                 + (self.books is not None and self.books.flagged) + (self.chain_ok is False)
-                + (self.rules_awaiting > 0))
+                + (self.rules_awaiting > 0) + (self.unconvened > 0))
 
     @property
     def oldest_publication(self) -> datetime:
@@ -185,12 +186,13 @@ def dashboard(session: Session, actor: Actor | None, township_id: int, sort: str
     ids = [v.id for v, _ in rows]
     stuck, failed, sealed = _stuck(session, ids), _failed_quorum(session, ids), _last_seals(session, ids)
     failing, checked = _failing(session, ids), seals.last_checks(session, ids)
-    awaiting = village_rules.awaiting_filing(session, ids)
+    awaiting, unconvened = village_rules.awaiting_filing(session, ids), petitions.unconvened(session, ids)
     villages = [VillageRow(v, cal, overdue.get(v.id, 0), overlaps.get(v.id, 0), kept.get(v.id),
                            open_cases.get(v.id, 0), open_reports.get(v.id, 0), stuck.get(v.id, 0),
                            failed.get(v.id, 0), sealed.get(v.id), len(failing.get(v.id, [])),
                            failing.get(v.id, [])[:FAILING_SHOWN],
-                           checked[v.id].ok if v.id in checked else None, awaiting.get(v.id, 0))
+                           checked[v.id].ok if v.id in checked else None, awaiting.get(v.id, 0),
+                           unconvened.get(v.id, 0))
                 for v, cal in rows]
     sort = sort if sort in SORTS else "attention"
     villages.sort(key=lambda r: (*SORTS[sort][1](r), r.village.name))

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from routers.api import (
     assets,
+    assisted,
     attachments,
     audit,
     auth,
@@ -15,6 +16,7 @@ from routers.api import (
     decision_files,
     filings,
     funds,
+    meetings,
     members,
     notices,
     notifications,
@@ -35,5 +37,5 @@ from routers.deps import api_csrf, input_guard
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
                ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets, seals,
-               decision_files, cases, filings, village_rules):
+               decision_files, cases, filings, village_rules, meetings, assisted):
     api_router.include_router(module.router)

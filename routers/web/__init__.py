@@ -43,3 +43,9 @@ web_router.include_router(_exports.router)
 from routers.web import village_rules as _village_rules  # noqa: E402
 
 web_router.include_router(_village_rules.router)
+from routers.web import meetings as _meetings  # noqa: E402
+
+web_router.include_router(_meetings.router)
+from routers.web import assisted as _assisted  # noqa: E402
+
+web_router.include_router(_assisted.router)

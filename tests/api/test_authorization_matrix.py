@@ -235,6 +235,29 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/adopt": ROLE,
     "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/filing": ROLE,  # V's members: 403
     "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/correction": ROLE,
+    # --- meetings (V's is a draft) and requests to convene (the neighbour's) ------------------------------
+    "GET /api/v1/villages/{vid}/meetings": MEMBERS_READ,
+    "POST /api/v1/villages/{vid}/meetings": ROLE,
+    "GET /api/v1/villages/{vid}/meetings/{mid}": MEMBERS_READ,
+    "POST /api/v1/villages/{vid}/meetings/{mid}/items": ROLE,
+    "POST /api/v1/villages/{vid}/meetings/{mid}/announce": ROLE,
+    "POST /api/v1/villages/{vid}/meetings/{mid}/cancel": ROLE,
+    "POST /api/v1/villages/{vid}/meetings/{mid}/checkin/open": ROLE,
+    "POST /api/v1/villages/{vid}/meetings/{mid}/checkin": made(409),  # a member, but not announced yet
+    "POST /api/v1/villages/{vid}/meetings/{mid}/paper": ROLE,
+    "POST /api/v1/villages/{vid}/meetings/{mid}/attachments": ROLE,
+    "PUT /api/v1/villages/{vid}/meetings/{mid}/minutes": ROLE,
+    "POST /api/v1/villages/{vid}/meetings/{mid}/votes": ROLE,
+    "GET /api/v1/villages/{vid}/petitions": MEMBERS_READ,
+    "POST /api/v1/villages/{vid}/petitions": made(201),
+    "POST /api/v1/villages/{vid}/petitions/{pid}/signatures": made(201),
+    "POST /api/v1/villages/{vid}/petitions/{pid}/convene": ROLE,
+    "POST /api/v1/villages/{vid}/petitions/{pid}/close": ROLE,
+    # --- assisted records (代录) for villagers without a phone: V's has one waiting, the committee's ------
+    "GET /api/v1/villages/{vid}/assisted": ROLE,  # the committee, supervisors, T's monitors
+    "POST /api/v1/villages/{vid}/assisted": ROLE,
+    "POST /api/v1/villages/{vid}/assisted/{act_id}/confirm": ROLE,  # another committee member of V
+    "POST /api/v1/villages/{vid}/assisted/{act_id}/reject": ROLE,
 }
 
 def names_for(path: str, variant: str | None) -> dict[str, str]:
@@ -265,6 +288,10 @@ def names_for(path: str, variant: str | None) -> dict[str, str]:
     if path == "/api/v1/objections/{oid}/case":
         names["oid"] = "escalated_objection"
     names["period"] = "open_period" if variant == "open" else "period"
+    names["act_id"] = "assisted"
+    names["mid"] = "meeting"
+    if "/petitions/" in path:
+        names["pid"] = "petition"
     return names
 
 
@@ -345,6 +372,19 @@ def body_for(key: str, m, user) -> dict | None:
         "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/filing": lambda: {"note": ""},
         "POST /api/v1/villages/{vid}/village-rules/{rid}/versions/{version_id}/correction":
             lambda: {"reason": "请改正"},
+        "POST /api/v1/villages/{vid}/meetings": lambda: {"council_id": ids["council"], "title": "会", "place": "村部",
+                                                          "starts_at": "2030-01-01T00:00:00Z"},
+        "POST /api/v1/villages/{vid}/meetings/{mid}/items": lambda: {"text": "再议一项"},
+        "POST /api/v1/villages/{vid}/meetings/{mid}/announce": lambda: {},
+        "POST /api/v1/villages/{vid}/meetings/{mid}/cancel": lambda: {"reason": "改期"},
+        "POST /api/v1/villages/{vid}/meetings/{mid}/checkin": lambda: {"code": "123456"},
+        "POST /api/v1/villages/{vid}/meetings/{mid}/paper": lambda: {"user_ids": [m.neighbour.id]},
+        "PUT /api/v1/villages/{vid}/meetings/{mid}/minutes": lambda: {"minutes": "纪要"},
+        "POST /api/v1/villages/{vid}/meetings/{mid}/votes": lambda: {"vote_session_id": ids["closed_vote"]},
+        "POST /api/v1/villages/{vid}/petitions": lambda: {"kind": "assembly", "reason": "议修路"},
+        "POST /api/v1/villages/{vid}/petitions/{pid}/convene": lambda: {"meeting_id": ids["meeting"]},
+        "POST /api/v1/villages/{vid}/petitions/{pid}/close": lambda: {"reason": "重复"},
+        "POST /api/v1/villages/{vid}/assisted/{act_id}/reject": lambda: {"reason": "签名看不清"},
     }
     make = bodies.get(key)
     return make() if make else None
@@ -373,8 +413,11 @@ def call(m, key: str, caller: str):
         headers = bearer(client, user)
     else:
         headers = m.api.headers(user)
-    if key.startswith("POST /api/v1/{owner}/{oid}/attachments"):
+    if key.startswith("POST /api/v1/{owner}/{oid}/attachments") or key.endswith("/meetings/{mid}/attachments"):
         return client.post(url, headers=headers, files={"file": ("凭证.png", png(), "image/png")})
+    if key == "POST /api/v1/villages/{vid}/assisted":  # multipart: a paper co-sign with its scan
+        form = {"kind": "cosign", "user_id": str(m.neighbour.id), "target_id": str(m.ids["proposal"])}
+        return client.post(url, headers=headers, data=form, files={"scan": ("联署单.png", png(), "image/png")})
     if key == "POST /api/v1/villages/{vid}/ledger/openings/file":
         csv = "科目编号,期初借方,期初贷方\n102,1,\n301,,1\n".encode()
         return client.post(url, headers=headers, files={"file": ("期初.csv", csv, "text/csv")})

@@ -118,7 +118,7 @@ def test_villager_logs_in_sees_village_and_logs_out(page: Page):
     expect(page.get_by_role("heading", name="我的账号")).to_be_visible()
     expect(page.locator("main")).to_contain_text("138****0007")
 
-    page.get_by_role("button", name="退出").click()
+    page.get_by_role("button", name="退出", exact=True).click()
     expect(flash(page)).to_contain_text("已退出登录")
     expect(page.get_by_role("navigation", name="主导航").get_by_role("link", name="登录")).to_be_visible()
 

@@ -62,7 +62,7 @@ def header_problems(page: Page) -> list[str]:
 
 
 def log_out(page: Page) -> None:
-    page.get_by_role("navigation", name="主导航").get_by_role("button", name="退出").click()
+    page.get_by_role("navigation", name="主导航").get_by_role("button", name="退出", exact=True).click()
     expect(flash(page)).to_have_text("已退出登录")
 
 

@@ -112,6 +112,25 @@ EXPECTED: dict[str, tuple] = {
     "POST /v/{slug}/charter/{rid}/versions/{vid}/file": ROLE,  # V's members: only the township files (403)
     "POST /v/{slug}/charter/{rid}/versions/{vid}/return": ROLE,
     "POST /townships/{tid}/queue/{pid}/return": OVERSEERS,
+    # --- meetings (V's is a draft) and requests to convene (the neighbour's) ------------------------------
+    "POST /v/{slug}/meetings": ROLE,
+    "POST /v/{slug}/meetings/{mid}/items": ROLE,
+    "POST /v/{slug}/meetings/{mid}/announce": ROLE,
+    "POST /v/{slug}/meetings/{mid}/cancel": ROLE,
+    "POST /v/{slug}/meetings/{mid}/checkin/open": ROLE,
+    "POST /v/{slug}/meetings/{mid}/checkin": NOT_NOW,  # a member, but not announced yet
+    "POST /v/{slug}/meetings/{mid}/paper": ROLE,
+    "POST /v/{slug}/meetings/{mid}/minutes": ROLE,
+    "POST /v/{slug}/meetings/{mid}/attachments": ROLE,
+    "POST /v/{slug}/meetings/{mid}/votes": ROLE,
+    "POST /v/{slug}/petitions": MADE,
+    "POST /v/{slug}/petitions/{pid}/sign": MADE,
+    "POST /v/{slug}/petitions/{pid}/convene": ROLE,
+    "POST /v/{slug}/petitions/{pid}/close": ROLE,
+    # --- assisted records (代录): V's has one waiting, recorded by its committee ----------------------------
+    "POST /v/{slug}/assisted": ROLE,
+    "POST /v/{slug}/assisted/{act_id}/confirm": ROLE,
+    "POST /v/{slug}/assisted/{act_id}/reject": ROLE,
     # --- the books (V's: last month closed and published, a draft voucher this month) -----------------
     "POST /v/{slug}/accounts/open": ROLE,  # the keepers (V's books are open: they would get a flash)
     "POST /v/{slug}/accounts/chart": ROLE,
@@ -161,6 +180,10 @@ def names_for(path: str) -> dict[str, str]:
                      aid="asset")
     if path.endswith("/votes/new"):
         names["pid"] = "vote_proposal"
+    names["mid"] = "meeting"
+    if "/petitions/" in path:
+        names["pid"] = "petition"
+    names["act_id"] = "assisted"
     return names
 
 
@@ -235,6 +258,20 @@ def form_for(key: str, m, user) -> tuple[dict, dict | None]:
         "POST /townships/{tid}/reports/{report_id}/replies": {"body": "收到，正在核实。"},
         "POST /v/{slug}/reports": {"body": "请乡镇关注村道工程的质量。"},
         "POST /townships/{tid}/queue/{pid}/return": {"reason": "请修改方案"},
+        "POST /v/{slug}/meetings": {"council_id": str(m.ids["council"]), "title": "会", "place": "村部",
+                                    "starts_at": "2030-01-01T10:00"},
+        "POST /v/{slug}/meetings/{mid}/items": {"text": "再议一项"},
+        "POST /v/{slug}/meetings/{mid}/cancel": {"reason": "改期"},
+        "POST /v/{slug}/meetings/{mid}/checkin": {"code": "123456"},
+        "POST /v/{slug}/meetings/{mid}/paper": {"user_ids": [str(m.neighbour.id)]},
+        "POST /v/{slug}/meetings/{mid}/minutes": {"minutes": "纪要"},
+        "POST /v/{slug}/meetings/{mid}/votes": {"vote_session_id": str(m.ids["closed_vote"])},
+        "POST /v/{slug}/petitions": {"kind": "assembly", "reason": "议修路"},
+        "POST /v/{slug}/petitions/{pid}/convene": {"meeting_id": str(m.ids["meeting"])},
+        "POST /v/{slug}/petitions/{pid}/close": {"reason": "重复"},
+        "POST /v/{slug}/assisted": {"kind": "comment", "user_id": str(m.neighbour.id),
+                                    "target_id": str(m.ids["proposal"]), "body": "同意修桥。"},
+        "POST /v/{slug}/assisted/{act_id}/reject": {"reason": "签名看不清"},
     }
     files = None
     if key.endswith(("/attachments", "/vouchers/{vid}/receipts")):
