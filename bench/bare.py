@@ -478,22 +478,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(url: str, tmp: Path) -> dict[str, str]:
-    """The environment of a served app: this database, keys and uploads in tmp, cheap password hashes, no
-    in-process scheduler (as with cron's `cunyi jobs run-due`)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUNYI_")}
-    env.update({
-        "CUNYI_DATABASE_URL": url,
-        "CUNYI_SECRET_KEY": "bench-" + secrets.token_hex(16),
-        "CUNYI_SECRET_KEY_FILE": str(tmp / "secret_key"),
-        "CUNYI_SEAL_KEY_FILE": str(tmp / "seal_key.pem"),
-        "CUNYI_UPLOAD_DIR": str(tmp / "uploads"),
-        "CUNYI_ARGON2_TIME_COST": "1",
-        "CUNYI_ARGON2_MEMORY_KIB": "1024",
-        "CUNYI_SCHEDULER": "false",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
 
 
 class Server:

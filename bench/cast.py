@@ -37,20 +37,17 @@ import json
 import secrets
 import shutil
 import subprocess
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from common import drop_pg_schema, pg_schema
+from common import served_database
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from votes import Run, Server, Setup, drive, fill, server_env
+from votes import Run, Server, Setup, drive, fill
 
-from app.cli import upgrade_database
 from app.config import Settings
-from app.db import make_engine
 
 WARMUP = 300
 
@@ -309,18 +306,7 @@ def main() -> None:
     args = parser.parse_args()
     driver = args.driver or ("wrk" if shutil.which("wrk") else "python")
 
-    tmp = Path(tempfile.mkdtemp(prefix="cunyi-bench-cast-"))
-    schema = engine = None
-    try:
-        if args.url:
-            schema, url = pg_schema(args.url)
-        else:
-            url = f"sqlite:///{tmp / 'bench.db'}"
-        env = server_env(url, tmp)
-        settings = Settings(database_url=url, secret_key=env["CUNYI_SECRET_KEY"], upload_dir=tmp / "uploads",
-                            argon2_time_cost=1, argon2_memory_kib=1024)
-        upgrade_database(settings)
-        engine = make_engine(settings)
+    with served_database(args.url, "cunyi-bench-cast-") as (tmp, env, settings, engine):
         kind = engine.dialect.name
         t = time.perf_counter()
         setup = fill(settings, engine, args.voters)
@@ -378,12 +364,6 @@ def main() -> None:
               f"投票审计事件 {counts['audit']} 条 —— {verdict}"
               + (f"（wrk 停下时至多 {in_flight} 个请求在途，落库而未收到应答）" if in_flight else ""))
         print(f"本村审计链：{chain_ok(engine, setup.village_id)}")
-    finally:
-        if engine is not None:
-            engine.dispose()
-        if schema:
-            drop_pg_schema(args.url, schema)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

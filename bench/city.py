@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bare import Load, Login, Request, Server, cell, cpu_seconds, logins, server_env, wrk
-from common import drop_pg_schema, pg_schema
+from bare import Load, Login, Request, Server, cell, cpu_seconds, logins, wrk
+from common import drop_pg_schema, pg_schema, server_env
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session

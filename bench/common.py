@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
+import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
@@ -95,3 +98,49 @@ def page_login(client, phone: str, password: str) -> None:
     r = client.post("/login", data={"phone": phone, "password": password, "csrf_token": csrf},
                     follow_redirects=False)
     assert r.status_code == 303, "login failed"
+
+
+def server_env(url: str, tmp: Path) -> dict[str, str]:
+    """The environment of a served app: this database, keys and uploads in tmp, cheap password hashes, no
+    in-process scheduler (as with cron's `cunyi jobs run-due`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUNYI_")}
+    env.update({
+        "CUNYI_DATABASE_URL": url,
+        "CUNYI_SECRET_KEY": "bench-" + secrets.token_hex(16),
+        "CUNYI_SECRET_KEY_FILE": str(tmp / "secret_key"),
+        "CUNYI_SEAL_KEY_FILE": str(tmp / "seal_key.pem"),
+        "CUNYI_UPLOAD_DIR": str(tmp / "uploads"),
+        "CUNYI_ARGON2_TIME_COST": "1",
+        "CUNYI_ARGON2_MEMORY_KIB": "1024",
+        "CUNYI_SCHEDULER": "false",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@contextmanager
+def served_database(url: str | None, prefix: str) -> Iterator[tuple[Path, dict[str, str], Settings, object]]:
+    """A fresh database for a served app — a temp SQLite file, or a new schema of the PostgreSQL `url` —
+    migrated to head: yields (its temp dir, the server's environment, Settings, an engine), and drops
+    it all afterwards."""
+    from app.db import make_engine
+
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    schema = engine = None
+    try:
+        if url:
+            schema, db_url = pg_schema(url)
+        else:
+            db_url = f"sqlite:///{tmp / 'bench.db'}"
+        env = server_env(db_url, tmp)
+        settings = Settings(database_url=db_url, secret_key=env["CUNYI_SECRET_KEY"], upload_dir=tmp / "uploads",
+                            argon2_time_cost=1, argon2_memory_kib=1024, scheduler=False)
+        upgrade_database(settings)
+        engine = make_engine(settings)
+        yield tmp, env, settings, engine
+    finally:
+        if engine is not None:
+            engine.dispose()
+        if schema:
+            drop_pg_schema(url, schema)
+        shutil.rmtree(tmp, ignore_errors=True)

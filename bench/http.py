@@ -44,7 +44,6 @@ import os
 import random
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -321,25 +320,11 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("需要 wrk（Debian: apt-get install wrk）")
 
-    from bare import logins, server_env
-    from common import drop_pg_schema, pg_schema
+    from bare import logins
+    from common import served_database
 
-    from app.cli import upgrade_database
-    from app.config import Settings
-    from app.db import make_engine
 
-    tmp = Path(tempfile.mkdtemp(prefix="cunyi-bench-http-"))
-    schema = engine = None
-    try:
-        if args.url:
-            schema, url = pg_schema(args.url)
-        else:
-            url = f"sqlite:///{tmp / 'bench.db'}"
-        env = server_env(url, tmp)
-        settings = Settings(database_url=url, secret_key=env["CUNYI_SECRET_KEY"], upload_dir=tmp / "uploads",
-                            argon2_time_cost=1, argon2_memory_kib=1024)
-        upgrade_database(settings)
-        engine = make_engine(settings)
+    with served_database(args.url, "cunyi-bench-http-") as (tmp, env, settings, engine):
         kind = "PostgreSQL" if engine.dialect.name == "postgresql" else "SQLite"
         started = time.perf_counter()
         n_votes = -(-args.ballots // args.voters)
@@ -352,12 +337,6 @@ def main() -> None:
         rows = measure(args, env, tmp, data, member, tokens)
         report(args, kind, rows)
         check_ballots(engine, data, rows, args.connections)
-    finally:
-        if engine is not None:
-            engine.dispose()
-        if schema:
-            drop_pg_schema(args.url, schema)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

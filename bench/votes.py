@@ -24,13 +24,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import secrets
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -39,12 +35,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from common import drop_pg_schema, pg_schema
+from common import served_database
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.cli import upgrade_database
 from app.config import Settings
 from app.db import make_engine
 
@@ -182,18 +177,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(url: str, tmp: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUNYI_")}
-    env.update({
-        "CUNYI_DATABASE_URL": url,
-        "CUNYI_SECRET_KEY": "bench-" + secrets.token_hex(16),
-        "CUNYI_SECRET_KEY_FILE": str(tmp / "secret_key"),
-        "CUNYI_UPLOAD_DIR": str(tmp / "uploads"),
-        "CUNYI_ARGON2_TIME_COST": "1",
-        "CUNYI_ARGON2_MEMORY_KIB": "1024",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
 
 
 class Server:
@@ -430,19 +413,7 @@ def main() -> None:
     parser.add_argument("--url", default=None, help="PostgreSQL URL (default: a temp SQLite file)")
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="cunyi-bench-votes-"))
-    schema = None
-    engine = None
-    try:
-        if args.url:
-            schema, url = pg_schema(args.url)
-        else:
-            url = f"sqlite:///{tmp / 'bench.db'}"
-        env = server_env(url, tmp)
-        settings = Settings(database_url=url, secret_key=env["CUNYI_SECRET_KEY"], upload_dir=tmp / "uploads",
-                            argon2_time_cost=1, argon2_memory_kib=1024)
-        upgrade_database(settings)
-        engine = make_engine(settings)
+    with served_database(args.url, "cunyi-bench-votes-") as (tmp, env, settings, engine):
         kind = engine.dialect.name
         t = time.perf_counter()
         setup = fill(settings, engine, args.voters)
@@ -465,12 +436,6 @@ def main() -> None:
         n = int(args.ballots_million * 1_000_000)
         print(f"\n计票 {n:,} 张（{kind}）")
         tally_million(settings, engine, setup, n)
-    finally:
-        if engine is not None:
-            engine.dispose()
-        if schema:
-            drop_pg_schema(args.url, schema)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
