@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from app.domain import books as B
 from app.domain import notices as N
 from app.domain.calendar import format_local, month_start_utc
 from app.domain.spreadsheet import safe_row
@@ -102,15 +103,11 @@ MAX_MONTHS = 36  # the longest period one notices export covers
 
 
 def parse_month(text: str, field: str) -> date:
-    """"2026-11" as that month's first day; a clear error otherwise."""
-    year, _, month = (text or "").strip().partition("-")
-    if not (year.isdigit() and len(year) == 4 and month.isdigit() and 1 <= int(month) <= 12):
+    """"2026-11" as that month's first day (domain/books.parse_period); a clear error otherwise."""
+    period = B.parse_period(text)
+    if period is None:
         raise Invalid("月份格式应为 2026-11", field=field)
-    return date(int(year), int(month), 1)
-
-
-def _next_month(first: date) -> date:
-    return date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return date(int(period[:4]), int(period[5:]), 1)
 
 
 def notices_workbook(session: Session, actor: Actor | None, village: Village, start: date, end: date
@@ -124,6 +121,7 @@ def notices_workbook(session: Session, actor: Actor | None, village: Village, st
         raise Invalid("结束月份不能早于开始月份", field="to")
     if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
         raise Invalid(f"一次最多导出 {MAX_MONTHS} 个月", field="to")
+    after = date(end.year + end.month // 12, end.month % 12 + 1, 1)  # the month after the period
     publisher, reviewer = aliased(User), aliased(User)
     raised = (select(Objection.notice_id, func.count().label("raised"),
                      func.count(Objection.replied_at).label("replied"))
@@ -137,7 +135,7 @@ def notices_workbook(session: Session, actor: Actor | None, village: Village, st
         .outerjoin(reviewer, reviewer.id == Notice.reviewed_by)
         .outerjoin(raised, raised.c.notice_id == Notice.id)
         .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE),
-               Notice.published_at >= month_start_utc(start), Notice.published_at < month_start_utc(_next_month(end)))
+               Notice.published_at >= month_start_utc(start), Notice.published_at < month_start_utc(after))
         .order_by(Notice.published_at, Notice.id)).all()
     wb = Workbook()
     wb.remove(wb.active)

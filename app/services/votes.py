@@ -303,14 +303,21 @@ def close_due(session: Session) -> int:
     closed = 0
     for sid in due:
         vs = session.get(VoteSession, sid)
-        pending = session.execute(select(PaperTally.id).where(PaperTally.vote_session_id == sid,
-                                                              PaperTally.confirmed_at.is_(None))).first()
-        if vs is None or vs.state != "open" or pending is not None:
-            continue
-        _close(session, vs, None, automatic=True)
-        session.commit()
-        closed += 1
+        if vs is not None and _close_when_counted(session, vs):
+            session.commit()
+            closed += 1
     return closed
+
+
+def _close_when_counted(session: Session, vs: VoteSession) -> bool:
+    """Close an open vote past its time, unless a paper tally not yet confirmed holds it open (as it holds
+    a manual close); whether it closed. No commit."""
+    pending = session.execute(select(PaperTally.id).where(PaperTally.vote_session_id == vs.id,
+                                                          PaperTally.confirmed_at.is_(None))).first()
+    if vs.state != "open" or pending is not None:
+        return False
+    _close(session, vs, None, automatic=True)
+    return True
 
 
 def _close(session: Session, vs: VoteSession, actor_id: int | None, automatic: bool = False) -> None:
@@ -438,10 +445,7 @@ def settle_stage(session: Session, proposal: Proposal, stage: str) -> None:
     for vs in session.execute(select(VoteSession).where(
             VoteSession.proposal_id == proposal.id, VoteSession.stage == stage, VoteSession.state == "open",
             VoteSession.closes_at <= utcnow())).scalars().all():
-        pending = session.execute(select(PaperTally.id).where(PaperTally.vote_session_id == vs.id,
-                                                              PaperTally.confirmed_at.is_(None))).first()
-        if pending is None:
-            _close(session, vs, None, automatic=True)
+        _close_when_counted(session, vs)
 
 
 # --- attachments: a vote owns its papers ------------------------------------------------------

@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -128,14 +129,14 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="session", params=ENGINES)
-def live_server(request, tmp_path_factory) -> Iterator[str]:
-    """Base URL of a uvicorn server on a fresh, migrated database holding the demo county."""
-    tmp = tmp_path_factory.mktemp(f"live-{request.param}")
-    url, schema = fresh_url(request.param, tmp)
+@contextmanager
+def demo_server(engine: str, tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, dict]]:
+    """A uvicorn server on a fresh, migrated database of `engine` holding the demo county: (its base URL,
+    its environment); stopped and its database dropped afterwards."""
+    url, schema = fresh_url(engine, tmp)
     proc = None
     try:
-        env = _server_env(url, tmp)
+        env = {**_server_env(url, tmp), **(extra_env or {})}
         _cunyi("db", "upgrade", env=env)
         _cunyi("demo", env=env)
         sock = _listening_socket()
@@ -149,12 +150,19 @@ def live_server(request, tmp_path_factory) -> Iterator[str]:
             )
         sock.close()  # the server holds its own copy
         _wait_until_up(proc, base_url, log)
-        yield base_url
+        yield base_url, env
     finally:
         if proc is not None:
             _stop(proc)
         if schema:
             drop_pg_schema(PG_URL, schema)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def live_server(request, tmp_path_factory) -> Iterator[str]:
+    """Base URL of a uvicorn server on a fresh, migrated database holding the demo county."""
+    with demo_server(request.param, tmp_path_factory.mktemp(f"live-{request.param}")) as (base_url, _):
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -13,25 +13,16 @@ the jobs itself, when it chooses.
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
-    ROOT,
-    _cunyi,
-    _listening_socket,
-    _server_env,
-    _stop,
-    _wait_until_up,
-)
+from tests.browser.conftest import _cunyi, demo_server
 from tests.browser.people import CHAIR, FRESH_PASSWORD, api_as, my_village, new_villager
 from tests.browser.test_journeys import flash, login
-from tests.conftest import ENGINES, PG_URL, drop_pg_schema, fresh_url
+from tests.conftest import ENGINES
 from tests.outside import SmtpInbox, body_of
 
 pytestmark = pytest.mark.browser
@@ -49,34 +40,11 @@ def inbox() -> Iterator[SmtpInbox]:
 @pytest.fixture(scope="module", params=ENGINES)
 def live_server(request, tmp_path_factory, inbox) -> Iterator[str]:
     """This module's demo server, with e-mail going to the local SMTP server and no scheduler."""
-    tmp = tmp_path_factory.mktemp(f"live-mail-{request.param}")
-    url, schema = fresh_url(request.param, tmp)
-    proc = None
-    try:
-        env = _server_env(url, tmp)
-        env.update({"CUNYI_SMTP_HOST": "127.0.0.1", "CUNYI_SMTP_PORT": str(inbox.port),
-                    "CUNYI_SMTP_STARTTLS": "false", "CUNYI_SMTP_FROM": "cunyi@example.cn",
-                    "CUNYI_SCHEDULER": "false"})
-        _cunyi("db", "upgrade", env=env)
-        _cunyi("demo", env=env)
-        sock = _listening_socket()
-        base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        log = tmp / "uvicorn.log"
-        with log.open("w") as out:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "app.main:create_app", "--fd", str(sock.fileno()),
-                 "--log-level", "warning"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),),
-            )
-        sock.close()
-        _wait_until_up(proc, base_url, log)
+    mail = {"CUNYI_SMTP_HOST": "127.0.0.1", "CUNYI_SMTP_PORT": str(inbox.port), "CUNYI_SMTP_STARTTLS": "false",
+            "CUNYI_SMTP_FROM": "cunyi@example.cn", "CUNYI_SCHEDULER": "false"}
+    with demo_server(request.param, tmp_path_factory.mktemp(f"live-mail-{request.param}"), mail) as (base_url, env):
         SERVERS[base_url] = env
         yield base_url
-    finally:
-        if proc is not None:
-            _stop(proc)
-        if schema:
-            drop_pg_schema(PG_URL, schema)
 
 
 def run_job(base_url: str, name: str) -> None:
