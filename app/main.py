@@ -80,10 +80,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from app.services import flows
     from routers.api import api_router
+    from routers.flat import include_flat
     from routers.web import web_router
 
     flows.register()  # where features meet
-    app.include_router(api_router)
-    app.include_router(docs_router)
-    app.include_router(web_router)
+    for router in (api_router, docs_router, web_router):  # one flat list of routes (routers/flat.py)
+        include_flat(app.router, router)
     return app

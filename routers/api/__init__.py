@@ -33,9 +33,10 @@ from routers.api import (
     vouchers,
 )
 from routers.deps import api_csrf, input_guard
+from routers.flat import include_flat
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
 for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
                ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets, seals,
                decision_files, cases, filings, village_rules, meetings, assisted):
-    api_router.include_router(module.router)
+    include_flat(api_router, module.router)
