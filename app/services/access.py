@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 from sqlmodel import Session
 
 from app.domain.roles import ACCOUNTANT, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, VILLAGE_ROLES
@@ -48,21 +48,36 @@ class Actor:
         return village.township_id in self.monitor_of
 
 
+def actor_columns(user_id):
+    """The columns that make a user an `Actor`, for a query that has the user's id as a column: village,
+    its slug and name (a person belongs to at most one village), the roles held there and the townships
+    monitored, each list as one comma-joined string (None when empty)."""
+    roles = (select(func.aggregate_strings(MemberRole.role, ","))
+             .where(MemberRole.membership_id == Membership.id).scalar_subquery())
+    monitors = (select(func.aggregate_strings(cast(TownshipMonitor.township_id, String), ","))
+                .where(TownshipMonitor.user_id == user_id).scalar_subquery())
+    return Membership.village_id, Village.slug, Village.name, roles, monitors
+
+
+def with_actor(stmt, user_id):
+    """`stmt` (selecting from the user's table or a table holding user_id) with the actor's columns
+    added and their tables left-joined."""
+    return (stmt.add_columns(*actor_columns(user_id))
+            .outerjoin(Membership, Membership.user_id == user_id)
+            .outerjoin(Village, Village.id == Membership.village_id))
+
+
+def actor_of(user: User, village_id, slug, name, roles, monitors) -> Actor:
+    """An `Actor` from the columns of `actor_columns`."""
+    return Actor(user=user, village_id=village_id, village_slug=slug, village_name=name,
+                 roles=frozenset(roles.split(",")) if roles else frozenset(),
+                 monitor_of=frozenset(int(t) for t in monitors.split(",")) if monitors else frozenset())
+
+
 def load_actor(session: Session, user: User) -> Actor:
-    """Two queries: membership with roles, then monitored townships."""
-    rows = session.execute(
-        select(Membership.village_id, Village.slug, Village.name, MemberRole.role)
-        .join(Village, Village.id == Membership.village_id)
-        .join(MemberRole, MemberRole.membership_id == Membership.id, isouter=True)
-        .where(Membership.user_id == user.id)
-    ).all()
-    village_id, slug, name = rows[0][:3] if rows else (None, None, None)
-    roles = frozenset(row[3] for row in rows if row[3])
-    monitor_of = frozenset(
-        session.execute(select(TownshipMonitor.township_id).where(TownshipMonitor.user_id == user.id)).scalars()
-    )
-    return Actor(user=user, village_id=village_id, roles=roles, monitor_of=monitor_of, village_slug=slug,
-                 village_name=name)
+    """The user as services know them: one query for village, roles and monitored townships."""
+    row = session.execute(with_actor(select(User.id), User.id).where(User.id == user.id)).one()
+    return actor_of(user, *row[1:])
 
 
 def require_login(actor: Actor | None) -> Actor:

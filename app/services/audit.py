@@ -55,8 +55,8 @@ def record(
     entity_id: Any = None,
     data: dict[str, Any] | None = None,
     private: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the village's chain (no commit). `private` holds personal fields (a name,
+) -> int:
+    """Append one event to the village's chain (no commit) and return its id. `private` holds personal fields (a name,
     a household): the chain carries their salted commitments under data["private"], the values and
     salts go beside it (audit_private) for those who may see the member list."""
     session.flush()  # give new rows their ids before they are named in the payload
@@ -97,7 +97,7 @@ def record(
             {"village_id": village_id, "seq": seq, "field": key, "salt": salts[key],
              "value": json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)}
             for key, value in private.items()])
-    return AuditEvent(id=event_id, **row)
+    return event_id
 
 
 # The head row: bumped (and so locked) first, its new sequence number and the previous hash returned in

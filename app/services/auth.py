@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from passlib.context import CryptContext
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -24,7 +24,7 @@ from app.domain.people import (
 )
 from app.models import ActivationCode, Membership, SecurityEvent, User, UserSession
 from app.services import audit
-from app.services.access import Actor, load_actor
+from app.services.access import Actor, actor_of, with_actor
 from app.services.errors import Invalid, TooMany, Unauthorized
 
 # Only refresh last_seen_at this often, so reading pages does not write on every request.
@@ -186,24 +186,34 @@ def login(
     return opened
 
 
-def resolve(session: Session, settings: Settings, token: str | None, kind: str) -> UserSession | None:
-    """The live session for a token, or None (unknown, revoked, idle too long, or too old)."""
-    if not token or len(token) > 200:
-        return None
-    row = session.execute(
-        select(UserSession).where(UserSession.token_hash == token_hash(token), UserSession.kind == kind)
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None:
-        return None
+def _live(session: Session, settings: Settings, row: UserSession) -> bool:
+    """Whether a found session still counts (not revoked, idle too long or too old); refreshes its
+    last-seen time at most once a minute."""
+    if row.revoked_at is not None:
+        return False
     now = utcnow()
     if now >= row.expires_at or now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
-        return None
+        return False
     if now - row.last_seen_at > TOUCH_EVERY:
         session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
         session.commit()
         row.last_seen_at = now
-    return row
+    return True
 
+
+# Sessions are found by their token's hash and kind. Both statements are built once: a request's
+# authentication then costs one prepared query, not a query built anew.
+_BY_TOKEN = (UserSession.token_hash == bindparam("token_hash"), UserSession.kind == bindparam("kind"))
+_SESSION = select(UserSession).where(*_BY_TOKEN)
+_CALLER = with_actor(select(UserSession, User).join(User, User.id == UserSession.user_id), User.id).where(*_BY_TOKEN)
+
+
+def resolve(session: Session, settings: Settings, token: str | None, kind: str) -> UserSession | None:
+    """The live session for a token, or None (unknown, revoked, idle too long, or too old)."""
+    if not token or len(token) > 200:
+        return None
+    row = session.execute(_SESSION, {"token_hash": token_hash(token), "kind": kind}).scalar_one_or_none()
+    return row if row is not None and _live(session, settings, row) else None
 
 
 @dataclass
@@ -216,14 +226,18 @@ class Caller:
 
 
 def caller(session: Session, settings: Settings, token: str | None, kind: str) -> Caller | None:
-    """The active user behind a session token, with their roles; None for anyone else."""
-    row = resolve(session, settings, token, kind) if token else None
-    if row is None:
+    """The active user behind a session token, with their roles; None for anyone else. One query: the
+    session, its user, and the user's village, roles and monitored townships."""
+    if not token or len(token) > 200:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or user.status != "active":
+    found = session.execute(_CALLER, {"token_hash": token_hash(token), "kind": kind}).one_or_none()
+    if found is None:
         return None
-    return Caller(user=user, row=row, actor=load_actor(session, user))
+    row, user, *columns = found
+    if not _live(session, settings, row) or user.status != "active":
+        return None
+    return Caller(user=user, row=row, actor=actor_of(user, *columns))
+
 
 def logout(session: Session, row: UserSession, *, ip: str | None = None) -> None:
     session.execute(update(UserSession).where(UserSession.id == row.id).values(revoked_at=utcnow()))
