@@ -7,7 +7,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import event
@@ -220,10 +219,9 @@ class WriterConnection(sqlite3.Connection):
             self.give_back_writer()
 
 
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One session per request. Services commit; this only closes."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+def open_session(engine: Engine) -> Session:
+    """A session as requests and jobs use it: services commit; objects stay readable after a commit."""
+    return Session(engine, expire_on_commit=False)
 
 
 # --- start-up check and the serving lock ---------------------------------------------------------

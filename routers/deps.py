@@ -17,7 +17,7 @@ Bounded types for query parameters (`PageNo`, `PerPage`, `QueryId`) live here to
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -25,10 +25,11 @@ from fastapi import Depends, Query, Request
 from fastapi.dependencies.utils import get_flat_params
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
-from app.db import session_scope
+from app.db import open_session
 from app.domain import bounds, text
 from app.services import auth
 from app.services.access import Actor, require_login
@@ -64,12 +65,20 @@ class AuthContext:
         return self.caller.actor
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that do no I/O are `async def`, so FastAPI runs them on the event loop instead of sending
+# each to the thread pool and back; the request's session is opened there too (no I/O until first use)
+# and closed in the pool, as the handlers that use it run there.
+
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.engine)
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    session = open_session(request.app.state.engine)
+    try:
+        yield session
+    finally:
+        await run_in_threadpool(session.close)
 
 
 def client_ip(request: Request) -> str | None:
@@ -99,7 +108,7 @@ def current_auth(
     return result
 
 
-def current_actor(ctx: AuthContext | None = Depends(current_auth)) -> Actor | None:
+async def current_actor(ctx: AuthContext | None = Depends(current_auth)) -> Actor | None:
     return ctx.actor if ctx else None
 
 
@@ -207,7 +216,7 @@ async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_a
         raise CsrfError()
 
 
-def page_actor(actor: Actor | None = Depends(current_actor)) -> Actor:
+async def page_actor(actor: Actor | None = Depends(current_actor)) -> Actor:
     """The logged-in actor; without a login the call answers 401 (pages: the login form)."""
     return require_login(actor)
 
