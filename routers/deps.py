@@ -25,7 +25,6 @@ from fastapi import Depends, Query, Request
 from fastapi.dependencies.utils import get_flat_params
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
@@ -66,8 +65,12 @@ class AuthContext:
 
 
 # Dependencies that do no I/O are `async def`, so FastAPI runs them on the event loop instead of sending
-# each to the thread pool and back; the request's session is opened there too (no I/O until first use)
-# and closed in the pool, as the handlers that use it run there.
+# each to the thread pool and back. The request's session is opened there too (no I/O until first use)
+# and closed there: by then its handler has committed, or a read's ROLLBACK and the connection's return
+# to the pool remain, which are quick. A close queued for the thread pool could wait behind requests that
+# hold every thread while they wait for a pooled connection, this one's among them: a deadlock that
+# FastAPI avoids for sync dependencies with a limiter of their own. For the same reason the caller's
+# lookup (`auth.caller`) ends its read, so a request holds no connection while it waits for a thread.
 
 async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
@@ -78,7 +81,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        await run_in_threadpool(session.close)
+        session.close()
 
 
 def client_ip(request: Request) -> str | None:

@@ -227,14 +227,17 @@ class Caller:
 
 def caller(session: Session, settings: Settings, token: str | None, kind: str) -> Caller | None:
     """The active user behind a session token, with their roles; None for anyone else. One query: the
-    session, its user, and the user's village, roles and monitored townships."""
+    session, its user, and the user's village, roles and monitored townships. Ends its transaction (the
+    loaded rows stay readable in a request's session, which keeps objects after a commit)."""
     if not token or len(token) > 200:
         return None
     found = session.execute(_CALLER, {"token_hash": token_hash(token), "kind": kind}).one_or_none()
-    if found is None:
+    live = found is not None and _live(session, settings, found[0])
+    session.commit()  # ends the read: the connection goes back to the pool until the handler needs one
+    if not live:
         return None
     row, user, *columns = found
-    if not _live(session, settings, row) or user.status != "active":
+    if user.status != "active":
         return None
     return Caller(user=user, row=row, actor=actor_of(user, *columns))
 
