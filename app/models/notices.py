@@ -23,6 +23,8 @@ class Notice(SQLModel, table=True):
         Index("ix_notice_proposal", "proposal_id"),
         # the board's archive, newest first: read in order from the index, stopping at the page
         Index("ix_notice_village_published", "village_id", "published_at"),
+        # the board's current notices: the village's published ones, newest first, without a walk
+        Index("ix_notice_village_state_published", "village_id", "state", "published_at"),
         # One published correction per notice, whatever the races: the database refuses a second.
         Index("uq_notice_one_published_correction", "supersedes_id", unique=True,
               sqlite_where=text(PUBLISHED_SQL), postgresql_where=text(PUBLISHED_SQL)),

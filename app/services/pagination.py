@@ -20,6 +20,7 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+    more: bool = False  # the count stopped early (see `paginate`'s look_ahead): `total` is a lower bound
 
     @property
     def pages(self) -> int:
@@ -31,20 +32,29 @@ class Page(Generic[T]):
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or self.more
 
 
 def clamp(page: int, per_page: int) -> tuple[int, int]:
     return max(1, page), min(max(1, per_page), MAX_PER_PAGE)
 
 
-def paginate(session: Session, stmt: Select[Any], page: int, per_page: int, *, scalars: bool = True) -> Page:
-    """Two queries whatever the size: the count, and the page."""
+def paginate(session: Session, stmt: Select[Any], page: int, per_page: int, *, scalars: bool = True,
+             look_ahead: int | None = None) -> Page:
+    """Two queries whatever the size: the count, and the page. With `look_ahead` the count stops that
+    many pages past this one (the page says "more" beyond): a list that only grows, like the board's
+    archive, then costs the same at 50 rows and at 50,000."""
     page, per_page = clamp(page, per_page)
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    counted = stmt.order_by(None)
+    cap = None
+    if look_ahead is not None:
+        cap = (page + look_ahead) * per_page
+        counted = counted.limit(cap + 1)
+    total = session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
+    more = cap is not None and total > cap
     result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars()) if scalars else list(result.all())
-    return Page(items, total, page, per_page)
+    return Page(items, min(total, cap) if more else total, page, per_page, more)
 
 
 def page_list(items: Sequence[T], page: int, per_page: int) -> Page[T]:
