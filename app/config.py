@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     # the public audit verification is answered from memory while a chain's head, latest seal and last
     # full check are unchanged, for at most this long (0: recompute every time)
     verify_cache_seconds: int = 60
+    # anonymous public pages (board, notice, print sheet, feed) kept rendered per process, by their
+    # validator (routers/web/caching.py); 0 renders every request
+    page_cache_entries: int = 256
     upload_dir: Path = VAR_DIR / "uploads"
     # the public address (https://cunyi.example.cn): QR codes and feeds use it, and other Host headers
     # are refused; empty: taken from each request (fine on a laptop)

@@ -31,6 +31,7 @@ class _LazyToken:
     def __str__(self) -> str:
         if self.value is None:
             self.value = csrf_token_for(self.request)
+            self.request.state.csrf_printed = True  # this page is its visitor's own (routers/web/caching.py)
         return self.value
 
     __html__ = __str__

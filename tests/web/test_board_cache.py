@@ -103,3 +103,64 @@ def test_an_anonymous_board_sets_no_cookie_and_a_flash_makes_it_private(client, 
     flashed = client.get(f"/v/{village.slug}/")
     assert "已退出登录" in flashed.text and "set-cookie" in flashed.headers
     assert flashed.headers["cache-control"] == "private, max-age=60"
+
+
+# --- pages kept rendered, by their validator ------------------------------------------------------
+
+def test_a_second_anonymous_visitor_gets_the_kept_page_without_rendering(client, app, v):
+    from fastapi.testclient import TestClient
+
+    notice = v.published(title="村道硬化公示")
+    v.published(title="财务收支", category="finance")
+    for url in public_pages(v, notice.id):
+        first = client.get(url)
+        assert first.status_code == 200, url
+        with TestClient(app) as stranger, count_queries(app.state.engine) as counter:
+            again = stranger.get(url)  # another phone scanning the same QR code: no validator to send
+        assert again.status_code == 200, url
+        assert again.content == first.content, url
+        assert again.headers["etag"] == first.headers["etag"], url
+        assert again.headers["content-type"] == first.headers["content-type"], url
+        assert again.headers["cache-control"] == "public, max-age=60", url
+        assert counter.count <= 2, f"{url}: {counter}"  # the village and the validator: nothing rendered
+
+
+def test_a_new_publication_is_shown_at_once_not_the_kept_page(client, v):
+    v.published(title="第一份")
+    assert "第一份" in client.get(v.url()).text
+    v.published(title="第二份")
+    assert "第二份" in client.get(v.url()).text  # a new stamp: rendered again
+
+
+def test_a_logged_in_viewer_never_gets_a_kept_page(client, v):
+    v.published(title="村道硬化公示")
+    anonymous = client.get(v.url())
+    assert "退出" not in anonymous.text
+    login(client, v.villager)
+    mine = client.get(v.url())
+    assert mine.status_code == 200 and "退出" in mine.text and mine.text != anonymous.text
+    assert mine.headers["cache-control"] == "no-store"
+
+
+def test_with_the_cache_off_every_visit_renders(client, app, v, monkeypatch):
+    monkeypatch.setattr(app.state, "settings", app.state.settings.model_copy(update={"page_cache_entries": 0}))
+    monkeypatch.setattr(app.state, "page_cache", None, raising=False)
+    v.published(title="村道硬化公示")
+    client.get(v.url())
+    with count_queries(app.state.engine) as counter:
+        again = client.get(v.url())
+    assert again.status_code == 200 and "村道硬化公示" in again.text
+    assert counter.count > 2, counter
+
+
+def test_the_cache_keeps_only_its_most_recent_pages():
+    from routers.web.caching import MAX_KEPT_BYTES, PageCache
+
+    cache = PageCache(2)
+    cache.put(("a",), b"A", "text/html")
+    cache.put(("b",), b"B", "text/html")
+    assert cache.get(("a",)) == (b"A", "text/html")  # now the most recently used
+    cache.put(("c",), b"C", "text/html")
+    assert cache.get(("b",)) is None and cache.get(("a",)) is not None and cache.get(("c",)) is not None
+    cache.put(("big",), b"x" * (MAX_KEPT_BYTES + 1), "text/html")
+    assert cache.get(("big",)) is None
