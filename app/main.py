@@ -6,6 +6,7 @@ import logging
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -33,6 +34,8 @@ async def lifespan(app: FastAPI):
         if lock is not None:
             lock.close()
         raise
+    # the thread pool that runs sync handlers and dependencies, sized by CUNYI_THREADS (app/config.py)
+    anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, settings.threads)
     scheduler = None
     if settings.scheduler:
         from app.services import jobs
