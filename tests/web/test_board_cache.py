@@ -142,15 +142,22 @@ def test_a_logged_in_viewer_never_gets_a_kept_page(client, v):
     assert mine.headers["cache-control"] == "no-store"
 
 
-def test_with_the_cache_off_every_visit_renders(client, app, v, monkeypatch):
-    monkeypatch.setattr(app.state, "settings", app.state.settings.model_copy(update={"page_cache_entries": 0}))
-    monkeypatch.setattr(app.state, "page_cache", None, raising=False)
-    v.published(title="村道硬化公示")
-    client.get(v.url())
-    with count_queries(app.state.engine) as counter:
-        again = client.get(v.url())
-    assert again.status_code == 200 and "村道硬化公示" in again.text
-    assert counter.count > 2, counter
+def test_with_the_cache_off_every_visit_renders(database, v):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    app = create_app(database.settings.model_copy(update={"page_cache_entries": 0}))
+    try:
+        v.published(title="村道硬化公示")
+        with TestClient(app) as client:
+            client.get(v.url())
+            with count_queries(app.state.engine) as counter:
+                again = client.get(v.url())
+        assert again.status_code == 200 and "村道硬化公示" in again.text
+        assert counter.count > 2, counter
+    finally:
+        app.state.engine.dispose()
 
 
 def test_the_cache_keeps_only_its_most_recent_pages():
