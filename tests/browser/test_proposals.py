@@ -125,17 +125,18 @@ def test_draft_submit_cosign_discuss_and_hide(small_village, new_page, tmp_path:
 
     author.goto(proposal_url)
     question = comment(author, "路灯装在哪几段")
-    question.locator("summary", has_text="回复").click()
-    question.get_by_label("回复 陶秋生").fill("主干道和村口小桥两段，天亮自动关。")
-    question.get_by_role("button", name="发表回复").click()
+    question.get_by_role("link", name="回复 陶秋生").click()  # the reply's own page, the question above it
+    expect(author.locator("main article.comment")).to_contain_text("路灯装在哪几段")
+    author.get_by_label("回复 陶秋生").fill("主干道和村口小桥两段，天亮自动关。")
+    author.get_by_role("button", name="发表回复").click()
     expect(flash(author)).to_have_text("已回复")
     reply = comment(author, "天亮自动关")
     expect(reply).to_have_class(re.compile(r"\bindent-1\b"))
     # she reports the accusation to the committee
     accusation = comment(author, "私吞")
-    accusation.locator("summary", has_text="举报").click()
-    accusation.get_by_label("举报理由（可不填）").fill("没有根据的指控")
-    accusation.get_by_role("button", name="举报给村委会").click()
+    accusation.get_by_role("link", name=re.compile("^举报")).click()
+    author.get_by_label("举报理由（可不填）").fill("没有根据的指控")
+    author.get_by_role("button", name="举报给村委会").click()
     expect(flash(author)).to_contain_text("已举报")
 
     # 4. the committee finds the report in its queue and hides the comment with a reason
@@ -146,9 +147,9 @@ def test_draft_submit_cosign_discuss_and_hide(small_village, new_page, tmp_path:
     expect(reported).to_contain_text("没有根据的指控")
     reported.get_by_role("link").click()
     target = comment(chair, "私吞")
-    target.locator("summary", has_text="隐藏").click()
-    target.get_by_label(re.compile("^隐藏理由")).fill("未经核实的指控，请向村务监督委员会反映")
-    target.get_by_role("button", name="隐藏这条评论").click()
+    target.get_by_role("link", name=re.compile("^隐藏")).click()
+    chair.get_by_label(re.compile("^隐藏理由")).fill("未经核实的指控，请向村务监督委员会反映")
+    chair.get_by_role("button", name="隐藏这条评论").click()
     expect(flash(chair)).to_contain_text("评论已隐藏")
 
     # 5. the villager sees the reason in place of his words, and a message tells him

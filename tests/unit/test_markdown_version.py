@@ -32,6 +32,7 @@ CORPUS = [
 ]
 OUTPUTS = {
     1: "a7b81de5421c85fb7c61ba1eca9d00854b6f1391bec19419f2b9c363fe4f499f",
+    2: "1b034262faaf6110607b0b0b0b9d0396efdde65b2cd5493421e00f257abbf9cc",  # tables in their scrolling box
 }
 
 
@@ -54,6 +55,11 @@ def test_the_renderers_output_is_pinned_to_its_version():
     ("[好](https://example.cn)",
      '<p><a href="https://example.cn" rel="noopener noreferrer nofollow">好</a></p>\n'),
     (None, ""),
+    ("| 项 | 元 |\n|--|--|\n| 水泥 | 100 |",  # a table scrolls sideways in a named, focusable box
+     '<div class="table-scroll" tabindex="0" role="region" aria-label="表格，可左右滑动"><table>\n<thead>\n'
+     "<tr>\n<th>项</th>\n<th>元</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n<td>水泥</td>\n<td>100</td>\n</tr>\n"
+     "</tbody>\n</table></div>\n"),
+    ("a &lt;table&gt; b", "<p>a &lt;table&gt; b</p>\n"),  # the word in text is no table
 ])
 def test_render(text, expected):
     assert render(text) == expected

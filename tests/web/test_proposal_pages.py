@@ -415,17 +415,29 @@ def test_comment_reply_edit_and_versions(client, v):
     page = follow(client, r)
     assert flash(page.text) == "ok: 已回复"
     assert re.search(rf'class="comment indent-1" id="c{reply}"', page.text)
-    # an empty reply keeps its form open under the right comment
-    r = client.post(url + "/comments", data={"body": "", "parent_id": str(cid), "csrf_token": token1})
-    assert r.status_code == 422
-    assert re.search(rf'<details open>\s*<summary>回复</summary>\s*<form[^>]*>\s*<input[^>]*>\s*'
-                     rf'<input type="hidden" name="parent_id" value="{cid}">', r.text)
-    # nobody edits someone else's comment
+    # each comment links to its own reply page, which shows the comment above the form
+    page = client.get(url).text
+    assert f'href="/v/{v.slug}/comments/{cid}/reply" aria-label="回复 {v.people[0].name}"' in page
+    assert "<textarea" not in page.split('id="comments"')[1].split('id="new-comment"')[0]  # no form per comment
+    form = client.get(v.url(f"comments/{cid}/reply"))
+    assert form.status_code == 200 and "<h1>回复意见</h1>" in form.text and "早点修" in main(form.text)
+    assert f'<input type="hidden" name="parent_id" value="{cid}">' in form.text
+    # an empty reply comes back to that page with the message
+    r = client.post(url + "/comments", data={"body": "  ", "parent_id": str(cid), "csrf_token": token1})
+    assert r.status_code == 422 and "<h1>回复意见</h1>" in r.text and "意见内容不能为空" in r.text
+    assert f'<input type="hidden" name="parent_id" value="{cid}">' in r.text
+    # nobody edits someone else's comment: no link, the page refuses, the form is refused
+    assert f"comments/{cid}/edit" not in client.get(url).text
+    assert client.get(v.url(f"comments/{cid}/edit")).status_code == 403
     r = client.post(v.url(f"comments/{cid}/edit"), data={"body": "改掉", "csrf_token": token1})
     assert flash(follow(client, r).text) == "error: 只能修改自己的评论"
 
     client.cookies.clear()
     token = login(client, v.people[0])
+    form = client.get(v.url(f"comments/{cid}/edit")).text
+    assert "<h1>修改我的意见</h1>" in form and "我同意，**早点修**。</textarea>" in form  # today's text to change
+    empty = client.post(v.url(f"comments/{cid}/edit"), data={"body": "", "csrf_token": token})
+    assert empty.status_code == 422 and "<h1>修改我的意见</h1>" in empty.text
     page = follow(client, client.post(v.url(f"comments/{cid}/edit"), data={"body": "我同意，月底前修。",
                                                                            "csrf_token": token}))
     assert "评论已修改" in flash(page.text) and "月底前修" in page.text
@@ -452,16 +464,21 @@ def test_committee_hides_a_comment_with_a_reason(client, v):
     assert flash(page.text) == "ok: 已举报，村委会会尽快查看"
     again = follow(client, client.post(v.url(f"comments/{cid}/report"), data={"csrf_token": token}))
     assert flash(again.text) == "error: 你已经举报过这条评论"
+    assert f"comments/{cid}/report" not in client.get(url).text  # reported once: no link, and the page says why
+    refused = client.get(v.url(f"comments/{cid}/report"))
+    assert refused.status_code == 403 and "已经举报过的不能再举报" in refused.text
 
     client.cookies.clear()
     token = login(client, v.committee)
     queue = main(client.get(v.url("queue")).text)
     assert "被举报的评论（1）" in queue and "某某家的事" in queue and "涉及隐私" in queue
     page = client.get(url).text
-    assert "被举报 1 次" in page and f'action="/v/{v.slug}/comments/{cid}/hide"' in page
+    assert "被举报 1 次" in page and f'href="/v/{v.slug}/comments/{cid}/hide"' in page
+    form = client.get(v.url(f"comments/{cid}/hide")).text
+    assert "<h1>隐藏意见</h1>" in form and f'action="/v/{v.slug}/comments/{cid}/hide"' in form
     missing = client.post(v.url(f"comments/{cid}/hide"), data={"reason": " ", "csrf_token": token})
     assert missing.status_code == 422 and "请写明隐藏理由" in missing.text
-    assert re.search(r'<details open>\s*<summary>隐藏</summary>', missing.text)
+    assert "<h1>隐藏意见</h1>" in missing.text and "某某家的事" in main(missing.text)
     page = follow(client, client.post(v.url(f"comments/{cid}/hide"), data={"reason": "涉及他人隐私",
                                                                            "csrf_token": token}))
     assert "评论已隐藏" in flash(page.text)
