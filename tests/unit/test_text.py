@@ -4,6 +4,7 @@ time bounds (app/domain/votes.check_definition) and birth dates (app/domain/peop
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -117,3 +118,28 @@ def test_calendar_edges_never_fail():
 ])
 def test_one_required_field(value, multiline, expected):
     assert text.field_problem(value, "名称", "请填写名称", 10, multiline=multiline) == expected
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(1991, 7, 1, 12, 0, tzinfo=UTC),  # summer time then: the zone database answers (UTC+9)
+    datetime(1991, 12, 31, 23, 59, tzinfo=UTC),  # just before the fixed offset is used
+    datetime(1992, 1, 1, 0, 0, tzinfo=UTC),
+    datetime(2026, 1, 1, 15, 59, tzinfo=UTC),  # 23:59 in Beijing
+    datetime(2026, 1, 1, 16, 0, tzinfo=UTC),  # the next Beijing day
+    datetime(2026, 6, 30, 16, 0),  # naive means UTC
+    datetime(2026, 6, 30, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai")),  # an aware Beijing time stays itself
+    datetime(9999, 12, 31, 14, 59, tzinfo=UTC),
+    datetime(9999, 12, 31, 15, 0, tzinfo=UTC),
+])
+@pytest.mark.parametrize("fmt", ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%m月%d日", "%Y-%m-%d %H:%M %z"])
+def test_format_local_adds_eight_hours_exactly_where_the_zone_database_would(moment, fmt):
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    try:
+        expected = aware.astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)
+    except OverflowError:
+        expected = aware.strftime(fmt)
+    assert format_local(moment, fmt) == expected
+
+
+def test_summer_time_of_1991_is_still_shown_from_the_zone_database():
+    assert format_local(datetime(1991, 7, 1, 12, 0, tzinfo=UTC)) == "1991-07-01 21:00"
