@@ -51,6 +51,10 @@ CADENCE: dict[str, tuple[str, str]] = {  # kind -> (how often, provision)
 OBSERVED_FROM: dict[str, str] = {R.JOINT: L.CWH_2018, R.REPRESENTATIVES: L.CWH_2025}
 
 CODE_DIGITS = 6
+# Wrong codes a person may type for one meeting in CHECKIN_WINDOW_MINUTES: then check-in waits (a
+# million codes cannot be tried from a phone; the paper sheet is always there).
+CHECKIN_TRIES = 5
+CHECKIN_WINDOW_MINUTES = 15
 OPENS_BEFORE = timedelta(hours=1)
 LASTS = timedelta(hours=4)
 

@@ -40,6 +40,7 @@ from app.models import (
     Membership,
     Notice,
     Proposal,
+    SecurityEvent,
     User,
     Village,
     VoteSession,
@@ -47,7 +48,7 @@ from app.models import (
 from app.services import attachments, audit, councils, notices, places
 from app.services.access import Actor, require
 from app.services.attachments import OwnerRules
-from app.services.errors import Conflict, Invalid, NotFound, invalid_fields
+from app.services.errors import Conflict, Invalid, NotFound, TooMany, invalid_fields
 
 
 def manages(actor: Actor | None, village: Village) -> bool:
@@ -357,8 +358,21 @@ def check_in(session: Session, actor: Actor | None, village: Village, meeting_id
         raise Conflict(f"您不是{council.name}的组成人员，不用签到")
     if problem := M.checkin_problem(utcnow(), meeting.checkin_until, meeting.checkin_hash is not None):
         raise Conflict(problem)
+    subject = f"meeting:{meeting.id}"
+    since = utcnow() - timedelta(minutes=M.CHECKIN_WINDOW_MINUTES)
+    wrong = session.execute(select(func.count()).select_from(SecurityEvent).where(
+        SecurityEvent.user_id == actor.id, SecurityEvent.kind == "checkin_failed", SecurityEvent.detail == subject,
+        SecurityEvent.created_at >= since)).scalar_one()
+    if wrong >= M.CHECKIN_TRIES:
+        raise TooMany(f"签到码输错{M.CHECKIN_TRIES}次了，请{M.CHECKIN_WINDOW_MINUTES}分钟后再试，"
+                      "或在会场的签到表上签名", retry_after=M.CHECKIN_WINDOW_MINUTES * 60)
     if not M.code_matches(meeting.id, code, meeting.checkin_hash):
-        raise Invalid("签到码不对，请看会场上展示的 6 位数字", field="code")
+        session.add(SecurityEvent(kind="checkin_failed", user_id=actor.id, detail=subject))
+        session.commit()
+        left = M.CHECKIN_TRIES - wrong - 1
+        raise Invalid(f"签到码不对，请看会场上展示的 6 位数字（还可以再试 {left} 次）" if left else
+                      f"签到码不对，已输错{M.CHECKIN_TRIES}次，请{M.CHECKIN_WINDOW_MINUTES}分钟后再试，"
+                      "或在会场的签到表上签名", field="code")
     row = _attend(session, meeting, actor.id, M.PHONE if member else M.OBSERVER, actor.id)
     if row is None:
         raise Conflict("您已经签到了")

@@ -159,3 +159,22 @@ def test_outsiders_and_audit(api, world, db):
     assert ok(api.post(f"{base}/meetings/{m['id']}/cancel", s.committee, {"reason": "改期"}))["state"] == "cancelled"
     actions = set(db.execute(select(AuditEvent.action).where(AuditEvent.village_id == s.village.id)).scalars())
     assert {"meeting.create", "meeting.cancel"} <= actions
+
+
+def test_wrong_check_in_codes_are_limited_per_person_and_meeting(api, world, db, clock):
+    """Five wrong codes in fifteen minutes and that person's check-in waits (429, even with the right
+    code): a million codes cannot be tried from a phone. Others still check in; the wait ends."""
+    s, base = _village(world, api)
+    body = {"council_id": s.council["id"], "title": "村民代表会议", "starts_at": iso(now() + timedelta(minutes=30)),
+            "place": "村部", "items": ["通报"]}
+    url = f"{base}/meetings/{ok(api.post(f'{base}/meetings', s.committee, body), 201)['id']}"
+    ok(api.post(f"{url}/announce", s.committee, {}))
+    code = ok(api.post(f"{url}/checkin/open", s.committee))["code"]
+    wrong = [f"{n:06d}" for n in range(12) if f"{n:06d}" != code][:5]
+    for left, guess in zip((4, 3, 2, 1), wrong, strict=False):
+        refused(api.post(f"{url}/checkin", s.reps[0], {"code": guess}), 422, f"还可以再试 {left} 次")
+    refused(api.post(f"{url}/checkin", s.reps[0], {"code": wrong[4]}), 422, "已输错5次")
+    refused(api.post(f"{url}/checkin", s.reps[0], {"code": code}), 429, "15分钟后再试")
+    assert ok(api.post(f"{url}/checkin", s.reps[1], {"code": code}), 201)["user_id"] == s.reps[1].id
+    clock.travel(minutes=16)
+    assert ok(api.post(f"{url}/checkin", s.reps[0], {"code": code}), 201)["user_id"] == s.reps[0].id
