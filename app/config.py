@@ -49,10 +49,12 @@ class Settings(BaseSettings):
     # argon2 cost (lower only in tests)
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
-    # threads per process that run the handlers and their SQL. Fewer than the usual 40 is faster here
-    # (bench/cast.py, 32 connections, 2 cores: SQLite 295 → 310 ballots/s, p99 196 → 124 ms; PostgreSQL
-    # 168 → 202/s, p99 905 → 233 ms): threads beyond the cores mostly wait for Python's lock
-    threads: int = 8
+    # threads per process that run the handlers and their SQL. Each thread past the first costs CPU for
+    # taking turns at Python's lock (the board rendered under 32 connections: 10 ms of CPU a request with
+    # 1 thread, 14 with 4, 18 with 8), yet one thread alone stalls every request behind a slow one and
+    # PostgreSQL wants a few to wait on the network (ballots/s at 2, 4, 8, 40 threads: 190, 203, 202, 168;
+    # p99 410, 217, 233, 905 ms). Measured with bench/cast.py --threads and bench/http.py on 2 cores.
+    threads: int = 4
     # pool size (plus as many overflow), above `threads`: a handler never waits for a connection
     db_pool_size: int = 20
     # largest roster file accepted

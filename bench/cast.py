@@ -2,7 +2,8 @@
 check that every acknowledged ballot landed; and a profile of one cast.
 
     .venv/bin/python bench/cast.py [--workers 1] [--connections 32] [--seconds 10] [--voters 30000]
-                                   [--driver wrk|python] [--bare] [--profile 300] [--url postgresql+psycopg://...]
+                                   [--driver wrk|python] [--bare] [--profile 300] [--threads N]
+                                   [--url postgresql+psycopg://...]
 
 The real app (uvicorn, `--workers N`, as `cunyi serve` runs it) on a temp database holding a village of
 N adult voters, its assembly and open secret votes made with the services. Every voter has a bearer
@@ -294,6 +295,7 @@ def profile_casts(settings: Settings, engine: Engine, sid: int, tokens: list[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--threads", type=int, default=None, help="CUNYI_THREADS of the server (default: its own)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=10, help="length of the run with wrk")
     parser.add_argument("--voters", type=int, default=30000)
@@ -307,6 +309,8 @@ def main() -> None:
     driver = args.driver or ("wrk" if shutil.which("wrk") else "python")
 
     with served_database(args.url, "cunyi-bench-cast-") as (tmp, env, settings, engine):
+        if args.threads:
+            env["CUNYI_THREADS"] = str(args.threads)
         kind = engine.dialect.name
         t = time.perf_counter()
         setup = fill(settings, engine, args.voters)

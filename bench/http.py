@@ -14,8 +14,10 @@ uvicorn (`--workers N`, as `cunyi serve` runs it; no scheduler) and each row is 
 on the other by wrk (2 threads, 32 connections, a Lua script), so other load on the machine weighs on
 both sides of a row alike:
 
-- the board `/v/bench/`, anonymous, as a QR code on a printed notice opens it (no validator sent: the
-  page is rendered every time);
+- the board `/v/bench/`, anonymous, as a QR code on a printed notice opens it (no validator sent), twice:
+  as deployed, where the page rendered for the first request serves the next ones with the same stamp
+  (routers/web/caching.py), and with no page kept (`CUNYI_PAGE_CACHE_ENTRIES=0`), rendered every time
+  as the bare stack's is;
 - the proposal list `/v/bench/proposals`, with a villager's session cookie (the list is for members);
 - a secret ballot: Cunyi's `POST /api/v1/votes/{sid}/ballots` with each voter's bearer token, the bare
   app's `POST /ballots/{sid}` naming the voter.
@@ -197,7 +199,7 @@ def requests_of(stack: str, row: str, data: Data, member: Login, tokens: list[Lo
     """The row's requests for one stack: (requests, wrk's group weights)."""
     from bare import Request
 
-    if row == "board":
+    if row in ("board", "board-rendered"):
         return [Request("get", "GET", f"/v/{SLUG}/")], {"get": 1}
     if row == "proposals":
         cookie = {"Cookie": f"cunyi_session={member.token}"} if stack == "app" else {}
@@ -228,16 +230,21 @@ def measure(args: argparse.Namespace, env: dict[str, str], tmp: Path, data: Data
             tokens: list[Login]) -> list[Row]:
     from bare import Server, wrk
 
-    rows = [Row("board", "公开栏（不登录）"), Row("proposals", "议事列表（村民登录）"), Row("cast", "无记名投票")]
+    rows = [Row("board", "公开栏（不登录）"), Row("board-rendered", "公开栏（不登录，每次渲染）"),
+            Row("proposals", "议事列表（村民登录）"), Row("cast", "无记名投票")]
     servers = {}
     try:
-        # Both up at once, each row driven on one and then the other: a machine whose other load comes and
-        # goes then weighs on both sides of a row alike.
-        for stack, target in (("bare", ["--app-dir", "bench", "bare:create_app"]), ("app", ["app.main:create_app"])):
-            servers[stack] = Server(target, env, tmp / f"{stack}.log", workers=args.workers)
-            check_pages(servers[stack], stack, member)
+        # All up at once, each row driven on one and then the other: a machine whose other load comes and
+        # goes then weighs on both sides of a row alike. "rendered" is the app with no page kept, so its
+        # board is rendered for every request, as the bare stack's is.
+        for stack, target, extra in (("bare", ["--app-dir", "bench", "bare:create_app"], {}),
+                                     ("app", ["app.main:create_app"], {}),
+                                     ("rendered", ["app.main:create_app"], {"CUNYI_PAGE_CACHE_ENTRIES": "0"})):
+            servers[stack] = Server(target, {**env, **extra}, tmp / f"{stack}.log", workers=args.workers)
+            check_pages(servers[stack], "bare" if stack == "bare" else "app", member)
         for row in rows:
-            for stack, server in servers.items():
+            for stack in ("bare", "app"):
+                server = servers["rendered" if stack == "app" and row.key == "board-rendered" else stack]
                 for warm in (True, False):
                     reqs, weights = requests_of(stack, row.key, data, member, tokens, warm)
                     load = wrk(server, reqs, weights, seconds=1 if warm else args.seconds,
