@@ -72,9 +72,9 @@ class ProposalRow:
         return max(0, (utcnow() - self.stage_entered_at).days)
 
 
-def _rows(session: Session, stmt, page: int, per_page: int) -> Page[ProposalRow]:
-    raw = paginate(session, stmt, page, per_page, scalars=False)
-    return Page([ProposalRow.of(p, name) for p, name in raw.items], raw.total, raw.page, raw.per_page)
+def _rows(session: Session, stmt, page: int, per_page: int, look_ahead: int | None = None) -> Page[ProposalRow]:
+    raw = paginate(session, stmt, page, per_page, scalars=False, look_ahead=look_ahead)
+    return Page([ProposalRow.of(p, name) for p, name in raw.items], raw.total, raw.page, raw.per_page, raw.more)
 
 
 def list_proposals(
@@ -88,8 +88,11 @@ def list_proposals(
     mine: bool = False,
     page: int = 1,
     per_page: int = 20,
+    look_ahead: int | None = None,
 ) -> Page[ProposalRow]:
-    """Two queries whatever the number of proposals (the count and the page, authors joined)."""
+    """Two queries whatever the number of proposals (the count and the page, authors joined). With
+    `look_ahead` the count stops that many pages past this one (the page's pager says "more"); the API
+    answers the exact total."""
     actor = require(actor, village, monitor=True)
     stmt = (
         select(Proposal, User.name)
@@ -107,7 +110,7 @@ def list_proposals(
         stmt = stmt.where(Proposal.title.contains(q.strip(), autoescape=True))
     if mine:
         stmt = stmt.where(Proposal.author_id == actor.id)
-    return _rows(session, stmt.order_by(Proposal.updated_at.desc(), Proposal.id.desc()), page, per_page)
+    return _rows(session, stmt.order_by(Proposal.updated_at.desc(), Proposal.id.desc()), page, per_page, look_ahead)
 
 
 def queue(session: Session, actor: Actor | None, village: Village, page: int = 1, per_page: int = 50
@@ -162,6 +165,9 @@ class ListPage:
     can_propose: bool
 
 
+LIST_LOOK_AHEAD = 10  # the list page counts ten pages past the one shown (the count of 10,000 took 5 ms)
+
+
 def list_page(session: Session, actor: Actor | None, slug: str, *, state: str | None, category: str | None,
               q: str | None, mine: bool, page: int) -> ListPage:
     village = places.get_village_by_slug(session, slug)
@@ -169,7 +175,7 @@ def list_page(session: Session, actor: Actor | None, slug: str, *, state: str | 
     state = state if state in {key for group in groups for key, _ in group["options"]} else None
     category = category if category in CATEGORIES else None
     result = list_proposals(session, actor, village, state=state, category=category, q=q, mine=mine,
-                            page=page, per_page=20)
+                            page=page, per_page=20, look_ahead=LIST_LOOK_AHEAD)
     return ListPage(village, result, state, category, groups,
                     can_propose=actor is not None and (actor.is_member(village.id) or actor.is_admin))
 

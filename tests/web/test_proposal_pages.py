@@ -267,6 +267,25 @@ def test_list_filters_and_search(client, v):
     assert {road.id, land.id, committee_simple.id, mine_draft.id}
 
 
+def test_a_long_list_counts_only_a_few_pages_ahead_and_the_api_keeps_the_total(client, v, monkeypatch):
+    """The list page counts at most LIST_LOOK_AHEAD pages past the one shown (here none, to keep the test
+    small): beyond, the pager says 条以上 and still links on; the API's total stays exact."""
+    from app.services import proposal_views
+    from tests.factories import bearer
+
+    monkeypatch.setattr(proposal_views, "LIST_LOOK_AHEAD", 0)
+    for i in range(25):
+        v.submitted(author=v.people[i % len(v.people)], title=f"事项{i}")
+    headers = bearer(client, v.people[0])
+    login(client, v.people[0])
+    first = client.get(v.url("proposals")).text
+    assert "第 1 页，20 条以上" in first and 'href="?page=2"' in first
+    second = client.get(v.url("proposals"), params={"page": 2}).text
+    assert "第 2 / 2 页，共 25 条" in second and "下一页" not in second
+    listed = client.get(f"/api/v1/villages/{v.village.id}/proposals", headers=headers).json()
+    assert listed["total"] == 25
+
+
 def test_list_runs_a_constant_number_of_queries(client, world, app, v):
     authors = v.people + [v.committee]
     for i in range(3):
