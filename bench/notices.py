@@ -3,7 +3,8 @@
     .venv/bin/python bench/notices.py [--notices 5000] [--url postgresql+psycopg://...]
 
 No login: these are the public pages. Prints the median and worst of repeated requests and the SQL
-statements each ran, then the rate of full pages (200) beside revalidations (304).
+statements each ran, then the rate of full pages (200) beside revalidations (304): first with every page
+rendered, then as deployed, where a page kept by its validator answers the next visitors.
 A benchmark that prints figures, not a timed test.
 """
 
@@ -45,21 +46,26 @@ def fill(settings: Settings, n: int) -> None:
 
 
 def measure(settings: Settings, rounds: int) -> None:
+    """Each page rendered every time (no page kept: what a first visitor after a change costs), then as
+    deployed (the page kept by its validator serves the next visitors), with the revalidation rate."""
     from fastapi.testclient import TestClient
 
-    app = create_app(settings)
-    with Session(app.state.engine) as s:
-        some = s.execute(select(Notice.id).order_by(Notice.id).limit(1)).scalar_one()
-    with TestClient(app) as client:
-        cases = [
-            ("公开栏 第 1 页", "/v/bench/"),
-            ("公开栏 财务 第 50 页", "/v/bench/?category=finance&page=50"),
-            ("公开 详情", f"/v/bench/notices/{some}"),
-            ("公开 打印页（含二维码）", f"/v/bench/notices/{some}/print"),
-            ("Atom 订阅", "/v/bench/feed.atom"),
-        ]
-        run_cases(app, client, [(label, url, {}) for label, url in cases], rounds)
-        revalidation_rate(client, cases, rounds)
+    for title, kept in (("每次渲染（CUNYI_PAGE_CACHE_ENTRIES=0）", 0), ("按部署（页面按 ETag 留存）", None)):
+        print(f"\n{title}")
+        app = create_app(settings if kept is None else settings.model_copy(update={"page_cache_entries": kept}))
+        with Session(app.state.engine) as s:
+            some = s.execute(select(Notice.id).order_by(Notice.id).limit(1)).scalar_one()
+        with TestClient(app) as client:
+            cases = [
+                ("公开栏 第 1 页", "/v/bench/"),
+                ("公开栏 财务 第 50 页", "/v/bench/?category=finance&page=50"),
+                ("公开 详情", f"/v/bench/notices/{some}"),
+                ("公开 打印页（含二维码）", f"/v/bench/notices/{some}/print"),
+                ("Atom 订阅", "/v/bench/feed.atom"),
+            ]
+            run_cases(app, client, [(label, url, {}) for label, url in cases], rounds)
+            revalidation_rate(client, cases, rounds)
+        app.state.engine.dispose()
 
 
 def revalidation_rate(client, cases: list[tuple[str, str]], rounds: int) -> None:
