@@ -201,19 +201,10 @@ def _live(session: Session, settings: Settings, row: UserSession) -> bool:
     return True
 
 
-# Sessions are found by their token's hash and kind. Both statements are built once: a request's
-# authentication then costs one prepared query, not a query built anew.
-_BY_TOKEN = (UserSession.token_hash == bindparam("token_hash"), UserSession.kind == bindparam("kind"))
-_SESSION = select(UserSession).where(*_BY_TOKEN)
-_CALLER = with_actor(select(UserSession, User).join(User, User.id == UserSession.user_id), User.id).where(*_BY_TOKEN)
-
-
-def resolve(session: Session, settings: Settings, token: str | None, kind: str) -> UserSession | None:
-    """The live session for a token, or None (unknown, revoked, idle too long, or too old)."""
-    if not token or len(token) > 200:
-        return None
-    row = session.execute(_SESSION, {"token_hash": token_hash(token), "kind": kind}).scalar_one_or_none()
-    return row if row is not None and _live(session, settings, row) else None
+# A session is found by its token's hash and kind, with its user and the user's roles. The statement is
+# built once: a request's authentication then costs one prepared query, not a query built anew.
+_CALLER = (with_actor(select(UserSession, User).join(User, User.id == UserSession.user_id), User.id)
+           .where(UserSession.token_hash == bindparam("token_hash"), UserSession.kind == bindparam("kind")))
 
 
 @dataclass
