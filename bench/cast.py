@@ -42,11 +42,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from bare import Server
 from common import served_database
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from votes import Run, Server, Setup, drive, fill
+from votes import Run, Setup, drive, fill
 
 from app.config import Settings
 
@@ -324,7 +325,7 @@ def main() -> None:
             if args.profile_only:
                 return
 
-        app = Server(["--factory", "app.main:create_app"], env, tmp / "app.log", workers=args.workers)
+        app = Server(["app.main:create_app"], env, tmp / "app.log", workers=args.workers)
         try:
             warm = drive(app.port, [(f"/api/v1/votes/{warm_sid}/ballots", b'{"choice": 0}',
                                      {"Authorization": f"Bearer {k}"}) for k in tokens[:WARMUP]],
@@ -340,7 +341,7 @@ def main() -> None:
             app.stop()
         bare = None
         if args.bare:
-            server = Server(["--factory", "--app-dir", "bench", "votes:bare_app"], env, tmp / "bare.log",
+            server = Server(["--app-dir", "bench", "votes:bare_app"], env, tmp / "bare.log",
                             workers=args.workers)
             try:
                 drive(server.port, [("/", b"", {})] * args.connections * 4, args.connections)

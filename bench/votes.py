@@ -24,17 +24,13 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from bare import Server
 from common import served_database
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Engine
@@ -43,10 +39,8 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import make_engine
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench-pass-2026"
 CHAIR_PHONE = "19900000001"
-STARTUP_TIMEOUT_S = 60
 BATCH = 100_000
 
 
@@ -171,57 +165,6 @@ def fill(settings: Settings, engine: Engine, n: int) -> Setup:
 
 # --- servers and clients ------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-
-
-class Server:
-    """uvicorn in a subprocess (one worker unless told), no access log, on a free loopback port."""
-
-    def __init__(self, target: list[str], env: dict[str, str], log: Path, workers: int = 1) -> None:
-        self.port = free_port()
-        self.log = log
-        with log.open("w") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(self.port),
-                 "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            self._wait_until_up()
-        except BaseException:  # Ctrl-C included: never leave the server behind
-            self.stop()
-            raise
-
-    def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2) as r:  # noqa: S310
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not answer in {STARTUP_TIMEOUT_S} s:\n"
-                                   f"{self.log.read_text()[-3000:]}")
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
-
-
 @dataclass
 class Run:
     wall: float
@@ -303,7 +246,7 @@ def _json(payload: dict) -> bytes:
 # --- 1. and 2.: casting over HTTP ---------------------------------------------------------------
 
 def cast_over_http(setup: Setup, env: dict[str, str], tmp: Path, clients: int) -> tuple[Run, Run]:
-    app = Server(["--factory", "app.main:create_app"], env, tmp / "app.log")
+    app = Server(["app.main:create_app"], env, tmp / "app.log")
     try:
         t = time.perf_counter()
         logins = drive(app.port, [("/api/v1/auth/token", _json({"phone": phone, "password": PASSWORD}), {})
@@ -316,7 +259,7 @@ def cast_over_http(setup: Setup, env: dict[str, str], tmp: Path, clients: int) -
                                  {"Authorization": f"Bearer {token}"}) for i, token in enumerate(tokens)], clients)
     finally:
         app.stop()
-    bare = Server(["--factory", "--app-dir", "bench", "votes:bare_app"], env, tmp / "bare.log")
+    bare = Server(["--app-dir", "bench", "votes:bare_app"], env, tmp / "bare.log")
     try:
         drive(bare.port, [("/", b"", {})] * clients * 4, clients)  # open the pool's connections, as the logins did
         bare_run = drive(bare.port, [(f"/ballots/{setup.bare_sid}", _json({"voter": uid, "choice": i % 3}), {})
