@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import utcnow
@@ -40,6 +40,7 @@ class Proposal(SQLModel, table=True):
     # its decision file's compliance summary, kept by the `verdicts` job (domain/decision.py keys)
     verdict: str | None = Field(default=None, max_length=20)
     failed_checks: int = 0
+    failed_labels: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # the checks not met
     verdict_at: datetime | None = None
 
 

@@ -389,6 +389,17 @@ def _reader() -> Actor:
     return Actor(user=User(id=0, name="系统", phone="", is_admin=True))
 
 
+def kept_verdict(proposal: Proposal) -> tuple[str, list[str]] | None:
+    """The matter's kept verdict as (summary name, labels of the checks not met), when the `verdicts` job
+    computed it after the matter's last change and within VERDICT_EVERY; else None (build the file)."""
+    at = proposal.verdict_at
+    if proposal.verdict is None or proposal.failed_labels is None or at is None:
+        return None
+    if at < proposal.updated_at or at < utcnow() - VERDICT_EVERY:
+        return None
+    return D.SUMMARIES[proposal.verdict], list(proposal.failed_labels)
+
+
 def refresh_verdicts(session: Session, *, batch: int = 100) -> int:
     """Recompute the decision-file verdict of every matter that may have changed since it was kept:
     never computed, changed since, still under way (hourly), or finished within VERDICT_SETTLE.
@@ -405,7 +416,8 @@ def refresh_verdicts(session: Session, *, batch: int = 100) -> int:
             village = villages.get(proposal.village_id) or places.get_village(session, proposal.village_id)
             villages[village.id] = village
             view = _build(session, reader, proposal, village)
+            failed = [c.label for c in view.file.checks if c.verdict == D.NOT_MET]
             session.execute(update(Proposal).where(Proposal.id == proposal.id).values(
-                verdict=view.file.summary, failed_checks=view.file.counts[D.NOT_MET], verdict_at=now))
+                verdict=view.file.summary, failed_checks=len(failed), failed_labels=failed, verdict_at=now))
         session.commit()
     return len(ids)

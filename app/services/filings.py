@@ -53,8 +53,9 @@ class QueueRow:
 
 def queue(session: Session, actor: Actor | None, township_id: int, *, page: int = 1, per_page: int = PER_PAGE
           ) -> Page[QueueRow]:
-    """The matters waiting for the township, oldest first, a page at a time (each row reads its
-    decision file: a page holds at most twenty)."""
+    """The matters waiting for the township, oldest first, a page at a time, with their decision file's
+    summary: the verdict kept by the `verdicts` job (two queries a page), or for a matter changed since
+    the job last looked, its file built now."""
     actor, _ = _overseen(session, actor, township_id)
     stages = _monitor_stages()
     clauses = [(Proposal.procedure == proc) & Proposal.state.in_(keys) for proc, keys in stages.items() if keys]
@@ -64,10 +65,12 @@ def queue(session: Session, actor: Actor | None, township_id: int, *, page: int 
     found = paginate(session, stmt, page, min(per_page, PER_PAGE), scalars=False)
     out = []
     for proposal, village in found.items:
-        view = decision_files.file_of(session, actor, proposal.id)
+        kept = decision_files.kept_verdict(proposal)
+        if kept is None:  # changed since the `verdicts` job last looked: its file, built now
+            view = decision_files.file_of(session, actor, proposal.id)
+            kept = view.file.summary_name, [c.label for c in view.file.checks if c.verdict == "not_met"]
         entered = proposal.stage_entered_at or proposal.updated_at
-        out.append(QueueRow(proposal, village, entered, entered + timedelta(days=REVIEW_DAYS),
-                            view.file.summary_name, [c.label for c in view.file.checks if c.verdict == "not_met"]))
+        out.append(QueueRow(proposal, village, entered, entered + timedelta(days=REVIEW_DAYS), *kept))
     return Page(out, found.total, found.page, found.per_page)
 
 

@@ -65,3 +65,47 @@ def test_the_queue_page_files_a_matter_and_shows_its_number(client, world, db):
     after = client.get(r.headers["location"]).text
     assert "已备案：" in after and "号" in after and "没有等乡镇审核备案的事项" in after
     assert P.PROCEDURES["yishiyiyi"].stage(db.get(Proposal, pid).state).kind is not P.Kind.REVIEW
+
+
+def test_the_queue_reads_kept_verdicts_and_builds_a_file_only_for_a_changed_matter(api, world, db, app):
+    """With the `verdicts` job's results kept, a page of the queue costs the same statements for 2 matters
+    as for 8, and says what each decision file says; a matter changed since the job looked is built
+    afresh (its row still right), and the job's next run makes it cheap again."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.services import decision_files
+    from tests.querycount import count_queries
+
+    staff = Staff(world)
+    township = staff.village.township_id
+    monitor = world.monitor(township)
+    url = f"/townships/{township}/queue"
+    ids = [at_review(db, staff, f"事项{i}") for i in range(2)]
+    decision_files.refresh_verdicts(db)
+    api.get(url, monitor)  # the monitor's token, fetched once
+    with count_queries(app.state.engine) as two:
+        rows = items(api.get(url, monitor))
+    ids += [at_review(db, staff, f"事项{i}") for i in range(2, 8)]
+    decision_files.refresh_verdicts(db)
+    with count_queries(app.state.engine) as eight:
+        rows = items(api.get(url, monitor))
+    assert [r["proposal_id"] for r in rows] == ids
+    assert eight.count == two.count, f"2 matters: {two}\n8 matters: {eight}"
+    for row in rows[:2]:  # what the kept verdict says is what the file says
+        file = ok(api.get(f"/proposals/{row['proposal_id']}/file", monitor))
+        assert row["summary"] == file["summary"]["name"]
+        assert row["failed"] == [c["label"] for s in file["steps"] for c in s["checks"] if c["verdict"] == "not_met"]
+
+    db.expire_all()
+    changed_at = db.get(Proposal, ids[0]).updated_at  # as if the job had looked just before this change
+    db.execute(update(Proposal).where(Proposal.id == ids[0]).values(verdict_at=changed_at - timedelta(seconds=1)))
+    db.commit()
+    with count_queries(app.state.engine) as changed:
+        again = items(api.get(url, monitor))
+    assert again == rows and changed.count > eight.count  # built afresh, the same answer
+    decision_files.refresh_verdicts(db)
+    with count_queries(app.state.engine) as settled:
+        items(api.get(url, monitor))
+    assert settled.count == eight.count
