@@ -468,6 +468,28 @@ def test_comment_reply_edit_and_versions(client, v):
     assert text.index("早点修") < text.index("月底前修")
 
 
+def test_a_comment_action_page_is_for_those_who_may_act(client, world, v):
+    """Anonymous: the login form; another village's member: no such comment (404); the township's
+    monitor, who reads the thread: refused with the reason (403); an unknown comment: 404."""
+    proposal = v.submitted()
+    token = login(client, v.people[0])
+    r = client.post(v.url(f"proposals/{proposal.id}/comments"), data={"body": "同意。", "csrf_token": token})
+    cid = int(r.headers["location"].rsplit("#c", 1)[1])
+    client.cookies.clear()
+    anonymous = client.get(v.url(f"comments/{cid}/reply"))
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == f"/login?next=/v/{v.slug}/comments/{cid}/reply"
+    other = Village(world)
+    login(client, other.people[0])
+    assert client.get(v.url(f"comments/{cid}/reply")).status_code == 404
+    assert client.get(other.url(f"comments/{cid}/reply")).status_code == 404
+    client.cookies.clear()
+    login(client, world.monitor(v.village.township_id))
+    refused = client.get(v.url(f"comments/{cid}/reply"))
+    assert refused.status_code == 403 and "现在不能回复这条意见" in refused.text
+    assert client.get(v.url("comments/99999999/reply")).status_code == 404
+
+
 def test_committee_hides_a_comment_with_a_reason(client, v):
     proposal = v.submitted()
     url = v.url(f"proposals/{proposal.id}")
