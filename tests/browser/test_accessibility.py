@@ -202,6 +202,9 @@ def walk_villager(audit: Audit) -> None:
     audit.follow(r"/file$")
     for page in ("proposals", "councils", "audit", "accounts"):
         audit.menu(rf"/{page}$")
+    audit.visit("/v/xinghua/proposals", check=False)
+    audit.find(r"/proposals/\d+$", r"/comments/\d+/reply$")  # a matter under discussion
+    audit.follow(r"/comments/\d+/reply$")  # replying to a comment, on its own page
     audit.visit(me, check=False)
     audit.follow(r"/reports/new$")
     audit.visit(me, check=False)
