@@ -11,7 +11,7 @@ token (a session row written in bulk just before the run, as if each had just lo
 warm-up of a few hundred casts on another vote, the load: each request casts one voter's ballot with
 POST /api/v1/votes/{sid}/ballots, never the same voter twice.
 
-The driver is wrk (2 threads, a Lua script handing each request the next voter's token) when it is
+The driver is wrk (2 threads, bench/bare.py's Lua script, each request the next voter's token) when it is
 installed, as the figures of issue 11 were measured; otherwise Python threads, one keep-alive connection
 each (slower: on a two-core machine the client takes CPU from the server). `--bare` also drives the bare
 Starlette app of bench/votes.py (only the SQL of a secret ballot, no auth, no audit) the same way: the
@@ -37,12 +37,11 @@ import hashlib
 import json
 import secrets
 import shutil
-import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
 
-from bare import Server
+from bare import Request, Server, wrk
 from common import served_database
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.engine import Engine
@@ -53,65 +52,6 @@ from app.config import Settings
 
 WARMUP = 300
 
-LUA = r"""
-local counter = 0
-local threads = {}
-
-function setup(thread)
-  thread:set("id", counter)
-  counter = counter + 1
-  table.insert(threads, thread)
-end
-
-function init(args)
-  local file, n = args[1], tonumber(args[2])
-  path, mode = args[3], args[4]
-  keys = {}
-  local i = 0
-  for line in io.lines(file) do
-    if i % n == id then table.insert(keys, line) end
-    i = i + 1
-  end
-  nexti = 1
-  statuses = {}
-  sent = 0
-end
-
-function request()
-  local key = keys[nexti] or keys[#keys]  -- past the end a voter repeats (409, counted apart)
-  local choice = nexti % 3
-  nexti = nexti + 1
-  sent = sent + 1
-  if mode == "bare" then
-    return wrk.format("POST", path, {["Content-Type"] = "application/json"},
-                      '{"voter":' .. key .. ',"choice":' .. choice .. '}')
-  end
-  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. key},
-                    '{"choice":' .. choice .. '}')
-end
-
-function response(status, headers, body)
-  local key = tostring(status)
-  statuses[key] = (statuses[key] or 0) + 1
-end
-
-function done(summary, latency, requests)
-  local merged = {}
-  local keys_total, sent_total = 0, 0
-  for _, thread in ipairs(threads) do
-    for code, n in pairs(thread:get("statuses")) do merged[code] = (merged[code] or 0) + n end
-    keys_total = keys_total + #thread:get("keys")
-  end
-  local parts = {}
-  for code, n in pairs(merged) do table.insert(parts, '"' .. code .. '":' .. n) end
-  io.write(string.format(
-    'RESULT {"requests":%d,"duration_us":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d,"keys":%d,' ..
-    '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"statuses":{%s}}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency.max, keys_total, summary.errors.connect, summary.errors.read,
-    summary.errors.write, summary.errors.status, summary.errors.timeout, table.concat(parts, ",")))
-end
-"""
 
 
 def tokens_for(engine: Engine, settings: Settings, voters: list[tuple[int, str]]) -> list[str]:
@@ -153,22 +93,22 @@ def another_open_vote(engine: Engine, setup: Setup, title: str) -> int:
 
 # --- the load ------------------------------------------------------------------------------------
 
-def run_wrk(port: int, path: str, keys: list[str], mode: str, connections: int, seconds: int,
+def run_wrk(server: Server, path: str, keys: list[str], mode: str, connections: int, seconds: int,
             tmp: Path) -> Run:
-    """wrk -t2 -cN -dS with the script above; the figures come back as a JSON line."""
-    keys_file, script = tmp / f"keys-{mode}.txt", tmp / "cast.lua"
-    keys_file.write_text("\n".join(keys) + "\n")
-    script.write_text(LUA)
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script),
-                          f"http://127.0.0.1:{port}", "--", str(keys_file), "2", path, mode],
-                         capture_output=True, text=True, check=True)
-    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk said:\n{out.stdout}\n{out.stderr}")
-    data = json.loads(line.removeprefix("RESULT "))
-    if data["requests"] > data["keys"]:
-        print(f"  注意：投票人不够，{data['requests'] - data['keys']} 个请求重复了投票人（409），请加大 --voters")
-    return Run.from_summary(data)
+    """wrk -t2 -cN -dS through bench/bare.py's driver: each request casts the next voter's ballot once
+    (past the last voter, the last again: a 409, counted apart)."""
+    json_type = {"Content-Type": "application/json"}
+    if mode == "bare":
+        requests = [Request("cast", "POST", path, json_type, f'{{"voter":{k},"choice":{i % 3}}}')
+                    for i, k in enumerate(keys)]
+    else:
+        requests = [Request("cast", "POST", path, {**json_type, "Authorization": f"Bearer {k}"},
+                            f'{{"choice":{i % 3}}}') for i, k in enumerate(keys)]
+    load = wrk(server, requests, {"cast": "1:once"}, seconds=seconds, connections=connections, threads=2, tmp=tmp)
+    if load.spent:
+        print(f"  注意：投票人不够，{load.spent} 个请求重复了投票人（409），请加大 --voters")
+    return Run(load.seconds, [], load.statuses, [],
+               {0.5: load.p50, 0.9: load.p90, 0.99: load.p99, 1.0: load.max}, load.requests)
 
 
 def run_python(port: int, path: str, keys: list[str], mode: str, connections: int) -> Run:
@@ -334,7 +274,7 @@ def main() -> None:
                 raise RuntimeError(f"warm-up: {warm.statuses} {warm.bodies[0][:300]!r}")
             path = f"/api/v1/votes/{setup.app_sid}/ballots"
             if driver == "wrk":
-                real = run_wrk(app.port, path, tokens, "app", args.connections, args.seconds, tmp)
+                real = run_wrk(app, path, tokens, "app", args.connections, args.seconds, tmp)
             else:
                 real = run_python(app.port, path, tokens, "app", args.connections)
         finally:
@@ -348,7 +288,7 @@ def main() -> None:
                 path = f"/ballots/{setup.bare_sid}"
                 keys = [str(uid) for uid, _ in setup.voters]
                 if driver == "wrk":
-                    bare = run_wrk(server.port, path, keys, "bare", args.connections, args.seconds, tmp)
+                    bare = run_wrk(server, path, keys, "bare", args.connections, args.seconds, tmp)
                 else:
                     bare = run_python(server.port, path, keys, "bare", args.connections)
             finally:

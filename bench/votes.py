@@ -174,14 +174,6 @@ class Run:
     quantiles_ms: dict[float, float] | None = None  # from the driver (wrk): 0.5, 0.9, 0.99, 1.0
     requests: int | None = None  # from the driver (wrk), else one per latency
 
-    @classmethod
-    def from_summary(cls, data: dict) -> Run:
-        """wrk's summary (bench/cast.py's Lua script): requests, microseconds, percentiles, statuses."""
-        quantiles = {0.5: data["p50"] / 1000, 0.9: data["p90"] / 1000, 0.99: data["p99"] / 1000,
-                     1.0: data["max"] / 1000}
-        return cls(data["duration_us"] / 1e6, [], {int(k): v for k, v in data["statuses"].items()}, [], quantiles,
-                   data["requests"])
-
     @property
     def per_second(self) -> float:
         return (self.requests if self.requests is not None else len(self.latencies)) / self.wall
