@@ -21,6 +21,7 @@ from app.services import attachments, funds, proposal_views, proposals, vote_vie
 from app.services.errors import Invalid, ServiceError
 from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
+from routers.web.comment_thread import comment_thread
 from routers.web.common import redirect
 from routers.web.forms import field_errors, refused
 
@@ -170,10 +171,12 @@ def show(request: Request, db: DbSession, actor: PageActor, proposal, village, *
          error: str | None = None, values: dict | None = None, status: int = 200) -> Response:
     """The proposal page (of a proposal from `proposals.get_in`); on a refused form, `error` and what
     was typed (`values`) are shown in place."""
+    view = proposal_views.page(db, actor, proposal, village)
     return render(request, "proposals/detail.html", {
         "village": village,
         "proposal": proposal,
-        "view": proposal_views.page(db, actor, proposal, village),
+        "view": view,
+        "thread": comment_thread(view.comments, village.slug),
         "yuan": yuan,
         "error": error,
         "values": values or {},
