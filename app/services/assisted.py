@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -452,13 +452,16 @@ class PaperCosign:
     scan_ids: list[int]  # for those who may see the scan
 
 
+# Read on every matter's page: built once, run as a prepared query.
+_PAPER_COSIGNS = (_select().where(AssistedAct.proposal_id == bindparam("pid"), AssistedAct.kind == A.COSIGN,
+                                  AssistedAct.state == A.CONFIRMED, AssistedAct.cosignature_id.is_not(None))
+                  .order_by(AssistedAct.decided_at, AssistedAct.id))
+
+
 def paper_cosigns(session: Session, actor: Actor | None, proposal: Proposal, village: Village) -> list[PaperCosign]:
     """The matter's paper co-signatures still counted, oldest first (one query; one more for the
     scans when the viewer may see them)."""
-    rows = session.execute(
-        _select().where(AssistedAct.proposal_id == proposal.id, AssistedAct.kind == A.COSIGN,
-                        AssistedAct.state == A.CONFIRMED, AssistedAct.cosignature_id.is_not(None))
-        .order_by(AssistedAct.decided_at, AssistedAct.id)).all()
+    rows = session.execute(_PAPER_COSIGNS, {"pid": proposal.id}).all()
     if not rows:
         return []
     overseer = actor is not None and (actor.is_admin or actor.monitors(village) or actor.has(village.id, *READERS))

@@ -214,10 +214,11 @@ def list_for(session: Session, actor: Actor | None, proposal: Proposal, village:
     any were left off. The cap keeps one answer bounded; real threads are far smaller.
     """
     actor = require(actor, village, monitor=True)
-    rows = list(map(_ThreadRow._make, session.execute(_THREAD_ROWS, {"pid": proposal.id, "me": actor.id})))
+    conn = session.connection()  # Core rows: the ORM adds nothing to plain columns but its cost
+    rows = list(map(_ThreadRow._make, conn.execute(_THREAD_ROWS, {"pid": proposal.id, "me": actor.id})))
     if not rows:
         return []
-    counts = dict(session.execute(_THREAD_VERSIONS, {"pid": proposal.id}).all())
+    counts = dict(conn.execute(_THREAD_VERSIONS, {"pid": proposal.id}).all())
 
     ctx = _Viewer.of(actor, proposal, village)
     views = {r.id: ctx.view(r, r.author_name, counts.get(r.id, 0), r.my_report is not None,
