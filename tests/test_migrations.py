@@ -171,3 +171,42 @@ def test_the_hardening_migration_stops_on_a_forked_record(engine_name, tmp_path)
     finally:
         if schema:
             drop_pg_schema(PG_URL, schema)
+
+
+# --- 0021: the ballot box indexed for its engine ------------------------------------------------------
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_the_ballot_box_is_indexed_for_its_engine(engine_name, tmp_path):
+    """PostgreSQL keeps `choice` out of every index and half of each page free (the deal at close then
+    rewrites rows in place); SQLite keeps the (session, choice) index its tally reads. Down and up again."""
+    url, schema = fresh_url(engine_name, tmp_path)
+    try:
+        settings = make_settings(url, tmp_path)
+        cfg = alembic_config(settings)
+        command.upgrade(cfg, "head")
+        engine = make_engine(settings)
+
+        def shape():
+            indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("ballot_box")
+                       if i["name"].startswith("ix_")}
+            if engine_name != "postgresql":
+                return indexes, None
+            with engine.connect() as conn:
+                options = conn.execute(text("SELECT reloptions FROM pg_class WHERE relname = 'ballot_box' "
+                                            "AND relnamespace = current_schema()::regnamespace")).scalar_one()
+            return indexes, options
+
+        if engine_name == "postgresql":
+            assert shape() == ({"ix_ballot_box_session": ["vote_session_id"]}, ["fillfactor=50"])
+            command.downgrade(cfg, "0020")
+            assert shape() == ({"ix_ballot_box_session_choice": ["vote_session_id", "choice"]}, None)
+        else:
+            assert shape()[0] == {"ix_ballot_box_session_choice": ["vote_session_id", "choice"]}
+            command.downgrade(cfg, "0020")
+            assert shape()[0] == {"ix_ballot_box_session_choice": ["vote_session_id", "choice"]}
+        command.upgrade(cfg, "head")
+        command.check(cfg)
+        engine.dispose()
+    finally:
+        if schema:
+            drop_pg_schema(PG_URL, schema)
