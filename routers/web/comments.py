@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from app.domain.bounds import id_or_none
 from app.services import comments, proposals
-from app.services.errors import Forbidden, Invalid, ServiceError
+from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from routers.deps import DbSession, PageActor
 from routers.templating import render
 from routers.web.common import redirect
@@ -44,34 +44,34 @@ def action_page(request: Request, db: DbSession, actor: PageActor, slug: str, ci
     }, status_code=status)
 
 
-def refused_on_action(request: Request, db: DbSession, actor: PageActor, slug: str, cid: int, action: str,
-                      exc: ServiceError, values: dict) -> Response:
-    """A service said no to an action's form: bad input re-shows that form; a refusal is a flash on the
-    matter's page at the comment."""
-    pid = comments.get_view_in(db, actor, slug, cid).proposal_id
+def refused_on_action(request: Request, db: DbSession, actor: PageActor, slug: str, pid: int, cid: int,
+                      action: str, exc: ServiceError, values: dict) -> Response:
+    """A service said no to an action's form on comment `cid` of matter `pid`: bad input re-shows that
+    form; a refusal is a flash on the matter's page at the comment."""
     return refused(request, exc, back=proposal_url(slug, pid, f"c{cid}"), error_page=(401,),
                    reshow=lambda: action_page(request, db, actor, slug, cid, action, values=values,
                                               error=exc.detail, status=422))
 
 
-@router.get("/v/{slug}/comments/{cid}/reply")
-def reply_page(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor):
-    return action_page(request, db, actor, slug, cid, "reply")
+@router.get("/v/{slug}/comments/{cid}/versions")
+def comment_versions(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor):
+    view = comments.get_view_in(db, actor, slug, cid)
+    proposal, village = proposals.get_in(db, actor, slug, view.proposal_id)
+    return render(request, "proposals/versions.html", {
+        "village": village,
+        "proposal": proposal,
+        "comment": view,
+        "versions": comments.versions(db, actor, cid),
+    })
 
 
-@router.get("/v/{slug}/comments/{cid}/edit")
-def edit_page(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor):
-    return action_page(request, db, actor, slug, cid, "edit")
-
-
-@router.get("/v/{slug}/comments/{cid}/report")
-def report_page(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor):
-    return action_page(request, db, actor, slug, cid, "report")
-
-
-@router.get("/v/{slug}/comments/{cid}/hide")
-def hide_page(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor):
-    return action_page(request, db, actor, slug, cid, "hide")
+# After /versions: a path this route also matches, which must stay that page's.
+@router.get("/v/{slug}/comments/{cid}/{action}")
+def comment_action_page(slug: str, cid: int, action: str, request: Request, db: DbSession, actor: PageActor):
+    """回复, 修改, 举报 or 隐藏 one comment: its own page (ACTIONS); any other word is a 404."""
+    if action not in ACTIONS:
+        raise NotFound("找不到这个页面")
+    return action_page(request, db, actor, slug, cid, action)
 
 
 @router.post("/v/{slug}/proposals/{pid}/comments")
@@ -92,7 +92,7 @@ def add_comment(
         comment = comments.add(db, actor, proposal.id, body, parent)
     except ServiceError as exc:
         if parent is not None and exc.status == 422 and exc.field != "parent_id":
-            return refused_on_action(request, db, actor, slug, parent, "reply", exc, {"body": body})
+            return refused_on_action(request, db, actor, slug, pid, parent, "reply", exc, {"body": body})
         return refused_here(request, db, actor, slug, pid, exc, {"form": "new", "body": body}, "new-comment")
     return redirect(request, proposal_url(slug, pid, f"c{comment.id}"), "已回复" if parent else "意见已发表")
 
@@ -104,7 +104,7 @@ def edit_comment(slug: str, cid: int, request: Request, db: DbSession, actor: Pa
     try:
         comments.edit(db, actor, cid, body)
     except ServiceError as exc:
-        return refused_on_action(request, db, actor, slug, cid, "edit", exc, {"body": body})
+        return refused_on_action(request, db, actor, slug, pid, cid, "edit", exc, {"body": body})
     return redirect(request, f"/v/{slug}/proposals/{pid}#c{cid}", "评论已修改，原来的内容仍可查看")
 
 
@@ -115,7 +115,7 @@ def hide_comment(slug: str, cid: int, request: Request, db: DbSession, actor: Pa
     try:
         comments.hide(db, actor, cid, reason)
     except ServiceError as exc:
-        return refused_on_action(request, db, actor, slug, cid, "hide", exc, {"reason": reason})
+        return refused_on_action(request, db, actor, slug, pid, cid, "hide", exc, {"reason": reason})
     return redirect(request, f"/v/{slug}/proposals/{pid}#c{cid}", "评论已隐藏，理由会显示在原处，并已通知作者")
 
 
@@ -126,17 +126,5 @@ def report_comment(slug: str, cid: int, request: Request, db: DbSession, actor: 
     try:
         comments.report(db, actor, cid, reason)
     except ServiceError as exc:
-        return refused_on_action(request, db, actor, slug, cid, "report", exc, {"reason": reason})
+        return refused_on_action(request, db, actor, slug, pid, cid, "report", exc, {"reason": reason})
     return redirect(request, f"/v/{slug}/proposals/{pid}#c{cid}", "已举报，村委会会尽快查看")
-
-
-@router.get("/v/{slug}/comments/{cid}/versions")
-def comment_versions(slug: str, cid: int, request: Request, db: DbSession, actor: PageActor):
-    view = comments.get_view_in(db, actor, slug, cid)
-    proposal, village = proposals.get_in(db, actor, slug, view.proposal_id)
-    return render(request, "proposals/versions.html", {
-        "village": village,
-        "proposal": proposal,
-        "comment": view,
-        "versions": comments.versions(db, actor, cid),
-    })

@@ -470,7 +470,7 @@ def test_comment_reply_edit_and_versions(client, v):
 
 def test_a_comment_action_page_is_for_those_who_may_act(client, world, v):
     """Anonymous: the login form; another village's member: no such comment (404); the township's
-    monitor, who reads the thread: refused with the reason (403); an unknown comment: 404."""
+    monitor, who reads the thread: refused with the reason (403); an unknown comment or action: 404."""
     proposal = v.submitted()
     token = login(client, v.people[0])
     r = client.post(v.url(f"proposals/{proposal.id}/comments"), data={"body": "同意。", "csrf_token": token})
@@ -488,6 +488,12 @@ def test_a_comment_action_page_is_for_those_who_may_act(client, world, v):
     refused = client.get(v.url(f"comments/{cid}/reply"))
     assert refused.status_code == 403 and "现在不能回复这条意见" in refused.text
     assert client.get(v.url("comments/99999999/reply")).status_code == 404
+    client.cookies.clear()
+    login(client, v.people[1])
+    assert client.get(v.url(f"comments/{cid}/reply")).status_code == 200
+    unknown = client.get(v.url(f"comments/{cid}/delete"))  # not an action on a comment
+    assert unknown.status_code == 404 and "找不到这个页面" in unknown.text
+    assert "修改记录" in client.get(v.url(f"comments/{cid}/versions")).text
 
 
 def test_committee_hides_a_comment_with_a_reason(client, v):
