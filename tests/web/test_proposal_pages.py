@@ -468,6 +468,46 @@ def test_comment_reply_edit_and_versions(client, v):
     assert text.index("早点修") < text.index("月底前修")
 
 
+def test_the_matter_page_runs_the_same_statements_for_3_and_for_30_comments(client, world, app, v):
+    """Replies, edits, reports and a hidden comment: the page reads the thread in the same statements
+    whatever its length, for a villager and for the committee (who see reports and hidden text)."""
+    from app.services import comments
+
+    db = world.db
+    proposal = v.submitted()
+    people = [load_actor(db, p) for p in v.people]
+    chair = load_actor(db, v.committee)
+    url = v.url(f"proposals/{proposal.id}")
+
+    def grow(upto: int) -> None:
+        for i in range(len(comments.list_for(db, chair, proposal, v.village)), upto):
+            author = people[i % len(people)]
+            parent = None if i % 3 == 0 else comments.list_for(db, chair, proposal, v.village)[-1].id
+            made = comments.add(db, author, proposal.id, f"第{i}条：**同意**", parent)
+            if i % 4 == 1:
+                comments.edit(db, author, made.id, f"第{i}条（改过）")
+            if i % 5 == 2:
+                comments.report(db, people[(i + 1) % len(people)], made.id, "跑题")
+            if i == 7:
+                comments.hide(db, chair, made.id, "广告")
+
+    counts = {}
+    for upto in (3, 30):
+        grow(upto)
+        for who in (v.people[0], v.committee):
+            client.cookies.clear()
+            login(client, who)
+            with count_queries(app.state.engine) as counter:
+                page = client.get(url)
+            assert page.status_code == 200 and f"意见（{upto}）" in page.text
+            assert page.text.count('<article class="comment') == upto
+            counts[(upto, who.name)] = counter
+    for who in (v.people[0], v.committee):
+        small, large = counts[(3, who.name)], counts[(30, who.name)]
+        assert large.count == small.count, f"3 comments: {small}\n30 comments: {large}"
+    assert "此评论已被村委会隐藏，理由：广告" in page.text and "被举报 1 次" in page.text
+
+
 def test_a_comment_action_page_is_for_those_who_may_act(client, world, v):
     """Anonymous: the login form; another village's member: no such comment (404); the township's
     monitor, who reads the thread: refused with the reason (403); an unknown comment or action: 404."""
