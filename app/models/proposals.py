@@ -15,6 +15,8 @@ class Proposal(SQLModel, table=True):
         Index("ix_proposal_village_state", "village_id", "state", "updated_at"),
         Index("ix_proposal_village_category", "village_id", "category", "updated_at"),
         Index("ix_proposal_village_updated", "village_id", "updated_at"),
+        # SQLite: a deleted draft's id is never handed out again (migration 0022)
+        {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)
     village_id: int = Field(foreign_key="village.id")

@@ -45,3 +45,17 @@ def test_only_a_fresh_draft_and_only_by_its_author(api, world, db):
     other = ok(api.post(f"/villages/{s.village.id}/proposals", s.committee, PLAN), 201)["id"]
     assert api.delete(f"/proposals/{other}", s.committee).status_code == 204
     refused(api.delete(f"/proposals/{other}", s.committee), 404)
+
+
+def test_a_deleted_drafts_id_is_never_another_matters(api, world, db):
+    """The newest draft deleted, the next matter gets a new id: the record's events about the draft never
+    read as the new matter's (on SQLite the id came back before migration 0022)."""
+    s = Staff(world)
+    gone = ok(api.post(f"/villages/{s.village.id}/proposals", s.villager, PLAN), 201)["id"]
+    assert api.delete(f"/proposals/{gone}", s.villager).status_code == 204
+    again = {**PLAN, "title": "修水渠（重写）"}
+    new = ok(api.post(f"/villages/{s.village.id}/proposals", s.villager, again), 201)["id"]
+    assert new > gone
+    actions = db.execute(select(AuditEvent.action).where(AuditEvent.entity == "proposal",
+                                                         AuditEvent.entity_id == str(new))).scalars().all()
+    assert actions == ["proposal.create"]
