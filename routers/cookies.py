@@ -30,7 +30,8 @@ def decode(request: Request, purpose: str, value: str | None) -> dict | None:
     if not value or "." not in value:
         return None
     data, _, sig = value.rpartition(".")
-    if not hmac.compare_digest(sig, _sign(request, purpose, data.encode())):
+    # as bytes: a cookie of any text (read as Latin-1) is "not ours", never an error
+    if not hmac.compare_digest(sig.encode(), _sign(request, purpose, data.encode()).encode()):
         return None
     try:
         body = json.loads(base64.urlsafe_b64decode(data.encode()))

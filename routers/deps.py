@@ -16,7 +16,6 @@ Bounded types for query parameters (`PageNo`, `PerPage`, `QueryId`) live here to
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -41,6 +40,7 @@ from routers.security import (
     UNSAFE,
     CsrfError,
     anon_csrf,
+    token_matches,
 )
 
 
@@ -204,7 +204,7 @@ async def web_csrf(request: Request, ctx: AuthContext | None = Depends(current_a
         if not anon:
             raise CsrfError()
         expected = anon_csrf(request.app.state.settings, anon)
-    if not sent or not hmac.compare_digest(sent, expected):
+    if not token_matches(sent, expected):
         raise CsrfError()
 
 
@@ -215,7 +215,7 @@ async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_a
     if request.url.path in CREDENTIAL_PATHS:
         return
     sent = request.headers.get(CSRF_HEADER, "")
-    if not sent or not hmac.compare_digest(sent, ctx.row.csrf_token):
+    if not token_matches(sent, ctx.row.csrf_token):
         raise CsrfError()
 
 

@@ -35,6 +35,12 @@ def anon_csrf(settings: Settings, anon_id: str) -> str:
     return hmac.new(key, f"anon:{anon_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def token_matches(sent: str, expected: str) -> bool:
+    """Whether the token a request sent is the expected one, in constant time. Compared as bytes: a
+    token of any text (a form field, a header read as Latin-1) is a mismatch, never an error."""
+    return bool(sent) and hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def csrf_token_for(request: Request) -> str:
     """The token forms of this page must send back: the session's, or one tied to the anon cookie."""
     ctx = getattr(request.state, "auth", None)

@@ -30,7 +30,7 @@ def assert_csrf_page(r) -> None:
 # --- forms ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token", [None, "", "wrong-token", "anon"])
+@pytest.mark.parametrize("token", [None, "", "wrong-token", "anon", "中文令牌"])
 def test_form_post_without_the_right_token_is_refused_and_changes_nothing(app, client, committee_and_member,
                                                                           token):
     village, committee, member = committee_and_member
@@ -50,6 +50,23 @@ def test_form_post_without_the_right_token_is_refused_and_changes_nothing(app, c
     r = client.post(f"/v/{village.slug}/members/{member.id}", data=data)
     assert r.status_code == 303
     assert household_of(client, village, member, api) == "H-99"
+
+
+def test_a_token_or_cookie_of_any_text_is_refused_never_an_error(client, committee_and_member):
+    """Header values and cookies come in as Latin-1 text: a stranger's bytes there are a refusal (403) or
+    are ignored, never a 500."""
+    village, committee, member = committee_and_member
+    login(client, committee)
+    odd = "é€".encode()  # bytes no token and no signature has
+    r = client.post(f"/v/{village.slug}/members/{member.id}", data={"household": "H-98"},
+                    headers={"X-CSRF-Token": odd})
+    assert_csrf_page(r)
+    r = client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": odd})
+    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+    client.cookies.clear()
+    for cookie in (b"cunyi_flash=abc." + odd, b"cunyi_session=" + odd, b"cunyi_anon=" + odd):
+        page = client.get("/login", headers={"Cookie": cookie})
+        assert page.status_code == 200 and "登录" in page.text
 
 
 def test_token_in_the_header_also_counts_for_forms(client, committee_and_member):
