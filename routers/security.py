@@ -35,10 +35,28 @@ def anon_csrf(settings: Settings, anon_id: str) -> str:
     return hmac.new(key, f"anon:{anon_id}".encode(), hashlib.sha256).hexdigest()
 
 
+def masked(token: str) -> str:
+    """The token as a page prints it: a fresh random pad and the token XOR the pad, in hex, so no two
+    pages carry the same bytes. Pages are sent compressed, and a secret repeated in every compressed
+    page next to text an attacker chooses (a search word) can be guessed from the sizes (BREACH)."""
+    raw = token.encode()
+    pad = secrets.token_bytes(len(raw))
+    return pad.hex() + bytes(a ^ b for a, b in zip(raw, pad, strict=True)).hex()
+
+
 def token_matches(sent: str, expected: str) -> bool:
-    """Whether the token a request sent is the expected one, in constant time. Compared as bytes: a
-    token of any text (a form field, a header read as Latin-1) is a mismatch, never an error."""
-    return bool(sent) and hmac.compare_digest(sent.encode(), expected.encode())
+    """Whether the token a request sent is the expected one, as a page printed it (`masked`) or as
+    issued (an API client's copy from /api/v1/me), in constant time. Compared as bytes: a token of any
+    text (a form field, a header read as Latin-1) is a mismatch, never an error."""
+    raw = expected.encode()
+    if len(sent) == 4 * len(raw):
+        try:
+            both = bytes.fromhex(sent)
+        except ValueError:
+            return False
+        pad, body = both[:len(raw)], both[len(raw):]
+        return hmac.compare_digest(bytes(a ^ b for a, b in zip(body, pad, strict=True)), raw)
+    return bool(sent) and hmac.compare_digest(sent.encode(), raw)
 
 
 def csrf_token_for(request: Request) -> str:

@@ -15,14 +15,14 @@ from app.domain.roles import ADMIN_LABEL, MONITOR_LABEL, VILLAGE_ROLES
 from app.domain.rulebook import source_of
 from app.services.access import village_links
 from routers import cookies
-from routers.security import CSRF_FIELD, csrf_token_for, secure_cookies, set_anon_cookie
+from routers.security import CSRF_FIELD, csrf_token_for, masked, secure_cookies, set_anon_cookie
 
 FLASH_COOKIE = "cunyi_flash"
 
 
 class _LazyToken:
     """The page's CSRF token, computed only if the page prints it: an anonymous page without a form
-    then sets no cookie and can be cached publicly."""
+    then sets no cookie and can be cached publicly. Each print is masked afresh (`security.masked`)."""
 
     def __init__(self, request: Request) -> None:
         self.request = request
@@ -32,7 +32,7 @@ class _LazyToken:
         if self.value is None:
             self.value = csrf_token_for(self.request)
             self.request.state.csrf_printed = True  # this page is its visitor's own (routers/web/caching.py)
-        return self.value
+        return masked(self.value)
 
     __html__ = __str__
 
