@@ -212,33 +212,40 @@ def test_the_ballot_box_is_indexed_for_its_engine(engine_name, tmp_path):
             drop_pg_schema(PG_URL, schema)
 
 
-# --- 0022: a deleted draft's id is never handed out again (SQLite) --------------------------------------
+# --- 0022, 0023: a deleted draft's ids are never handed out again (SQLite) ---------------------------
 
-def test_sqlite_proposal_ids_start_past_every_id_the_record_names(tmp_path):
-    """A draft deleted before the upgrade left only its audit events: the counter starts past them."""
+@pytest.mark.parametrize(("before", "table"), [("0021", "proposal"), ("0022", "attachment"), ("0022", "voucher")])
+def test_sqlite_ids_start_past_every_id_the_record_names(tmp_path, before, table):
+    """A draft deleted before the upgrade left only its audit events: the table's counter starts past
+    them; its triggers are there again after the rebuild, and down and up again keeps the counter."""
     import sqlite3
 
     url, _ = fresh_url("sqlite", tmp_path)
     cfg = alembic_config(make_settings(url, tmp_path))
-    command.upgrade(cfg, "0021")
+    command.upgrade(cfg, before)
     path = str(tmp_path / "cunyi.db")
-    with sqlite3.connect(path) as raw:  # an older database's events about matters 40 and 41 (gone since)
-        for seq, pid in ((1, "40"), (2, "41")):
-            raw.execute("INSERT INTO audit_event (village_id, seq, action, entity, entity_id, payload, prev_hash, "
-                        "hash, created_at) VALUES (1, ?, 'proposal.delete', 'proposal', ?, x'7b7d', '', '', "
-                        "'2026-01-01 00:00:00')", (seq, pid))
-    command.upgrade(cfg, "head")
 
-    def shape() -> tuple[str, list]:
+    def shape() -> tuple[str, list, list]:
         with sqlite3.connect(path) as raw:
-            table = raw.execute("SELECT sql FROM sqlite_master WHERE name = 'proposal'").fetchone()[0]
-            counter = raw.execute("SELECT seq FROM sqlite_sequence WHERE name = 'proposal'").fetchall()
-        return table, counter
+            sql = raw.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+            counted = raw.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchall()
+            counter = (raw.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchall()
+                       if counted else [])
+            triggers = raw.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+                                   "ORDER BY name", (table,)).fetchall()
+        return sql, counter, triggers
 
-    table, counter = shape()
-    assert "AUTOINCREMENT" in table and counter == [(41,)]
+    triggers = shape()[2]
+    with sqlite3.connect(path) as raw:  # an older database's events about rows 40 and 41 (gone since)
+        for seq, key in ((1, "40"), (2, "41")):
+            raw.execute("INSERT INTO audit_event (village_id, seq, action, entity, entity_id, payload, prev_hash, "
+                        "hash, created_at) VALUES (1, ?, 'x.delete', ?, ?, x'7b7d', '', '', '2026-01-01 00:00:00')",
+                        (seq, table, key))
+    command.upgrade(cfg, "head")
+    sql, counter, after = shape()
+    assert "AUTOINCREMENT" in sql and counter == [(41,)] and after == triggers
     command.check(cfg)
-    command.downgrade(cfg, "0021")
-    assert "AUTOINCREMENT" not in shape()[0]
+    command.downgrade(cfg, before)
+    assert "AUTOINCREMENT" not in shape()[0] and shape()[2] == triggers
     command.upgrade(cfg, "head")
     assert shape()[1] == [(41,)]

@@ -59,3 +59,18 @@ def test_a_deleted_drafts_id_is_never_another_matters(api, world, db):
     actions = db.execute(select(AuditEvent.action).where(AuditEvent.entity == "proposal",
                                                          AuditEvent.entity_id == str(new))).scalars().all()
     assert actions == ["proposal.create"]
+
+
+def test_a_deleted_drafts_file_never_hands_its_id_to_another(api, world, db):
+    """The newest file went with its draft: the next file gets a new id, so the record's "attachment.add"
+    of the draft's file (with its name) never reads as the new file's, nor in its matter's 一事一档."""
+    s = Staff(world)
+    draft = ok(api.post(f"/villages/{s.village.id}/proposals", s.villager, PLAN), 201)["id"]
+    gone = ok(api.upload(f"/proposals/{draft}/attachments", s.villager, png()), 201)["id"]
+    assert api.delete(f"/proposals/{draft}", s.villager).status_code == 204
+    other = ok(api.post(f"/villages/{s.village.id}/proposals", s.villager, {**PLAN, "title": "修水塘"}), 201)["id"]
+    new = ok(api.upload(f"/proposals/{other}/attachments", s.villager, png()), 201)["id"]
+    assert new > gone
+    actions = db.execute(select(AuditEvent.action).where(AuditEvent.entity == "attachment",
+                                                         AuditEvent.entity_id == str(new))).scalars().all()
+    assert actions == ["attachment.add"]
