@@ -14,7 +14,7 @@ class Attachment(SQLModel, table=True):
     """A file on an owner (a proposal, a notice, a vote's papers; see services/flows.py for the owners).
     Stored once under the upload dir by its content hash."""
 
-    # SQLite: a deleted draft's file never hands its id to another (migration 0023)
+    # SQLite: a deleted draft's file never hands its id to another (migration 0022)
     __table_args__ = (Index("ix_attachment_owner", "owner_type", "owner_id"), {"sqlite_autoincrement": True})
     id: int | None = Field(default=None, primary_key=True)
     village_id: int = Field(foreign_key="village.id", index=True)

@@ -59,7 +59,7 @@ class Voucher(SQLModel, table=True):
               sqlite_where=text("number IS NOT NULL"), postgresql_where=text("number IS NOT NULL")),
         Index("uq_voucher_reverses", "reverses_id", unique=True,
               sqlite_where=text("reverses_id IS NOT NULL"), postgresql_where=text("reverses_id IS NOT NULL")),
-        # SQLite: a deleted draft voucher never hands its id to another (migration 0023)
+        # SQLite: a deleted draft voucher never hands its id to another (migration 0022)
         {"sqlite_autoincrement": True},
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -344,7 +344,7 @@ def test_a_draft_is_deleted_after_confirming(client, b):
     page = follow(client, r)
     assert flash(page.text) == "ok: 凭证已删除" and "作废的凭证" not in main(page.text)
     assert client.get(b.url(f"/{v.id}")).status_code == 404
-    # the next voucher gets a new id: the record's "voucher.delete" never reads as its (migration 0023)
+    # the next voucher gets a new id: the record's "voucher.delete" never reads as its (migration 0022)
     assert b.draft("重新做的凭证").id > v.id
 
 

@@ -1,28 +1,29 @@
-"""SQLite: a deleted file's or draft voucher's id is never given to another (AUTOINCREMENT on
-`attachment` and `voucher`)
+"""SQLite: a deleted draft's id, its files' ids and a deleted draft voucher's id are never given to
+another row (AUTOINCREMENT on `proposal`, `attachment` and `voucher`)
 
-As for matters in 0022: a draft deleted with its files (删除草稿, 删除凭证) handed the newest ids back,
-and the record's events about them ("attachment.add" with the draft's file name, "voucher.delete")
-then read as the next file's or voucher's, in a matter's 一事一档 too. Both tables are rebuilt with
-AUTOINCREMENT (foreign keys off for the copy); their triggers (frozen published notices' files, posted
-vouchers and their receipts) go with the old table and are made again word for word; each counter
-starts past every id the audit record names. PostgreSQL: unchanged.
+Without it SQLite gives a new row the largest id in its table plus one, so deleting the newest draft
+(删除草稿, 删除凭证) handed its ids to the next matter, file or voucher, and the record's events about
+them (the draft's creation and deletion, "attachment.add" with the draft's file name, "voucher.delete")
+read as the newcomer's, in a matter's 一事一档 too. Each table is rebuilt with AUTOINCREMENT (batch
+mode, foreign keys off for the copy, as in 0006); its triggers (published notices' files, posted
+vouchers and their receipts) go with the old table and are made again word for word; its counter
+starts past every id the audit record names. PostgreSQL's sequences never hand an id out twice.
 
-Revision ID: 0023
-Revises: 0022
-Create Date: 2026-12-05 11:00:00
+Revision ID: 0022
+Revises: 0021
+Create Date: 2026-12-05 10:30:00
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0023'
-down_revision: str | None = '0022'
+revision: str = '0022'
+down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TABLES = ("attachment", "voucher")
+TABLES = ("proposal", "attachment", "voucher")
 
 
 def _rebuild(table: str, autoincrement: bool) -> None:
@@ -53,6 +54,7 @@ def upgrade() -> None:
         return
     for table in TABLES:
         _rebuild(table, autoincrement=True)
+        # the counter starts past the largest id any audit event names (a draft deleted before this)
         op.execute(f"INSERT INTO sqlite_sequence (name, seq) SELECT '{table}', 0 "
                    f"WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = '{table}')")
         op.execute(f"UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT max(CAST(entity_id AS INTEGER)) "
