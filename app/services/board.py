@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import load_only
 from sqlmodel import Session
 
@@ -100,6 +100,28 @@ def feed(session: Session, village: Village, limit: int = 50) -> list[Notice]:
 
 # --- HTTP validators of the public pages ------------------------------------------------------
 
+def _stamp_statements():
+    """The validator's one statement, built once (a revalidation is the hot path of a QR-scan storm),
+    without and with a notice's own row: bound to the village (`vid`), the time (`now`) and the notice
+    (`nid`)."""
+    vid, now = bindparam("vid"), bindparam("now")
+
+    def latest(state: str):
+        return (select(func.max(Notice.updated_at))
+                .where(Notice.village_id == vid, Notice.state == state).scalar_subquery())
+
+    next_end = (select(func.min(Notice.window_until))
+                .where(Notice.village_id == vid, Notice.state == N.PUBLISHED, Notice.window_until > now)
+                .scalar_subquery())
+    columns = [latest(N.PUBLISHED), latest(N.CLOSED), next_end]
+    own = (select(Notice.updated_at).where(Notice.id == bindparam("nid"), Notice.village_id == vid,
+                                           Notice.state.in_(VISIBLE)).scalar_subquery())
+    return select(*columns), select(*columns, own)
+
+
+_STAMP, _STAMP_OF_NOTICE = _stamp_statements()
+
+
 def publication_stamp(session: Session, village: Village, *parts: object, notice_id: int | None = None
                       ) -> str | None:
     """A validator (ETag value) of the village's public pages, from its latest publication state, in
@@ -109,21 +131,12 @@ def publication_stamp(session: Session, village: Village, *parts: object, notice
     With `notice_id`: None unless that notice is public in this village. `parts` are the page's own
     parameters. The hour is in it too, so the head counts and a print sheet's time are at most an hour old."""
     now = utcnow()
-
-    def latest(state: str):
-        return (select(func.max(Notice.updated_at))
-                .where(Notice.village_id == village.id, Notice.state == state).scalar_subquery())
-
-    next_end = (select(func.min(Notice.window_until))
-                .where(Notice.village_id == village.id, Notice.state == N.PUBLISHED, Notice.window_until > now)
-                .scalar_subquery())
-    columns = [latest(N.PUBLISHED), latest(N.CLOSED), next_end]
-    if notice_id is not None:
-        columns.append(select(Notice.updated_at).where(Notice.id == notice_id, Notice.village_id == village.id,
-                                                       Notice.state.in_(VISIBLE)).scalar_subquery())
-    row = tuple(session.execute(select(*columns)).one())
-    if notice_id is not None and row[-1] is None:
-        return None
+    if notice_id is None:
+        row = tuple(session.execute(_STAMP, {"vid": village.id, "now": now}).one())
+    else:
+        row = tuple(session.execute(_STAMP_OF_NOTICE, {"vid": village.id, "now": now, "nid": notice_id}).one())
+        if row[-1] is None:
+            return None
     key = repr((village.id, village.name, village.slug, now.strftime("%Y%m%d%H"), row, parts))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import bindparam, distinct, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -76,8 +76,11 @@ def get_village(session: Session, village_id: int) -> Village:
     return village
 
 
+_BY_SLUG = select(Village).where(Village.slug == bindparam("slug"))  # every village page's first read: built once
+
+
 def get_village_by_slug(session: Session, slug: str) -> Village:
-    village = session.execute(select(Village).where(Village.slug == slug)).scalar_one_or_none()
+    village = session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     if village is None:
         raise NotFound("找不到这个村")
     return village
