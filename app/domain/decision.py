@@ -93,6 +93,11 @@ class File:
     def counts(self) -> dict[str, int]:
         return {v: sum(1 for c in self.checks if c.verdict == v) for v in VERDICTS}
 
+    @property
+    def not_met(self) -> list[str]:
+        """The labels of the checks not met, in the file's order."""
+        return [c.label for c in self.checks if c.verdict == NOT_MET]
+
 
 def _check(key: str, stage: str, label: str, verdict: str, detail: str, source: R.Source,
            waived_by: str | None = None, waived_reason: str | None = None) -> Check:

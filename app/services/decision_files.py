@@ -389,15 +389,16 @@ def _reader() -> Actor:
     return Actor(user=User(id=0, name="系统", phone="", is_admin=True))
 
 
-def kept_verdict(proposal: Proposal) -> tuple[str, list[str]] | None:
-    """The matter's kept verdict as (summary name, labels of the checks not met), when the `verdicts` job
-    computed it after the matter's last change and within VERDICT_EVERY; else None (build the file)."""
+def verdict_of(session: Session, actor: Actor | None, proposal: Proposal) -> tuple[str, list[str]]:
+    """The matter's verdict as (summary name, labels of the checks not met): the one the `verdicts` job
+    kept, when it computed it after the matter's last change and within VERDICT_EVERY; else from its
+    file, built now."""
     at = proposal.verdict_at
-    if proposal.verdict is None or proposal.failed_labels is None or at is None:
-        return None
-    if at < proposal.updated_at or at < utcnow() - VERDICT_EVERY:
-        return None
-    return D.SUMMARIES[proposal.verdict], list(proposal.failed_labels)
+    kept = proposal.verdict is not None and proposal.failed_labels is not None and at is not None
+    if kept and at >= proposal.updated_at and at >= utcnow() - VERDICT_EVERY:
+        return D.SUMMARIES[proposal.verdict], list(proposal.failed_labels)
+    file = file_of(session, actor, proposal.id).file
+    return file.summary_name, file.not_met
 
 
 def refresh_verdicts(session: Session, *, batch: int = 100) -> int:
@@ -416,7 +417,7 @@ def refresh_verdicts(session: Session, *, batch: int = 100) -> int:
             village = villages.get(proposal.village_id) or places.get_village(session, proposal.village_id)
             villages[village.id] = village
             view = _build(session, reader, proposal, village)
-            failed = [c.label for c in view.file.checks if c.verdict == D.NOT_MET]
+            failed = view.file.not_met
             session.execute(update(Proposal).where(Proposal.id == proposal.id).values(
                 verdict=view.file.summary, failed_checks=len(failed), failed_labels=failed, verdict_at=now))
         session.commit()

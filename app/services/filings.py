@@ -65,12 +65,9 @@ def queue(session: Session, actor: Actor | None, township_id: int, *, page: int 
     found = paginate(session, stmt, page, min(per_page, PER_PAGE), scalars=False)
     out = []
     for proposal, village in found.items:
-        kept = decision_files.kept_verdict(proposal)
-        if kept is None:  # changed since the `verdicts` job last looked: its file, built now
-            view = decision_files.file_of(session, actor, proposal.id)
-            kept = view.file.summary_name, [c.label for c in view.file.checks if c.verdict == "not_met"]
         entered = proposal.stage_entered_at or proposal.updated_at
-        out.append(QueueRow(proposal, village, entered, entered + timedelta(days=REVIEW_DAYS), *kept))
+        out.append(QueueRow(proposal, village, entered, entered + timedelta(days=REVIEW_DAYS),
+                            *decision_files.verdict_of(session, actor, proposal)))
     return Page(out, found.total, found.page, found.per_page)
 
 
