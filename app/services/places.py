@@ -145,18 +145,18 @@ class VillageFacts:
     representatives: int
 
 
-def facts(session: Session, village_id: int, on: date | None = None) -> VillageFacts:
-    """Head counts for a village, each counted in SQL (DESIGN: counts in SQL), all in one statement.
-    Adults on `on` (default: today in China)."""
-    adult_before = adult_born_on_or_before(on or clock.local_today())
-    households = select(func.count(distinct(Household.id))).where(Household.village_id == village_id)
-    groups = select(func.count(VillagerGroup.id)).where(VillagerGroup.village_id == village_id)
+def _facts_statement():
+    """The head counts in one statement, built once: bound to the village (`vid`) and the latest birth
+    date of an adult (`adult_before`)."""
+    vid = bindparam("vid")
+    households = select(func.count(distinct(Household.id))).where(Household.village_id == vid)
+    groups = select(func.count(VillagerGroup.id)).where(VillagerGroup.village_id == vid)
     representatives = (select(func.count()).select_from(MemberRole)
-                       .where(MemberRole.village_id == village_id, MemberRole.role == REPRESENTATIVE))
-    members, adults, *rest = session.execute(
+                       .where(MemberRole.village_id == vid, MemberRole.role == REPRESENTATIVE))
+    return (
         select(
             func.count(Membership.id),
-            func.count(Membership.id).filter(User.birth_date <= adult_before),
+            func.count(Membership.id).filter(User.birth_date <= bindparam("adult_before")),
             households.scalar_subquery(),
             groups.scalar_subquery(),
             representatives.scalar_subquery(),
@@ -164,10 +164,20 @@ def facts(session: Session, village_id: int, on: date | None = None) -> VillageF
         .select_from(Membership)
         .join(User, User.id == Membership.user_id)
         .join(MemberRole, (MemberRole.membership_id == Membership.id) & (MemberRole.role == VILLAGER)
-              & (MemberRole.village_id == village_id))
-        .where(Membership.village_id == village_id)
-    ).one()
-    return VillageFacts(members, adults, *rest)
+              & (MemberRole.village_id == vid))
+        .where(Membership.village_id == vid)
+    )
+
+
+_FACTS = _facts_statement()
+
+
+def facts(session: Session, village_id: int, on: date | None = None) -> VillageFacts:
+    """Head counts for a village, each counted in SQL (DESIGN: counts in SQL), all in one statement.
+    Adults on `on` (default: today in China)."""
+    adult_before = adult_born_on_or_before(on or clock.local_today())
+    row = session.connection().execute(_FACTS, {"vid": village_id, "adult_before": adult_before}).one()
+    return VillageFacts(*row)
 
 
 def village_of_user(session: Session, user_id: int) -> Village | None:

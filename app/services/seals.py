@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
     load_pem_private_key,
 )
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -85,9 +85,12 @@ def published_key(settings: Settings) -> PublicKey:
 
 # --- sealing -----------------------------------------------------------------------------------
 
+_LATEST = (select(Seal).where(Seal.chain == bindparam("chain")).order_by(Seal.seq.desc(), Seal.id.desc())
+           .limit(1))  # built once: the public board shows the village's latest seal
+
+
 def latest(session: Session, chain: int) -> Seal | None:
-    return session.execute(select(Seal).where(Seal.chain == chain).order_by(Seal.seq.desc(), Seal.id.desc())
-                           .limit(1)).scalar_one_or_none()
+    return session.execute(_LATEST, {"chain": chain}).scalar_one_or_none()
 
 
 def seal_chain(session: Session, settings: Settings, chain: int, actor_id: int | None = None) -> Seal | None:
