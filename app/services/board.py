@@ -21,7 +21,7 @@ from app.models import Notice, Township, Village
 from app.services import notices, places
 from app.services.access import Actor, require
 from app.services.errors import Invalid
-from app.services.pagination import Page, clamp, paginate
+from app.services.pagination import Page, clamp, count_cap, counted_page, paginate
 
 VISIBLE = notices.VISIBLE
 WORKING = (N.DRAFT, N.SUBMITTED, N.APPROVED)
@@ -81,15 +81,14 @@ def board(session: Session, village: Village, category: str | None, page: int = 
         raise Invalid("没有这个公开类别", field="category")
     page, per_page = clamp(page, per_page)
     stmts = _BOARD[category is not None]
-    cap = (page + ARCHIVE_LOOK_AHEAD) * per_page
+    cap = count_cap(page, per_page, ARCHIVE_LOOK_AHEAD)
     params = {"vid": village.id, "now": utcnow(), "category": category, "cap": cap + 1,
               "per_page": per_page, "skip": (page - 1) * per_page}
     conn = session.connection()
     current = conn.execute(stmts.current, params).all()
     total = conn.execute(stmts.counted, params).scalar_one()
     items = conn.execute(stmts.page, params).all()
-    more = total > cap
-    return BoardPage(current, Page(items, cap if more else total, page, per_page, more))
+    return BoardPage(current, counted_page(items, total, page, per_page, cap))
 
 
 def superseded_ids(session: Session, ids: list[int]) -> set[int]:

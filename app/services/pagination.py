@@ -48,13 +48,23 @@ def paginate(session: Session, stmt: Select[Any], page: int, per_page: int, *, s
     counted = stmt.order_by(None)
     cap = None
     if look_ahead is not None:
-        cap = (page + look_ahead) * per_page
+        cap = count_cap(page, per_page, look_ahead)
         counted = counted.limit(cap + 1)
     total = session.execute(select(func.count()).select_from(counted.subquery())).scalar_one()
-    more = cap is not None and total > cap
     result = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars()) if scalars else list(result.all())
-    return Page(items, min(total, cap) if more else total, page, per_page, more)
+    return counted_page(items, total, page, per_page, cap)
+
+
+def count_cap(page: int, per_page: int, look_ahead: int) -> int:
+    """How far a list counted `look_ahead` pages past this one counts: it reads at most one row more."""
+    return (page + look_ahead) * per_page
+
+
+def counted_page(items: list[T], total: int, page: int, per_page: int, cap: int | None = None) -> Page[T]:
+    """A page whose count stopped at `cap` rows (and one more, to know there are more)."""
+    more = cap is not None and total > cap
+    return Page(items, cap if more else total, page, per_page, more)
 
 
 def page_list(items: Sequence[T], page: int, per_page: int) -> Page[T]:
