@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import event
 
+from app.domain.bounds import MAX_PAGE
 from app.services.board import ARCHIVE_LOOK_AHEAD
 from tests.web.test_notice_pages import Village, titles_on
 from tests.web.test_proposal_pages import main
@@ -94,3 +95,17 @@ def test_current_notices_are_read_from_the_state_index(client, app, v):
     with app.state.engine.connect() as conn:
         plan = " ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
     assert "ix_notice_village_state_published" in plan, plan
+
+
+def test_the_last_page_a_pager_accepts_answers_an_empty_archive(client, v):
+    """The archive's page and count are bound as parameters: the highest page number accepted, far past
+    the notices, shows the board with an empty archive page and a link back, not an error."""
+    v.archived(30, title="往期", category="finance")
+    v.published(title="当前公示", category="finance")
+    page = client.get(v.url(f"?category=finance&page={MAX_PAGE}"))
+    assert page.status_code == 200
+    text = main(page.text)
+    assert "这一页没有内容" in text and titles_on(page.text) == []
+    assert "当前公示" not in text  # the notices in their window head page 1 only
+    assert "上一页" in pager(page.text)
+    assert client.get(v.url(f"?category=finance&page={MAX_PAGE + 1}")).status_code == 422
