@@ -176,7 +176,7 @@ def facts(session: Session, village_id: int, on: date | None = None) -> VillageF
     """Head counts for a village, each counted in SQL (DESIGN: counts in SQL), all in one statement.
     Adults on `on` (default: today in China)."""
     adult_before = adult_born_on_or_before(on or clock.local_today())
-    row = session.connection().execute(_FACTS, {"vid": village_id, "adult_before": adult_before}).one()
+    row = session.execute(_FACTS, {"vid": village_id, "adult_before": adult_before}).one()
     return VillageFacts(*row)
 
 

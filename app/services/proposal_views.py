@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -276,15 +276,17 @@ class HistoryRow:
         return _state_name(self.procedure, self.to_state)
 
 
+# A matter's steps with the names of who took them: built once (every matter's page and answer shows them).
+_HISTORY = (select(ProposalTransition.action, ProposalTransition.from_state, ProposalTransition.to_state,
+                   ProposalTransition.actor_id, User.name, ProposalTransition.note, ProposalTransition.created_at)
+            .join(User, User.id == ProposalTransition.actor_id, isouter=True)
+            .where(ProposalTransition.proposal_id == bindparam("pid"))
+            .order_by(ProposalTransition.id))
+
+
 def history(session: Session, proposal: Proposal) -> list[HistoryRow]:
-    rows = session.execute(
-        select(ProposalTransition, User.name)
-        .join(User, User.id == ProposalTransition.actor_id, isouter=True)
-        .where(ProposalTransition.proposal_id == proposal.id)
-        .order_by(ProposalTransition.id)
-    ).all()
-    return [HistoryRow(proposal.procedure, t.action, t.from_state, t.to_state, t.actor_id, name, t.note, t.created_at)
-            for t, name in rows]
+    rows = session.execute(_HISTORY, {"pid": proposal.id}).all()
+    return [HistoryRow(proposal.procedure, *row) for row in rows]
 
 
 @dataclass(kw_only=True)

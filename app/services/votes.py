@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, distinct, func, insert, literal, select, text, union, update
+from sqlalchemy import and_, bindparam, distinct, func, insert, literal, select, text, union, update
 from sqlmodel import Session
 
 from app import clock
@@ -436,15 +436,19 @@ def electorate_of(session: Session, actor: Actor | None, sid: int) -> list[tuple
 
 # --- the proposal's vote stage ----------------------------------------------------------------
 
+# The result of a matter's latest closed vote of a stage: built once (every matter's page asks it).
+_STAGE_RESULT = (select(VoteSession.result).where(
+    VoteSession.proposal_id == bindparam("pid"), VoteSession.stage == bindparam("stage"),
+    VoteSession.state == "closed").order_by(VoteSession.id.desc()).limit(1))
+
+
 def stage_outcome(session: Session, proposal: Proposal, stage: str) -> str | None:
     """"passed" / "failed" once the proposal's vote for this stage is closed (reads only: a vote past
     its closing time counts once it is closed, by the job or by `settle_stage` before a move)."""
-    vs = session.execute(select(VoteSession).where(
-        VoteSession.proposal_id == proposal.id, VoteSession.stage == stage, VoteSession.state == "closed")
-        .order_by(VoteSession.id.desc()).limit(1)).scalar_one_or_none()
-    if vs is None or not vs.result:
+    result = session.execute(_STAGE_RESULT, {"pid": proposal.id, "stage": stage}).scalar()
+    if not result:
         return None
-    return "passed" if vs.result.get("passed") else "failed"
+    return "passed" if result.get("passed") else "failed"
 
 
 def settle_stage(session: Session, proposal: Proposal, stage: str) -> None:
