@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -121,15 +122,17 @@ class HomeView:
         return self.village_slug is not None
 
 
-def _open_votes(session: Session, actor: Actor, village_id: int, slug: str, now: datetime) -> list[OpenVote]:
-    """Open votes whose frozen electorate holds the actor and who has not voted (online or on paper)."""
-    me = actor.id
-    rows = session.execute(
+# The page's statements are built once, bound to the person (`me`), the village (`vid`) and the time
+# (`now`): everyone's first page after logging in then costs its SQL, not the building of its queries.
+
+def _open_votes_statement():
+    me, now = bindparam("me"), bindparam("now")
+    return (
         select(VoteSession.id, VoteSession.question, VoteSession.closes_at, Proposal.id, Proposal.title)
         .join(Proposal, Proposal.id == VoteSession.proposal_id)
         .join(Elector, and_(Elector.vote_session_id == VoteSession.id, Elector.user_id == me))
         .where(
-            VoteSession.village_id == village_id, VoteSession.state == "open",
+            VoteSession.village_id == bindparam("vid"), VoteSession.state == "open",
             VoteSession.opens_at <= now, VoteSession.closes_at > now,
             ~exists().where(BallotRegister.vote_session_id == VoteSession.id, BallotRegister.voter_id == me),
             ~exists().where(Ballot.vote_session_id == VoteSession.id, Ballot.voter_id == me),
@@ -137,32 +140,46 @@ def _open_votes(session: Session, actor: Actor, village_id: int, slug: str, now:
         )
         .order_by(VoteSession.closes_at, VoteSession.id)
         .limit(VOTES_SHOWN)
-    ).all()
+    )
+
+
+_OPEN_VOTES = _open_votes_statement()
+
+
+def _open_votes(session: Session, actor: Actor, village_id: int, slug: str, now: datetime) -> list[OpenVote]:
+    """Open votes whose frozen electorate holds the actor and who has not voted (online or on paper)."""
+    rows = session.execute(_OPEN_VOTES, {"me": actor.id, "vid": village_id, "now": now}).all()
     return [OpenVote(id=sid, question=q, proposal_id=pid, proposal_title=title, closes_at=closes,
                      href=f"/v/{slug}/votes/{sid}#cast") for sid, q, closes, pid, title in rows]
 
 
-def _cosign_keys() -> list:
-    return [and_(Proposal.procedure == proc.key, Proposal.state == stage.key)
-            for proc in P.PROCEDURES.values() for stage in proc.stages if stage.kind is P.Kind.COSIGN]
+def _cosigns_statement():
+    """Matters in a co-sign stage of their procedure, with their signatures (None: no procedure has one)."""
+    clauses = [and_(Proposal.procedure == proc.key, Proposal.state == stage.key)
+               for proc in P.PROCEDURES.values() for stage in proc.stages if stage.kind is P.Kind.COSIGN]
+    if not clauses:
+        return None
+    return (
+        select(Proposal.id, Proposal.title,
+               func.count(Cosignature.id),
+               func.count(Cosignature.id).filter(Cosignature.as_representative),
+               func.count(Cosignature.id).filter(Cosignature.user_id == bindparam("me")))
+        .outerjoin(Cosignature, Cosignature.proposal_id == Proposal.id)
+        .where(Proposal.village_id == bindparam("vid"), or_(*clauses))
+        .group_by(Proposal.id, Proposal.title)
+        .order_by(Proposal.id.desc())
+        .limit(MATTERS_SHOWN)
+    )
+
+
+_COSIGNS = _cosigns_statement()
 
 
 def _cosigns(session: Session, actor: Actor, village_id: int, slug: str) -> list[CosignMatter]:
     """Matters in their co-sign stage, with the support they have and need (two queries more when any)."""
-    clauses = _cosign_keys()
-    if not clauses:
+    if _COSIGNS is None:
         return []
-    rows = session.execute(
-        select(Proposal.id, Proposal.title,
-               func.count(Cosignature.id),
-               func.count(Cosignature.id).filter(Cosignature.as_representative),
-               func.count(Cosignature.id).filter(Cosignature.user_id == actor.id))
-        .outerjoin(Cosignature, Cosignature.proposal_id == Proposal.id)
-        .where(Proposal.village_id == village_id, or_(*clauses))
-        .group_by(Proposal.id, Proposal.title)
-        .order_by(Proposal.id.desc())
-        .limit(MATTERS_SHOWN)
-    ).all()
+    rows = session.execute(_COSIGNS, {"me": actor.id, "vid": village_id}).all()
     if not rows:
         return []
     facts = places.facts(session, village_id)
@@ -176,38 +193,44 @@ def _cosigns(session: Session, actor: Actor, village_id: int, slug: str) -> list
     return out
 
 
+_NOTICES = (select(Notice.id, Notice.title, Notice.category, Notice.window_until)
+            .where(Notice.village_id == bindparam("vid"), Notice.state == N.PUBLISHED,
+                   Notice.window_from <= bindparam("now"), Notice.window_until > bindparam("now"))
+            .order_by(Notice.window_until, Notice.id)
+            .limit(NOTICES_SHOWN))
+
+
 def _notices(session: Session, village_id: int, slug: str, now: datetime) -> list[WindowNotice]:
-    rows = session.execute(
-        select(Notice.id, Notice.title, Notice.category, Notice.window_until)
-        .where(Notice.village_id == village_id, Notice.state == N.PUBLISHED,
-               Notice.window_from <= now, Notice.window_until > now)
-        .order_by(Notice.window_until, Notice.id)
-        .limit(NOTICES_SHOWN)
-    ).all()
+    rows = session.execute(_NOTICES, {"vid": village_id, "now": now}).all()
     return [WindowNotice(id=nid, title=title, category_name=N.CATEGORIES.get(cat, cat), window_until=until,
                          href=f"/v/{slug}/notices/{nid}") for nid, title, cat, until in rows]
 
 
+def _replies_statements():
+    me, vid, mine = bindparam("me"), bindparam("vid"), aliased(Comment)
+    comments = (select(Comment.id, Comment.proposal_id, Comment.created_at, Proposal.title, User.name)
+                .join(mine, and_(mine.id == Comment.parent_id, mine.author_id == me))
+                .join(Proposal, Proposal.id == Comment.proposal_id)
+                .join(User, User.id == Comment.author_id)
+                .where(Comment.village_id == vid, Comment.author_id != me, Comment.hidden_at.is_(None))
+                .order_by(Comment.created_at.desc(), Comment.id.desc())
+                .limit(REPLIES_SHOWN))
+    objections = (select(Objection.id, Objection.notice_id, Objection.replied_at, Notice.title)
+                  .join(Notice, Notice.id == Objection.notice_id)
+                  .where(Objection.village_id == vid, Objection.author_id == me, Objection.replied_at.is_not(None))
+                  .order_by(Objection.replied_at.desc(), Objection.id.desc())
+                  .limit(REPLIES_SHOWN))
+    return comments, objections
+
+
+_REPLY_COMMENTS, _REPLY_OBJECTIONS = _replies_statements()
+
+
 def _replies(session: Session, actor: Actor, village_id: int, slug: str) -> list[Reply]:
     """The latest replies by others to my comments, and the latest answers to my objections."""
-    mine = aliased(Comment)
-    comment_rows = session.execute(
-        select(Comment.id, Comment.proposal_id, Comment.created_at, Proposal.title, User.name)
-        .join(mine, and_(mine.id == Comment.parent_id, mine.author_id == actor.id))
-        .join(Proposal, Proposal.id == Comment.proposal_id)
-        .join(User, User.id == Comment.author_id)
-        .where(Comment.village_id == village_id, Comment.author_id != actor.id, Comment.hidden_at.is_(None))
-        .order_by(Comment.created_at.desc(), Comment.id.desc())
-        .limit(REPLIES_SHOWN)
-    ).all()
-    objection_rows = session.execute(
-        select(Objection.id, Objection.notice_id, Objection.replied_at, Notice.title)
-        .join(Notice, Notice.id == Objection.notice_id)
-        .where(Objection.village_id == village_id, Objection.author_id == actor.id,
-               Objection.replied_at.is_not(None))
-        .order_by(Objection.replied_at.desc(), Objection.id.desc())
-        .limit(REPLIES_SHOWN)
-    ).all()
+    params = {"me": actor.id, "vid": village_id}
+    comment_rows = session.execute(_REPLY_COMMENTS, params).all()
+    objection_rows = session.execute(_REPLY_OBJECTIONS, params).all()
     replies = [Reply(kind="comment", about=title, who=name, at=at, href=f"/v/{slug}/proposals/{pid}#c{cid}")
                for cid, pid, at, title, name in comment_rows]
     replies += [Reply(kind="objection", about=title, who=None, at=at, href=f"/v/{slug}/notices/{nid}#o{oid}")
@@ -216,18 +239,24 @@ def _replies(session: Session, actor: Actor, village_id: int, slug: str) -> list
     return replies[:REPLIES_SHOWN * 2]
 
 
+_VOUCHER_COUNTS = (
+    select(func.count(Voucher.id).filter(Voucher.state == B.DRAFT, Voucher.prepared_by != bindparam("me")),
+           func.count(Voucher.id).filter(Voucher.state == B.REVIEWED),
+           func.count(Voucher.id).filter(Voucher.state == B.DRAFT, Voucher.prepared_by == bindparam("me"),
+                                         Voucher.review_note.is_not(None)))
+    .where(Voucher.village_id == bindparam("vid")))
+_BOOKS_CLOSED = (select(Ledger.first_period, func.max(AccountPeriod.period).filter(AccountPeriod.state == B.CLOSED))
+                 .join(AccountPeriod, AccountPeriod.village_id == Ledger.village_id, isouter=True)
+                 .where(Ledger.village_id == bindparam("vid")).group_by(Ledger.first_period))
+
+
 def _book_tasks(session: Session, actor: Actor, village_id: int, slug: str) -> list[Task]:
     """The books' work: vouchers to review and post for the committee; returned vouchers and months
     ended but not closed for the accountant (two queries)."""
     committee, accountant = COMMITTEE in actor.roles, ACCOUNTANT in actor.roles
     if not (committee or accountant):
         return []
-    drafts, reviewed, returned = session.execute(
-        select(func.count(Voucher.id).filter(Voucher.state == B.DRAFT, Voucher.prepared_by != actor.id),
-               func.count(Voucher.id).filter(Voucher.state == B.REVIEWED),
-               func.count(Voucher.id).filter(Voucher.state == B.DRAFT, Voucher.prepared_by == actor.id,
-                                             Voucher.review_note.is_not(None)))
-        .where(Voucher.village_id == village_id)).one()
+    drafts, reviewed, returned = session.execute(_VOUCHER_COUNTS, {"me": actor.id, "vid": village_id}).one()
     books_url = f"/v/{slug}/accounts"
     tasks = []
     if committee:
@@ -235,14 +264,30 @@ def _book_tasks(session: Session, actor: Actor, village_id: int, slug: str) -> l
                   Task("待记账的凭证", reviewed, f"{books_url}/vouchers?state=reviewed")]
     if returned:
         tasks.append(Task("被退回的凭证", returned, f"{books_url}/vouchers?state=draft"))
-    first, last_closed = session.execute(
-        select(Ledger.first_period, func.max(AccountPeriod.period).filter(AccountPeriod.state == B.CLOSED))
-        .join(AccountPeriod, AccountPeriod.village_id == Ledger.village_id, isouter=True)
-        .where(Ledger.village_id == village_id).group_by(Ledger.first_period)).one_or_none() or (None, None)
+    first, last_closed = session.execute(_BOOKS_CLOSED, {"vid": village_id}).one_or_none() or (None, None)
     unclosed = B.unclosed_months(first, last_closed, B.period_of(local_today())) if first else 0
     if unclosed:
         tasks.append(Task("过完了还没结账的月份", unclosed, books_url))
     return tasks
+
+
+_NOTICE_COUNTS = (select(func.count(Notice.id).filter(Notice.state == N.SUBMITTED),
+                         func.count(Notice.id).filter(Notice.state == N.APPROVED),
+                         func.count(Notice.id).filter(Notice.state == N.PUBLISHED,
+                                                      Notice.window_until <= bindparam("now")))
+                  .where(Notice.village_id == bindparam("vid")))
+
+
+@lru_cache(maxsize=64)
+def _waiting_statement(roles: frozenset[str]):
+    """The count of matters at a stage these roles move, built once per set of roles (None: none)."""
+    clauses = [and_(Proposal.procedure == proc.key, Proposal.state.in_(
+        [s.key for s in proc.stages if s.movers and roles.intersection(s.movers)]))
+        for proc in P.PROCEDURES.values()
+        if any(s.movers and roles.intersection(s.movers) for s in proc.stages)]
+    if not clauses:
+        return None
+    return select(func.count(Proposal.id)).where(Proposal.village_id == bindparam("vid"), or_(*clauses))
 
 
 def _village_tasks(session: Session, actor: Actor, village_id: int, slug: str) -> list[Task]:
@@ -251,28 +296,20 @@ def _village_tasks(session: Session, actor: Actor, village_id: int, slug: str) -
     supervisor = SUPERVISOR in actor.roles
     if not (committee or supervisor):
         return tasks
-    now = utcnow()
-    submitted, approved, ended = session.execute(
-        select(func.count(Notice.id).filter(Notice.state == N.SUBMITTED),
-               func.count(Notice.id).filter(Notice.state == N.APPROVED),
-               func.count(Notice.id).filter(Notice.state == N.PUBLISHED, Notice.window_until <= now))
-        .where(Notice.village_id == village_id)
-    ).one()
+    submitted, approved, ended = session.execute(_NOTICE_COUNTS, {"vid": village_id, "now": utcnow()}).one()
     if supervisor:
         tasks.append(Task("待审核的公开", submitted, f"/v/{slug}/notices/manage"))
     if committee:
-        roles = set(actor.roles)
-        clauses = [and_(Proposal.procedure == proc.key, Proposal.state.in_(
-            [s.key for s in proc.stages if s.movers and roles.intersection(s.movers)]))
-            for proc in P.PROCEDURES.values()
-            if any(s.movers and roles.intersection(s.movers) for s in proc.stages)]
-        waiting = session.execute(
-            select(func.count(Proposal.id)).where(Proposal.village_id == village_id, or_(*clauses))
-        ).scalar_one() if clauses else 0
+        stmt = _waiting_statement(frozenset(actor.roles))
+        waiting = session.execute(stmt, {"vid": village_id}).scalar_one() if stmt is not None else 0
         tasks.append(Task("待村委会处理的事项", waiting, f"/v/{slug}/queue"))
         tasks.append(Task("待发布或可结束的公开", approved + ended, f"/v/{slug}/notices/manage"))
         tasks.append(Task("待确认的代录", assisted.pending_count(session, village_id), f"/v/{slug}/assisted"))
     return tasks
+
+
+_TOWNSHIPS = (select(Township.id, Township.name).where(Township.id.in_(bindparam("ids", expanding=True)))
+              .order_by(Township.name, Township.id))
 
 
 def home(session: Session, actor: Actor | None) -> HomeView:
@@ -288,10 +325,7 @@ def home(session: Session, actor: Actor | None) -> HomeView:
         view.replies = _replies(session, actor, vid, slug)
         view.tasks = _village_tasks(session, actor, vid, slug)
     if actor.monitor_of:
-        townships = session.execute(
-            select(Township.id, Township.name).where(Township.id.in_(sorted(actor.monitor_of)))
-            .order_by(Township.name, Township.id)
-        ).all()
+        townships = session.execute(_TOWNSHIPS, {"ids": sorted(actor.monitor_of)}).all()
         view.tasks += [Task(f"{name} · 乡镇公开监督", None, f"/townships/{tid}/dashboard") for tid, name in townships]
     return view
 
