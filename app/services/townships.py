@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlmodel import Session
 
 from app.clock import local_today, utcnow
@@ -245,47 +245,64 @@ def _failing(session: Session, village_ids: list[int]) -> dict[int, list[tuple[i
     return out
 
 
-def _bucket(column, starts: list[datetime]):
-    """The index of the month (in `starts`, oldest first) a moment falls in, as SQL."""
-    return case(*[(column >= start, i) for i, start in reversed(list(enumerate(starts)))], else_=-1)
+TREND_MONTHS = 12
 
 
-def trend(session: Session, village_ids: list[int], months: int = 12) -> list[Month]:
-    """The township's last `months` Beijing months: publications, decisions, votes (and failed quorums),
-    objections (and late ones). Four grouped queries, counted in SQL."""
-    firsts = last_months(local_today(), months)
+def _bucket(column, months: int):
+    """The index of the month a moment falls in (month starts bound as `m0`, oldest, … `m{months-1}`), as SQL."""
+    return case(*[(column >= bindparam(f"m{i}"), i) for i in reversed(range(months))], else_=-1)
+
+
+def _trend_statements(months: int):
+    """The trend's four grouped counts, built once (the dashboard is a monitor's first page): bound to
+    the villages (`vids`), the first month's start (`since`), each month's start and the time (`now`)."""
+    vids, since = bindparam("vids", expanding=True), bindparam("since")
+    at = _bucket(Notice.published_at, months)
+    published = (select(at, Notice.category, func.count())
+                 .where(Notice.village_id.in_(vids), Notice.state.in_(board.VISIBLE), Notice.published_at >= since)
+                 .group_by(at, Notice.category))
+    at = _bucket(ProposalTransition.created_at, months)
+    decided = (select(at, func.count())
+               .where(ProposalTransition.village_id.in_(vids), ProposalTransition.to_state.in_(DECIDED),
+                      ProposalTransition.created_at >= since)
+               .group_by(at))
+    at = _bucket(VoteSession.closed_at, months)
+    votes = (select(at, func.count(), func.coalesce(func.sum(case((_quorum_failed(), 1), else_=0)), 0))
+             .where(VoteSession.village_id.in_(vids), VoteSession.state == "closed", VoteSession.closed_at >= since)
+             .group_by(at))
+    at = _bucket(Objection.created_at, months)
+    late = or_(Objection.replied_at > Objection.due_at,
+               and_(Objection.replied_at.is_(None), Objection.due_at < bindparam("now")))
+    objections = (select(at, func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
+                  .where(Objection.village_id.in_(vids), Objection.created_at >= since)
+                  .group_by(at))
+    return published, decided, votes, objections
+
+
+DECIDED = ("closed", "rejected")
+_TREND = _trend_statements(TREND_MONTHS)
+
+
+def trend(session: Session, village_ids: list[int]) -> list[Month]:
+    """The township's last TREND_MONTHS Beijing months: publications, decisions, votes (and failed
+    quorums), objections (and late ones). Four grouped queries, counted in SQL."""
+    firsts = last_months(local_today(), TREND_MONTHS)
     out = [Month(first) for first in firsts]
     if not village_ids:
         return out
     starts = [month_start_utc(first) for first in firsts]
-    since = starts[0]
-    at = _bucket(Notice.published_at, starts)
-    for i, category, n in session.execute(select(at, Notice.category, func.count()).where(
-            Notice.village_id.in_(village_ids), Notice.state.in_(board.VISIBLE), Notice.published_at >= since)
-            .group_by(at, Notice.category)).all():
+    params = {"vids": village_ids, "since": starts[0], "now": utcnow(),
+              **{f"m{i}": start for i, start in enumerate(starts)}}
+    published, decided, votes, objections = _TREND
+    for i, category, n in session.execute(published, params).all():
         out[i].published[category] = n
-    at = _bucket(ProposalTransition.created_at, starts)
-    for i, n in session.execute(select(at, func.count()).where(
-            ProposalTransition.village_id.in_(village_ids), ProposalTransition.to_state.in_(DECIDED),
-            ProposalTransition.created_at >= since).group_by(at)).all():
+    for i, n in session.execute(decided, params).all():
         out[i].decided = n
-    at = _bucket(VoteSession.closed_at, starts)
-    for i, n, failed in session.execute(select(at, func.count(), func.coalesce(func.sum(case(
-            (_quorum_failed(), 1), else_=0)), 0)).where(
-            VoteSession.village_id.in_(village_ids), VoteSession.state == "closed", VoteSession.closed_at >= since)
-            .group_by(at)).all():
+    for i, n, failed in session.execute(votes, params).all():
         out[i].votes, out[i].failed_quorum = n, failed
-    at = _bucket(Objection.created_at, starts)
-    late = or_(Objection.replied_at > Objection.due_at,
-               and_(Objection.replied_at.is_(None), Objection.due_at < utcnow()))
-    for i, n, overdue in session.execute(select(at, func.count(), func.coalesce(func.sum(case((late, 1), else_=0)), 0))
-                                         .where(Objection.village_id.in_(village_ids), Objection.created_at >= since)
-                                         .group_by(at)).all():
+    for i, n, overdue in session.execute(objections, params).all():
         out[i].objections, out[i].late_objections = n, overdue
     return out
-
-
-DECIDED = ("closed", "rejected")
 
 
 def _last_seals(session: Session, village_ids: list[int]) -> dict[int, datetime]:

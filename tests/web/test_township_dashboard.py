@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from app.domain.calendar import local_date_of
 from app.models import Proposal, Village, VoteSession
 from app.services import decision_files, jobs
 from tests.api.test_decision_files import full_matter
@@ -81,6 +82,8 @@ def test_the_trend_counts_twelve_months(client, api, world, db, clock):
     trend = body["trend"]
     assert len(trend) == 12 and trend == sorted(trend, key=lambda m: m["month"])
     assert sum(m["votes"] for m in trend) == 1 and sum(m["failed_quorum"] for m in trend) == 1
+    closed_in = local_date_of(row.closed_at).strftime("%Y-%m")  # each count in its own Beijing month
+    assert [m["month"] for m in trend if m["votes"]] == [closed_in]
     assert sum(m["objections"] for m in trend) == 1 and sum(m["late_objections"] for m in trend) == 0
     assert sum(sum(m["published"].values()) for m in trend) >= 1
     login(client, monitor)
