@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -41,7 +41,9 @@ class Overlap:
                 f"机构成员（{cite}）。已报乡镇知悉。")
 
 
-def _overlaps_query(village_ids):
+def _overlaps_query():
+    """Each supervisor on the committee or sharing a household with a member of it, in the villages
+    bound as `vids` (built once: the township's dashboard counts them for every village)."""
     sup_m, com_m = aliased(Membership), aliased(Membership)
     sup_r, com_r = aliased(MemberRole), aliased(MemberRole)
     sup_u, com_u = aliased(User), aliased(User)
@@ -55,18 +57,23 @@ def _overlaps_query(village_ids):
         .join(sup_u, sup_u.id == sup_m.user_id)
         .join(com_u, com_u.id == com_m.user_id)
         .join(Household, Household.id == sup_m.household_id, isouter=True)
-        .where(sup_m.village_id.in_(village_ids),
+        .where(sup_m.village_id.in_(bindparam("vids", expanding=True)),
                or_(sup_m.id == com_m.id,
                    and_(sup_m.household_id.is_not(None), sup_m.household_id == com_m.household_id)))
         .order_by(sup_m.user_id, com_m.user_id)
     )
 
 
+_OVERLAPS = _overlaps_query()
+_ROWS = _OVERLAPS.subquery()
+_COUNTS = select(_ROWS.c.village_id, func.count(func.distinct(_ROWS.c.supervisor_id))).group_by(_ROWS.c.village_id)
+
+
 def overlaps(session: Session, village_id: int, user_id: int | None = None) -> list[Overlap]:
     """Supervisors who sit on the committee or share a household with a member of it; with `user_id`,
     only those involving that person (as supervisor or as committee member)."""
     found = []
-    for _, sid, sname, cid, cname, number, same in session.execute(_overlaps_query([village_id])).all():
+    for _, sid, sname, cid, cname, number, same in session.execute(_OVERLAPS, {"vids": [village_id]}).all():
         if user_id is not None and user_id not in (sid, cid):
             continue
         found.append(Overlap(sid, sname, cid, cname, None if same else (number or "")))
@@ -91,7 +98,4 @@ def counts_by_village(session: Session, village_ids: list[int]) -> dict[int, int
     """Per village: how many supervisors are on the committee or share a household with a member."""
     if not village_ids:
         return {}
-    rows = _overlaps_query(village_ids).subquery()
-    return dict(session.execute(
-        select(rows.c.village_id, func.count(func.distinct(rows.c.supervisor_id))).group_by(rows.c.village_id)
-    ).all())
+    return dict(session.execute(_COUNTS, {"vids": village_ids}).all())
