@@ -140,6 +140,13 @@ SIMPLE = Procedure(
 
 PROCEDURES: dict[str, Procedure] = {p.key: p for p in (YISHIYIYI, SIZHENG, SIMPLE)}
 
+
+def states_moved_by(roles: set[str] | frozenset[str]) -> dict[str, list[str]]:
+    """Per procedure, the states of the stages that one of `roles` moves a matter on from (its
+    queue); procedures where they move none are left out."""
+    moved = {key: [s.key for s in proc.stages if roles.intersection(s.movers)] for key, proc in PROCEDURES.items()}
+    return {key: states for key, states in moved.items() if states}
+
 # Who may start a proposal under each procedure directly (skipping co-signing).
 DIRECT_SUBMITTERS: dict[str, tuple[str, ...]] = {
     "yishiyiyi": (COMMITTEE,),

@@ -26,7 +26,7 @@ PER_PAGE = 20
 
 def _monitor_stages() -> dict[str, list[str]]:
     """Per procedure, the stages a township's monitor moves (乡镇审核备案)."""
-    return {key: [s.key for s in proc.stages if P.MONITOR in s.movers] for key, proc in P.PROCEDURES.items()}
+    return P.states_moved_by({P.MONITOR})
 
 
 def _overseen(session: Session, actor: Actor | None, township_id: int) -> tuple[Actor, Township]:
@@ -58,7 +58,7 @@ def queue(session: Session, actor: Actor | None, township_id: int, *, page: int 
     the job last looked, its file built now."""
     actor, _ = _overseen(session, actor, township_id)
     stages = _monitor_stages()
-    clauses = [(Proposal.procedure == proc) & Proposal.state.in_(keys) for proc, keys in stages.items() if keys]
+    clauses = [(Proposal.procedure == proc) & Proposal.state.in_(keys) for proc, keys in stages.items()]
     stmt = (select(Proposal, Village).join(Village, Village.id == Proposal.village_id)
             .where(Village.township_id == township_id, or_(*clauses))
             .order_by(Proposal.stage_entered_at, Proposal.id))

@@ -281,10 +281,8 @@ _NOTICE_COUNTS = (select(func.count(Notice.id).filter(Notice.state == N.SUBMITTE
 @lru_cache(maxsize=64)
 def _waiting_statement(roles: frozenset[str]):
     """The count of matters at a stage these roles move, built once per set of roles (None: none)."""
-    clauses = [and_(Proposal.procedure == proc.key, Proposal.state.in_(
-        [s.key for s in proc.stages if s.movers and roles.intersection(s.movers)]))
-        for proc in P.PROCEDURES.values()
-        if any(s.movers and roles.intersection(s.movers) for s in proc.stages)]
+    clauses = [and_(Proposal.procedure == key, Proposal.state.in_(states))
+               for key, states in P.states_moved_by(roles).items()]
     if not clauses:
         return None
     return select(func.count(Proposal.id)).where(Proposal.village_id == bindparam("vid"), or_(*clauses))

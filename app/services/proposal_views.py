@@ -118,11 +118,8 @@ def queue(session: Session, actor: Actor | None, village: Village, page: int = 1
     """Proposals waiting for the committee (or the party committee) to act."""
     actor = require(actor, village, COMMITTEE, PARTY_COMMITTEE)
     roles = proposals.roles_here(actor, village) | ({COMMITTEE, PARTY_COMMITTEE} if actor.is_admin else set())
-    clauses = []
-    for proc in P.PROCEDURES.values():
-        keys = [s.key for s in proc.stages if s.movers and roles.intersection(s.movers)]
-        if keys:
-            clauses.append(and_(Proposal.procedure == proc.key, Proposal.state.in_(keys)))
+    clauses = [and_(Proposal.procedure == key, Proposal.state.in_(states))
+               for key, states in P.states_moved_by(roles).items()]
     stmt = (
         select(Proposal, User.name)
         .join(User, User.id == Proposal.author_id)

@@ -340,3 +340,21 @@ def test_the_township_returns_a_matter_from_its_review(roles, reason, allowed, t
     assert decision.ok is allowed
     if allowed:
         assert decision.to_state == to
+
+
+# (roles, the states they move a matter on from, per procedure) — by hand, from the STAGES table above.
+QUEUES = [
+    ({COMMITTEE}, {"yishiyiyi": ["deliberation", "vote", "notice", "implementation"],
+                   "sizheng": ["joint_meeting", "resolution", "resolution_notice", "implementation", "result_notice"],
+                   "simple": ["deliberation", "vote", "notice"]}),
+    ({PARTY_COMMITTEE}, {"sizheng": ["party_proposal", "joint_meeting", "party_review"]}),
+    ({P.MONITOR}, {"yishiyiyi": ["review"]}),
+    ({SUPERVISOR}, {"yishiyiyi": ["acceptance"]}),
+    ({VILLAGER, REPRESENTATIVE}, {}),  # they sign and vote; no stage waits on them to move it
+    (set(), {}),
+]
+
+
+@pytest.mark.parametrize(("roles", "expected"), QUEUES)
+def test_the_states_a_set_of_roles_moves_on_from(roles, expected):
+    assert P.states_moved_by(roles) == expected
