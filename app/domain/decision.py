@@ -445,3 +445,23 @@ def evaluate(m: Matter) -> File:
     else:
         summary = COMPLIANT
     return File(steps, summary)
+
+
+# --- a verdict kept on the matter: whether it still holds ---------------------------------------------
+
+VERDICT_EVERY = timedelta(hours=1)  # a live matter's kept verdict is worked out again at most this often
+VERDICT_SETTLE = timedelta(days=30)  # a finished matter keeps being looked at this long (late replies)
+
+
+def verdict_current(verdict_at: datetime | None, updated_at: datetime, state: str,
+                    stage_entered_at: datetime | None, now: datetime) -> bool:
+    """Whether the verdict kept on a matter (the `verdicts` job's) may be shown as it is: worked out
+    after the matter's last change, and either within VERDICT_EVERY (a file's checks also move with
+    time: a notice's days, a vote's close) or the matter finished more than VERDICT_SETTLE ago (a
+    finished matter whose stage time is unknown counts as settled). The job's query
+    (services/decision_files.py, `stale_verdict`) is this rule's negation in SQL."""
+    if verdict_at is None or updated_at > verdict_at:
+        return False
+    if verdict_at >= now - VERDICT_EVERY:
+        return True
+    return state in FINAL and (stage_entered_at is None or stage_entered_at <= now - VERDICT_SETTLE)

@@ -16,7 +16,7 @@ import json
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import and_, func, or_, select, update
@@ -380,8 +380,12 @@ def bundle_in(session: Session, settings: Settings, actor: Actor | None, slug: s
 
 # --- the verdicts kept on each matter, for the township's dashboard --------------------------------
 
-VERDICT_EVERY = timedelta(hours=1)  # a live matter's verdict is recomputed at most this often
-VERDICT_SETTLE = timedelta(days=30)  # a finished matter keeps being looked at this long (late replies)
+def stale_verdict(now: datetime):
+    """The matters whose kept verdict no longer holds: `D.verdict_current` negated, in SQL (the job
+    selects them; tests/api/test_queue.py checks the two agree case by case)."""
+    return or_(Proposal.verdict_at.is_(None), Proposal.updated_at > Proposal.verdict_at,
+               and_(Proposal.verdict_at < now - D.VERDICT_EVERY,
+                    or_(Proposal.state.not_in(D.FINAL), Proposal.stage_entered_at > now - D.VERDICT_SETTLE)))
 
 
 def _reader() -> Actor:
@@ -391,11 +395,10 @@ def _reader() -> Actor:
 
 def verdict_of(session: Session, actor: Actor | None, proposal: Proposal) -> tuple[str, list[str]]:
     """The matter's verdict as (summary name, labels of the checks not met): the one the `verdicts` job
-    kept, when it computed it after the matter's last change and within VERDICT_EVERY; else from its
-    file, built now."""
-    at = proposal.verdict_at
-    kept = proposal.verdict is not None and proposal.failed_labels is not None and at is not None
-    if kept and at >= proposal.updated_at and at >= utcnow() - VERDICT_EVERY:
+    kept while it holds (`D.verdict_current`); else from its file, built now."""
+    kept = proposal.verdict is not None and proposal.failed_labels is not None
+    if kept and D.verdict_current(proposal.verdict_at, proposal.updated_at, proposal.state,
+                                  proposal.stage_entered_at, utcnow()):
         return D.SUMMARIES[proposal.verdict], list(proposal.failed_labels)
     file = file_of(session, actor, proposal.id).file
     return file.summary_name, file.not_met
@@ -403,13 +406,10 @@ def verdict_of(session: Session, actor: Actor | None, proposal: Proposal) -> tup
 
 def refresh_verdicts(session: Session, *, batch: int = 100) -> int:
     """Recompute the decision-file verdict of every matter that may have changed since it was kept:
-    never computed, changed since, still under way (hourly), or finished within VERDICT_SETTLE.
+    never computed, changed since, still under way (hourly), or finished within D.VERDICT_SETTLE.
     Commits per batch; returns how many were computed."""
     now = utcnow()
-    stale = or_(Proposal.verdict_at.is_(None), Proposal.updated_at > Proposal.verdict_at,
-                and_(Proposal.verdict_at < now - VERDICT_EVERY,
-                     or_(Proposal.state.not_in(D.FINAL), Proposal.stage_entered_at > now - VERDICT_SETTLE)))
-    ids = list(session.execute(select(Proposal.id).where(Proposal.state != P.DRAFT, stale)
+    ids = list(session.execute(select(Proposal.id).where(Proposal.state != P.DRAFT, stale_verdict(now))
                                .order_by(Proposal.id)).scalars())
     reader, villages = _reader(), {}
     for start in range(0, len(ids), batch):

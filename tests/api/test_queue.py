@@ -109,3 +109,38 @@ def test_the_queue_reads_kept_verdicts_and_builds_a_file_only_for_a_changed_matt
     with count_queries(app.state.engine) as settled:
         items(api.get(url, monitor))
     assert settled.count == eight.count
+
+
+def test_the_verdicts_job_picks_exactly_the_matters_whose_kept_verdict_no_longer_holds(world, db):
+    """The job's query (SQL) and the township's queue (Python) apply one rule, `verdict_current`."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from app.clock import utcnow
+    from app.domain import decision as D
+    from app.services import decision_files
+
+    pid = at_review(db, Staff(world), "修渠")
+    now, hour, day = utcnow(), timedelta(hours=1), timedelta(days=1)
+    cases = [  # verdict_at, updated_at, state, stage_entered_at: each well clear of a boundary
+        (None, now - day, "review", now - day),
+        (now - 10 * timedelta(minutes=1), now - day, "review", now - day),
+        (now - 2 * hour, now - day, "review", now - day),
+        (now - 2 * hour, now - hour, "review", now - day),
+        (now - 5 * day, now - 40 * day, P.CLOSED, now - 40 * day),
+        (now - 5 * day, now - 40 * day, P.CLOSED, now - 10 * day),
+        (now - 5 * day, now - 40 * day, P.REJECTED, None),
+        (now - 5 * day, now - 40 * day, "review", None),
+        (now - 5 * day, now - 4 * day, P.CLOSED, now - 40 * day),
+    ]
+    answers = []
+    for verdict_at, updated_at, state, entered in cases:
+        db.execute(update(Proposal).where(Proposal.id == pid).values(
+            verdict_at=verdict_at, updated_at=updated_at, state=state, stage_entered_at=entered))
+        db.commit()
+        stale = db.execute(select(Proposal.id).where(Proposal.id == pid, decision_files.stale_verdict(now))).first()
+        current = D.verdict_current(verdict_at, updated_at, state, entered, now)
+        assert (stale is None) is current, (verdict_at, updated_at, state, entered)
+        answers.append(current)
+    assert answers == [False, True, False, False, True, False, True, False, False]

@@ -484,3 +484,28 @@ def test_a_missing_field_is_refused():
     del data["moves"][0]["to_state"]
     with pytest.raises(ValueError, match="to_state"):
         DF.load(DF.Matter, data)
+
+
+# --- whether a kept verdict still holds ------------------------------------------------------------
+
+NOW = T0 + 100 * DAY
+TICK = timedelta(microseconds=1)
+LIVE, FINISHED = "deliberation", P.CLOSED
+
+
+@pytest.mark.parametrize("verdict_at, updated_at, state, stage_entered_at, current", [
+    (None, NOW - DAY, LIVE, NOW - DAY, False),  # never worked out
+    (NOW - 10 * SECOND, NOW - 10 * SECOND, LIVE, NOW - DAY, True),  # worked out at the last change
+    (NOW - 10 * SECOND, NOW - 10 * SECOND + TICK, LIVE, NOW - DAY, False),  # changed after
+    (NOW - D.VERDICT_EVERY, NOW - DAY, LIVE, NOW - DAY, True),  # just within the hour
+    (NOW - D.VERDICT_EVERY - TICK, NOW - DAY, LIVE, NOW - DAY, False),  # a live matter: an hour is enough
+    (NOW - 5 * DAY, NOW - 40 * DAY, FINISHED, NOW - D.VERDICT_SETTLE, True),  # finished 30 days ago: settled
+    (NOW - 5 * DAY, NOW - 40 * DAY, FINISHED, NOW - D.VERDICT_SETTLE + TICK, False),  # still settling
+    (NOW - 5 * DAY, NOW - 40 * DAY, P.REJECTED, NOW - 31 * DAY, True),
+    (NOW - 5 * DAY, NOW - 40 * DAY, P.WITHDRAWN, None, True),  # finished, its stage time unknown
+    (NOW - 5 * DAY, NOW - 40 * DAY, LIVE, None, False),
+    (NOW - 5 * DAY, NOW - 4 * DAY, FINISHED, NOW - 40 * DAY, False),  # a late reply after the verdict
+])
+def test_a_kept_verdict_holds_until_the_matter_changes_an_hour_passes_or_forever_once_settled(
+        verdict_at, updated_at, state, stage_entered_at, current):
+    assert D.verdict_current(verdict_at, updated_at, state, stage_entered_at, NOW) is current
