@@ -39,6 +39,8 @@ def test_a_meeting_from_the_form_to_its_minutes(client, api, world, db, clock):
     as_user(client, s.committee)
     page = client.get(f"/v/{slug}/meetings").text
     assert 'href="/v/' + slug + '/meetings"' in page and "新建会议" in page
+    assert re.search(r'<textarea id="items" name="items" rows="4">\s*</textarea>', page)  # an empty agenda
+    assert ">村民代表会议</option>" in page and "村民代表会议（村民代表会议）" not in page  # said once
     r = post(client, f"/v/{slug}/meetings", f"/v/{slug}/meetings", council_id=str(reps["id"]), title="",
              starts_at="not a time", place="村部", items="通报道路")
     assert r.status_code == 422 and "请填写会议时间" in r.text and "通报道路" in r.text
