@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -92,7 +93,23 @@ _FIELD_NAMES = {
     "income_code": "收入科目", "schedule": "应收计划", "due_date": "应收日期", "value": "原值",
     "acquired_on": "购建日期", "location": "存放地点", "disposed_on": "处置日期", "proposal_id": "关联事项",
     "vote_session_id": "关联表决",
+    "allow_change": "能否改票", "answer": "答复", "approve": "是否同意", "attachment_id": "附件",
+    "birth_date": "出生日期",
+    "contract_id": "合同", "dry_run": "试算", "exemptions": "免于适用", "gender": "性别", "group": "村民小组",
+    "group_id": "村民小组", "household": "户", "household_head": "户主", "items": "议程",
+    "labour_days_cap": "人均筹劳上限", "meeting_id": "会议", "min_days": "最少天数", "minutes": "会议记录",
+    "number": "编号", "objection_reply_days": "异议答复天数", "on_behalf_of": "代投的村民", "paid": "已付",
+    "parent_id": "上级", "passing": "通过比例", "passing_inclusive": "通过比例", "per_capita_cap_fen": "人均筹资上限",
+    "photo_id": "照片", "place": "地点", "proposal_ids": "议题", "proxy_cap": "每人受托上限", "quorum": "到会比例",
+    "quorum_inclusive": "到会比例", "reverses_id": "冲销的凭证", "scan": "扫描件", "scan_id": "扫描件",
+    "short_notice": "紧急召集", "special_rule": "特别规定", "starts_at": "会议时间", "supersedes_id": "更正的公开",
+    "target_id": "对象", "text": "内容", "type": "类型", "user_ids": "村民", "village_id": "村",
+    "window_from": "公开开始日期", "window_until": "公开结束日期", "row": "行", "after": "起点", "mine": "只看自己的",
+    "open": "进行中", "q": "搜索词", "role": "身份", "sort": "排序", "ytd": "本年累计",
 }
+# The part of an error's location that names a member of a union type (`int | str`: "int",
+# "constrained-int", "function-after[…]"), not a field: left out of what the caller reads.
+_UNION_MEMBER = re.compile(r"^(int|str|float|bool|none|list|dict)$|[\[\]()<>-]")
 # Where the books use a name other parts of the API use differently ("code" is an activation code
 # elsewhere, "name" a person's name).
 _BOOKS_FIELD_NAMES = {"code": "科目编号", "name": "科目名称"}
@@ -100,7 +117,8 @@ _BOOKS_PATHS = ("/accounts", "/ledger", "/assets", "/contracts")
 
 
 def _validation_message(err: dict, path: str = "") -> dict:
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")
+           and not (isinstance(p, str) and _UNION_MEMBER.search(p))]
     field = loc[-1] if loc else "body"
     books = any(part in path for part in _BOOKS_PATHS) or "rows" in loc
     label = (_BOOKS_FIELD_NAMES.get(field) if books else None) or _FIELD_NAMES.get(field, field)
@@ -110,12 +128,17 @@ def _validation_message(err: dict, path: str = "") -> dict:
     ctx = err.get("ctx") or {}
     if kind == "missing":
         message = f"缺少{label}"
-    elif kind in ("string_too_short",):
+    elif kind == "string_too_short" or (kind == "too_short" and ctx.get("field_type") != "List"):
         message = f"{label}至少 {ctx.get('min_length')} 个字符"
-    elif kind in ("string_too_long",):
+    elif kind == "string_too_long" or (kind == "too_long" and ctx.get("field_type") != "List"):
         message = f"{label}最多 {ctx.get('max_length')} 个字符"
+    elif kind in ("too_short", "too_long"):
+        bound = f"至少 {ctx.get('min_length')}" if kind == "too_short" else f"最多 {ctx.get('max_length')}"
+        message = f"{label}{bound} 项"
     elif kind.startswith("int") or kind.startswith("float"):
         message = f"{label}应为数字"
+    elif kind.startswith("datetime"):
+        message = f"{label}应为日期和时间，如 2026-05-01T09:30:00+08:00"
     elif kind.startswith("date"):
         message = f"{label}应为日期，如 1980-05-01"
     elif kind.startswith("bool"):
@@ -129,6 +152,18 @@ def _validation_message(err: dict, path: str = "") -> dict:
     else:
         message = f"{label}格式不对"
     return {"field": ".".join(loc) or "body", "message": message}
+
+
+def _messages(raw: list[dict], path: str) -> list[dict]:
+    """One message a field. A value checked against a union (`int | str`) fails once for each member;
+    the member it was not of the kind for (`int_type`, `string_type`) says least, so another wins."""
+    by_field: dict[str, tuple[str, dict]] = {}
+    for err in raw:
+        message, kind = _validation_message(err, path), err.get("type", "")
+        kept = by_field.get(message["field"])
+        if kept is None or (kept[0].endswith("_type") and not kind.endswith("_type")):
+            by_field[message["field"]] = (kind, message)
+    return [message for _, message in by_field.values()]
 
 
 def _allowed_methods(request: Request) -> list[str]:
@@ -154,7 +189,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        errors = [_validation_message(e, request.url.path) for e in exc.errors()]
+        raw = exc.errors()
+        if any(e.get("loc", ())[:1] == ("path",) for e in raw):  # /proposals/abc names nothing, as /proposals/0 doesn't
+            return problem(request, 404, HTTP_DETAILS[404])
+        errors = _messages(raw, request.url.path)
         detail = "；".join(e["message"] for e in errors[:3]) or "输入有误"
         return problem(request, 422, detail, errors=errors)
 

@@ -53,7 +53,8 @@ def test_member_sees_their_roles_on_the_village_page(client, world):
     assert "我在本村" in r.text and "村民代表" in r.text
 
 
-@pytest.mark.parametrize("path", ["/v/no-such-village/", "/v/no-such-village/members", "/no/such/page"])
+@pytest.mark.parametrize("path", ["/v/no-such-village/", "/v/no-such-village/members", "/no/such/page",
+                                  "/v/no-such-village/notices/abc"])
 def test_unknown_page_is_a_chinese_html_404(client, path, world):
     if path.endswith("members"):
         login(client, world.user())
@@ -88,6 +89,18 @@ def test_api_validation_errors_are_problem_json_in_chinese(client):
     assert r.status_code == 422 and "JSON" in r.json()["detail"]
     for error in r.json()["errors"]:
         assert not error["message"].isascii()
+    # A value checked against `int | str` (a ballot's choice: its index or its label) gets one message,
+    # the one for the kind sent, and names the field, not the union's members.
+    for choice, message in (("", "选项至少 1 个字符"), ("选" * 101, "选项最多 100 个字符"), (-1, "选项超出允许范围")):
+        r = client.post("/api/v1/votes/1/ballots", json={"choice": choice})
+        assert r.status_code == 422 and r.json()["errors"] == [{"field": "choice", "message": message}], choice
+    r = client.post("/api/v1/villages/1/meetings", json={"council_id": 1, "title": "会", "starts_at": "x",
+                                                          "place": "村部"})
+    when = {"field": "starts_at", "message": "会议时间应为日期和时间，如 2026-05-01T09:30:00+08:00"}
+    assert when in r.json()["errors"]
+    for path in ("/api/v1/proposals/abc", "/api/v1/villages/x1/members"):  # an id that is no number names nothing
+        r = client.get(path)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), path
 
 
 def test_api_method_not_allowed_is_chinese(client):
