@@ -145,14 +145,26 @@ _VILLAGE_PAGES: list[tuple[str, str, tuple[str, ...], bool]] = [
 ]
 
 
+def opens_page(actor: Actor | None, village: Village, path: str) -> bool:
+    """Whether this person is shown links to the village page at `path` (under /v/{slug}/, its first
+    part: "members/7" is the roll's). Pages not in the menu's list are for whoever the page lets in."""
+    section = path.split("/", 1)[0]
+    for page, _label, roles, monitors in _VILLAGE_PAGES:
+        if page == section:
+            if actor is None:
+                return False
+            member_ok = actor.is_member(village.id) and (_ANY_MEMBER in roles or actor.roles.intersection(roles))
+            return actor.is_admin or bool(member_ok) or (monitors and actor.monitors(village))
+    return True
+
+
 def village_links(actor: Actor | None, village: Village) -> list[tuple[str, str]]:
     """(href, label) of the village pages this person may open, in menu order."""
     links = [(f"/v/{village.slug}/", "公开栏"), (f"/v/{village.slug}/charter", "村规民约")]
     if actor is None:
         return links
-    for path, label, roles, monitors in _VILLAGE_PAGES:
-        member_ok = actor.is_member(village.id) and (_ANY_MEMBER in roles or actor.roles.intersection(roles))
-        if actor.is_admin or member_ok or (monitors and actor.monitors(village)):
+    for path, label, _roles, _monitors in _VILLAGE_PAGES:
+        if opens_page(actor, village, path):
             links.append((f"/v/{village.slug}/{path}", label))
     if actor.is_admin or actor.monitors(village):
         links.append((f"/townships/{village.township_id}/dashboard", "乡镇公开监督"))

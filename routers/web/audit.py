@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.domain.audit_chain import ACTION_LABELS
 from app.domain.spreadsheet import safe_row
-from app.services import audit, places, seals
+from app.services import access, audit, places, seals
 from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
 from routers.web.attachments import content_disposition
@@ -30,11 +30,14 @@ LINKS = {"proposal": "proposals/{}", "notice": "notices/{}", "vote": "votes/{}",
          "village_rule": "charter/{}"}
 
 
-def entity_link(slug: str, entity: str, entity_id: str | None) -> str | None:
+def entity_link(actor, village, entity: str, entity_id: str | None) -> str | None:
+    """Where the event's object is shown, when this person is let into that kind of page at all (a
+    villager is not shown links into the roll). Whether that one object is visible to them (a draft
+    voucher is not) the page itself answers."""
     pattern = LINKS.get(entity)
-    if pattern is None or ("{}" in pattern and not entity_id):
+    if pattern is None or ("{}" in pattern and not entity_id) or not access.opens_page(actor, village, pattern):
         return None
-    return f"/v/{slug}/" + pattern.format(entity_id)
+    return f"/v/{village.slug}/" + pattern.format(entity_id)
 
 
 @router.get("/v/{slug}/audit")
@@ -58,7 +61,7 @@ def audit_page(
                                                  "page": view.page, "pages": view.pages,
                                                  "seal": seals.latest_for(db, village),
                                                  "check": seals.last_checks(db, [village.id]).get(village.id),
-                                                 "link": lambda e: entity_link(village.slug, e.entity, e.entity_id),
+                                                 "link": lambda e: entity_link(actor, village, e.entity, e.entity_id),
                                                  "actions": ACTION_LABELS, "entities": ENTITIES, "action": action,
                                                  "entity": entity, "query": query + "&" if query else ""})
 

@@ -24,6 +24,12 @@ def test_the_audit_page_says_what_happened_who_did_it_and_where(client, world, d
     assert "村委会 主*" in page and "主任" not in page.split("audit-events", 1)[1]  # the name is masked
     assert f'<a href="/v/{staff.village.slug}/proposals/{p.id}">查看</a>' in page
     assert "登记村民" in page and "已封存到第" in page and "<table" not in page
+    assert f"/v/{staff.village.slug}/members/" not in page  # the roll is not a villager's to open
+    client.cookies.clear()
+    login(client, staff.committee)
+    page = client.get(f"/v/{staff.village.slug}/audit").text
+    member = f'<a href="/v/{staff.village.slug}/members/{staff.villager.id}">查看</a>'
+    assert member in page and client.get(member.split('"')[1]).status_code == 200  # the committee's is
 
 
 def test_the_audit_record_filters_by_action_and_downloads_as_csv(client, world, db):
