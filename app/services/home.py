@@ -251,20 +251,23 @@ _BOOKS_CLOSED = (select(Ledger.first_period, func.max(AccountPeriod.period).filt
 
 
 def _book_tasks(session: Session, actor: Actor, village_id: int, slug: str) -> list[Task]:
-    """The books' work: vouchers to review and post for the committee; returned vouchers and months
-    ended but not closed for the accountant (two queries)."""
+    """The books' work: opening them while there are none; then vouchers to review and post for the
+    committee, returned vouchers and months ended but not closed for the accountant (two queries)."""
     committee, accountant = COMMITTEE in actor.roles, ACCOUNTANT in actor.roles
     if not (committee or accountant):
         return []
-    drafts, reviewed, returned = session.execute(_VOUCHER_COUNTS, {"me": actor.id, "vid": village_id}).one()
     books_url = f"/v/{slug}/accounts"
+    opened = session.execute(_BOOKS_CLOSED, {"vid": village_id}).one_or_none()
+    if opened is None:  # no books yet: opening them is the work, and no voucher list to send anyone to
+        return [Task("还没有建账", None, books_url)]
+    drafts, reviewed, returned = session.execute(_VOUCHER_COUNTS, {"me": actor.id, "vid": village_id}).one()
     tasks = []
     if committee:
         tasks += [Task("待审核的凭证", drafts, f"{books_url}/vouchers?state=draft"),
                   Task("待记账的凭证", reviewed, f"{books_url}/vouchers?state=reviewed")]
     if returned:
         tasks.append(Task("被退回的凭证", returned, f"{books_url}/vouchers?state=draft"))
-    first, last_closed = session.execute(_BOOKS_CLOSED, {"vid": village_id}).one_or_none() or (None, None)
+    first, last_closed = opened
     unclosed = B.unclosed_months(first, last_closed, B.period_of(local_today())) if first else 0
     if unclosed:
         tasks.append(Task("过完了还没结账的月份", unclosed, books_url))

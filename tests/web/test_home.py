@@ -197,6 +197,13 @@ def test_the_books_work_waits_on_the_home_of_who_does_it(client, world, db, cloc
     clock.on_day(date(2026, 5, 10))
     staff = Staff(world)
     keeper = load_actor(db, staff.accountant)
+    for who in (staff.committee, staff.accountant):  # no books yet: opening them, not empty voucher lists
+        client.cookies.clear()
+        login(client, who)
+        page = client.get("/me").text
+        assert f'<a href="/v/{staff.village.slug}/accounts">还没有建账</a>' in page and "vouchers?state" not in page
+        assert client.get(f"/v/{staff.village.slug}/accounts").status_code == 200
+    client.cookies.clear()
     books.open_ledger(db, keeper, staff.village, "2023", "2026-03")
     for day in (date(2026, 5, 2), date(2026, 5, 3)):
         vouchers.create(db, keeper, staff.village, vouchers.VoucherIn(
