@@ -3,7 +3,9 @@
 A NUL or another control character in a title, a name, a comment or a roster cell is refused with a
 Chinese reason (PostgreSQL cannot store NUL at all; the others garble pages, CSV and logs). Bodies
 keep line breaks and tabs; single-line fields keep neither. Lone surrogates (which no UTF-8 encoder
-accepts) count as control characters too.
+accepts) count as control characters too, and so do the bidirectional embeddings, overrides and
+isolates (U+202A–U+202E, U+2066–U+2069): they make text show in another order than it is stored, so
+"1000" could read "0001" on a finance notice. Plain direction marks (U+200E, U+200F) stay.
 
 A title, a name or a vote's question must show something: one made only of spaces and invisible
 characters (zero-width space and joiners, BOM, direction marks, Hangul fillers…) is blank.
@@ -14,9 +16,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# C0 controls, DEL, C1 controls and lone surrogates; the second form spares \t \n \r.
-_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 controls, DEL, C1 controls, bidirectional overrides and isolates, lone surrogates; the second
+# form spares \t \n \r.
+_CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Characters that print nothing though they are not spaces or format characters.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
 
@@ -25,8 +28,8 @@ LINE_REASON = "不能换行，也不能含有制表符"
 BLANK_REASON = "不能为空，或只有空格和不可见字符"
 
 # For documentation (JSON Schema, ECMA 262): a single line and a text without control characters.
-LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"
-TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+LINE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$"
 
 
 def has_control(text: str, *, multiline: bool = True) -> bool:

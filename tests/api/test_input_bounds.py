@@ -80,6 +80,8 @@ def test_control_characters_are_refused_everywhere(api, world, client):
     pid = ok(api.post(base, committee, {**proposal, "body": "第一段\r\n\t第二段"}), 201)["id"]
     ok(api.post(f"/proposals/{pid}/transitions", committee, {"action": "submit"}))
     refused(api.post(f"/proposals/{pid}/comments", committee, {"body": "好\x00"}), 422, "控制字符")
+    # a bidirectional override shows text in another order than it is stored ("0001" as "1000")
+    refused(api.post(f"/proposals/{pid}/comments", committee, {"body": "共\u202e0001\u202c元"}), 422, "控制字符")
     refused(api.post(f"/villages/{village.id}/members", committee,
                      {"name": "张\x00三", "phone": unique_phone()}), 422, "姓名不能含有控制字符")
     refused(api.post(f"/villages/{village.id}/notices", committee,

@@ -26,6 +26,10 @@ from app.domain.votes import APPROVE_OPTIONS, check_definition
     ("DEL\x7f", True, text.CONTROL_REASON),
     ("C1\x85", True, text.CONTROL_REASON),
     ("孤\ud800", True, text.CONTROL_REASON),
+    ("金额\u202e0001\u202c元", True, text.CONTROL_REASON),  # shows as 1000: an override
+    ("\u2067右\u2069", False, text.CONTROL_REASON),  # an isolate
+    ("\u202a嵌入", True, text.CONTROL_REASON),
+    ("标记\u200e\u200f", False, None),  # plain direction marks stay
     ("", False, None),
 ])
 def test_control_characters(value, multiline, reason):
@@ -33,7 +37,7 @@ def test_control_characters(value, multiline, reason):
 
 
 @pytest.mark.parametrize("value", [
-    "", "   ", "\u200b", "\u200b\u200c\u200d", "\ufeff", "\u2060\u00ad", "\u3000", "\u3164\u115f", "\u200e\u202e",
+    "", "   ", "\u200b", "\u200b\u200c\u200d", "\ufeff", "\u2060\u00ad", "\u3000", "\u3164\u115f", "\u200e\u200f",
     "\u2800", " \u200b \t",
 ])
 def test_blank_to_the_eye(value):
