@@ -166,7 +166,7 @@ def test_drafts_are_not_listed_for_other_villagers(client, v):
 def test_new_proposal_saves_a_draft_and_shows_it(client, v):
     token = login(client, v.people[0])
     form = client.get(v.url("proposals/new")).text
-    assert "Markdown" in form
+    assert "行首写“- ”变成列表" in form and "Markdown" not in form  # how to lay it out, in plain words
     # a plain villager may only use 一事一议
     assert 'value="yishiyiyi"' in form and 'value="sizheng"' not in form and 'value="simple"' not in form
     r = client.post(v.url("proposals/new"), data={**ROAD, "csrf_token": token})
