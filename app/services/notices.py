@@ -10,6 +10,7 @@ dashboard (services/townships.py), the drafts other features ask for (services/n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,16 @@ def may_see_unpublished(actor: Actor | None, village: Village, notice: Notice) -
     if actor.is_admin or actor.monitors(village) or notice.author_id == actor.id:
         return True
     return actor.is_member(village.id) and bool(actor.roles.intersection(staff_roles(notice.category)))
+
+
+def visible_ids(session: Session, actor: Actor | None, village: Village, ids: Iterable[int]) -> set[int]:
+    """Which of these notices of the village this person may open (`get`'s rule, for a page of links)."""
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    rows = session.execute(select(Notice.id, Notice.state, Notice.author_id, Notice.category)
+                           .where(Notice.village_id == village.id, Notice.id.in_(wanted))).all()
+    return {row.id for row in rows if row.state in VISIBLE or may_see_unpublished(actor, village, row)}
 
 
 def get(session: Session, actor: Actor | None, notice_id: int) -> tuple[Notice, Village]:

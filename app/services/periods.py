@@ -8,7 +8,7 @@ drafts a correction of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
@@ -36,6 +36,14 @@ def parse(text: str | None) -> str:
 def row_of(session: Session, village_id: int, period: str) -> AccountPeriod | None:
     return session.execute(select(AccountPeriod).where(AccountPeriod.village_id == village_id,
                                                        AccountPeriod.period == period)).scalar_one_or_none()
+
+
+def readable_periods(session: Session, actor: Actor | None, village: Village, periods: Iterable[str]) -> set[str]:
+    """Which of these months this person may read (`readable`'s rule, for a page of links)."""
+    wanted = set(periods)
+    if books.is_reader(actor, village):
+        return wanted
+    return vouchers.published_periods(session, village.id, wanted)
 
 
 def readable(session: Session, actor: Actor | None, village: Village, period: str) -> bool:

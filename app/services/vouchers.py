@@ -11,6 +11,7 @@ them), and the receipts only where the village made them public.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -54,19 +55,44 @@ class VoucherIn:
 
 # --- who sees what -------------------------------------------------------------------------------
 
+def published_periods(session: Session, village_id: int, periods: Iterable[str]) -> set[str]:
+    """Those of the months that are closed with their finance notice published (then their vouchers
+    are public): one query for any number of months."""
+    wanted = set(periods)
+    if not wanted:
+        return set()
+    return set(session.execute(
+        select(AccountPeriod.period).join(Notice, Notice.id == AccountPeriod.notice_id)
+        .where(AccountPeriod.village_id == village_id, AccountPeriod.period.in_(wanted),
+               AccountPeriod.state == B.CLOSED, Notice.state.in_(PUBLISHED_NOTICE))).scalars())
+
+
 def period_published(session: Session, village_id: int, period: str) -> bool:
     """Whether the month is closed and its finance notice published (then its vouchers are public)."""
-    return session.execute(
-        select(func.count()).select_from(AccountPeriod).join(Notice, Notice.id == AccountPeriod.notice_id)
-        .where(AccountPeriod.village_id == village_id, AccountPeriod.period == period,
-               AccountPeriod.state == B.CLOSED, Notice.state.in_(PUBLISHED_NOTICE))
-    ).scalar_one() > 0
+    return bool(published_periods(session, village_id, [period]))
+
+
+def _public(session: Session, village_id: int, vouchers: list) -> set[int]:
+    """Which of these vouchers (rows or objects with id, state, period) everyone may see: posted, in a
+    month whose finance notice is published."""
+    posted = [v for v in vouchers if v.state == B.POSTED]
+    public = published_periods(session, village_id, {v.period for v in posted})
+    return {v.id for v in posted if v.period in public}
 
 
 def _visible(session: Session, actor: Actor | None, village: Village, voucher: Voucher) -> bool:
-    if books.is_reader(actor, village):
-        return True
-    return voucher.state == B.POSTED and period_published(session, village.id, voucher.period)
+    return books.is_reader(actor, village) or voucher.id in _public(session, village.id, [voucher])
+
+
+def visible_ids(session: Session, actor: Actor | None, village: Village, ids: Iterable[int]) -> set[int]:
+    """Which of these vouchers of the village this person may open (`get`'s rule, for a page of links):
+    two queries at most."""
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    rows = session.execute(select(Voucher.id, Voucher.state, Voucher.period)
+                           .where(Voucher.village_id == village.id, Voucher.id.in_(wanted))).all()
+    return {row.id for row in rows} if books.is_reader(actor, village) else _public(session, village.id, rows)
 
 
 def get(session: Session, actor: Actor | None, voucher_id: int) -> tuple[Voucher, Village]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.domain import bounds
 from app.domain.audit_chain import ACTION_LABELS
 from app.domain.spreadsheet import safe_row
-from app.services import access, audit, places, seals
+from app.services import access, audit, notices, periods, places, seals, vouchers
 from routers.deps import DbSession, PageActor, PageNo, SettingsDep
 from routers.templating import render
 from routers.web.attachments import content_disposition
@@ -40,6 +42,27 @@ def entity_link(actor, village, entity: str, entity_id: str | None) -> str | Non
     return f"/v/{village.slug}/" + pattern.format(entity_id)
 
 
+def _links(db, actor, village, events) -> Callable:
+    """The 查看 link of each event on the page, only where this person can open that object: each kind's
+    own rule (a draft voucher, a notice under review, a month not yet public are not everyone's), one
+    or two queries a kind for the whole page."""
+    ids: dict[str, set[str]] = {"voucher": set(), "notice": set(), "period": set()}
+    for row in events:
+        if row.event.entity in ids and row.event.entity_id:
+            ids[row.event.entity].add(row.event.entity_id)
+    numbers = {kind: {int(i) for i in ids[kind] if i.isdigit() and 0 < int(i) <= bounds.MAX_ID}
+               for kind in ("voucher", "notice")}
+    opens = {"voucher": {str(i) for i in vouchers.visible_ids(db, actor, village, numbers["voucher"])},
+             "notice": {str(i) for i in notices.visible_ids(db, actor, village, numbers["notice"])},
+             "period": periods.readable_periods(db, actor, village, ids["period"])}
+
+    def link(event) -> str | None:
+        if event.entity in opens and event.entity_id not in opens[event.entity]:
+            return None
+        return entity_link(actor, village, event.entity, event.entity_id)
+    return link
+
+
 @router.get("/v/{slug}/audit")
 def audit_page(
     slug: str,
@@ -61,7 +84,7 @@ def audit_page(
                                                  "page": view.page, "pages": view.pages,
                                                  "seal": seals.latest_for(db, village),
                                                  "check": seals.last_checks(db, [village.id]).get(village.id),
-                                                 "link": lambda e: entity_link(actor, village, e.entity, e.entity_id),
+                                                 "link": _links(db, actor, village, view.events),
                                                  "actions": ACTION_LABELS, "entities": ENTITIES, "action": action,
                                                  "entity": entity, "query": query + "&" if query else ""})
 
