@@ -146,11 +146,12 @@ _VILLAGE_PAGES: list[tuple[str, str, tuple[str, ...], bool]] = [
 
 
 def opens_page(actor: Actor | None, village: Village, path: str) -> bool:
-    """Whether this person is shown links to the village page at `path` (under /v/{slug}/, its first
-    part: "members/7" is the roll's). Pages not in the menu's list are for whoever the page lets in."""
+    """Whether this person is shown links to the village page at `path` (under /v/{slug}/: a page of the
+    menu's list, or a page under one, "members/7" under the roll). Pages not under the list are for
+    whoever the page itself lets in."""
     section = path.split("/", 1)[0]
     for page, _label, roles, monitors in _VILLAGE_PAGES:
-        if page == section:
+        if page in (path, section):
             if actor is None:
                 return False
             member_ok = actor.is_member(village.id) and (_ANY_MEMBER in roles or actor.roles.intersection(roles))
