@@ -295,3 +295,19 @@ def proposal_at_vote_stage(db, chair, village, title: str = "修桥"):
                                                                   procedure="yishiyiyi"))
     proposals.transition(db, chair, proposal.id, "submit")
     return proposals.transition(db, chair, proposal.id, "advance")
+
+
+def books_in_may(db: Session, staff, clock, *days: date):
+    """The staff's village with its books opened in March 2026 (the accountant's), the clock on 10 May,
+    and a draft voucher (a broom, 30 yuan from cash) for each of `days` (2 May when none): (the
+    accountant as an actor, the vouchers)."""
+    from app.domain import books as B
+    from app.services import books, vouchers
+    from app.services.access import load_actor
+
+    clock.on_day(date(2026, 5, 10))
+    keeper = load_actor(db, staff.accountant)
+    books.open_ledger(db, keeper, staff.village, "2023", "2026-03")
+    made = [vouchers.create(db, keeper, staff.village, vouchers.VoucherIn(
+        day, "买扫帚", [B.Line("513", debit=3000), B.Line("101", credit=3000)])) for day in days or (date(2026, 5, 2),)]
+    return keeper, made

@@ -58,17 +58,11 @@ def test_the_audit_record_filters_by_action_and_downloads_as_csv(client, world, 
 def test_the_audit_page_links_only_to_what_the_reader_can_open(client, world, db, clock):
     """A draft voucher and a notice still in draft are in the record for everyone, but only the people
     who handle them get a link; a villager is not sent to a page that answers 找不到."""
-    from datetime import date
+    from app.services import notices
+    from tests.factories import books_in_may
 
-    from app.domain import books as B
-    from app.services import books, notices, vouchers
-
-    clock.on_day(date(2026, 5, 10))
     staff = Staff(world)
-    keeper = load_actor(db, staff.accountant)
-    books.open_ledger(db, keeper, staff.village, "2023", "2026-03")
-    voucher = vouchers.create(db, keeper, staff.village, vouchers.VoucherIn(
-        date(2026, 5, 2), "买扫帚", [B.Line("513", debit=3000), B.Line("101", credit=3000)]))
+    _, (voucher,) = books_in_may(db, staff, clock)
     notice = notices.create(db, load_actor(db, staff.committee), staff.village, category="village", title="修路方案",
                             body="方案")
     slug = staff.village.slug

@@ -189,14 +189,9 @@ def test_vote_page_puts_the_ballot_first_while_i_may_vote(town):
 def test_the_books_work_waits_on_the_home_of_who_does_it(client, world, db, clock):
     from datetime import date
 
-    from app.domain import books as B
-    from app.services import books, vouchers
-    from app.services.access import load_actor
-    from tests.factories import Staff, login
+    from tests.factories import Staff, books_in_may, login
 
-    clock.on_day(date(2026, 5, 10))
     staff = Staff(world)
-    keeper = load_actor(db, staff.accountant)
     for who in (staff.committee, staff.accountant):  # no books yet: opening them, not empty voucher lists
         client.cookies.clear()
         login(client, who)
@@ -204,10 +199,7 @@ def test_the_books_work_waits_on_the_home_of_who_does_it(client, world, db, cloc
         assert f'<a href="/v/{staff.village.slug}/accounts">还没有建账</a>' in page and "vouchers?state" not in page
         assert client.get(f"/v/{staff.village.slug}/accounts").status_code == 200
     client.cookies.clear()
-    books.open_ledger(db, keeper, staff.village, "2023", "2026-03")
-    for day in (date(2026, 5, 2), date(2026, 5, 3)):
-        vouchers.create(db, keeper, staff.village, vouchers.VoucherIn(
-            day, "买扫帚", [B.Line("513", debit=3000), B.Line("101", credit=3000)]))
+    books_in_may(db, staff, clock, date(2026, 5, 2), date(2026, 5, 3))
     login(client, staff.committee)
     page = client.get("/me").text
     assert "待审核的凭证" in page and f"/v/{staff.village.slug}/accounts/vouchers?state=draft" in page

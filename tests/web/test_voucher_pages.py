@@ -496,16 +496,11 @@ def test_the_voucher_page_takes_the_same_queries_for_2_or_10_lines(app, client, 
 
 
 def test_receipts_open_for_members_and_for_everyone_once_made_public(client, world, db, clock):
-    from app.services import attachments, books, vouchers
-    from app.services.access import load_actor
-    from tests.factories import Staff, login, png
+    from app.services import attachments
+    from tests.factories import Staff, books_in_may, login, png
 
-    clock.on_day(date(2026, 5, 10))
     staff = Staff(world)
-    keeper = load_actor(db, staff.accountant)
-    books.open_ledger(db, keeper, staff.village, "2023", "2026-03")
-    v = vouchers.create(db, keeper, staff.village, vouchers.VoucherIn(
-        date(2026, 5, 2), "买扫帚", [B.Line("513", debit=3000), B.Line("101", credit=3000)]))
+    keeper, (v,) = books_in_may(db, staff, clock)
     photo = attachments.add(db, world.settings, keeper, "voucher", v.id, "发票.png", png())
     url = f"/v/{staff.village.slug}/accounts/vouchers/{v.id}/receipts/{photo.id}"
     login(client, staff.supervisor)
