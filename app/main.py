@@ -67,13 +67,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     settings.resolved_secret_key()
-    from routers.docs import SWAGGER_ASSETS, HeadAsGet
+    from routers.docs import SWAGGER_ASSETS, HeadAsGet, install_openapi
     from routers.docs import router as docs_router
     from routers.errors import install_error_handlers
     from routers.limits import BodyLimit
     from routers.security import SecurityHeaders, TrustedHosts
 
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodyLimit, body_max_bytes=settings.body_max_bytes,
                        upload_max_bytes=settings.upload_max_bytes)
     if settings.base_url:  # behind a public address, a forged Host header gets nowhere

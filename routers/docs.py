@@ -1,6 +1,8 @@
 """What every site answers besides its pages: the API's documentation page at /docs, served whole from
 here (Swagger UI's files come from the `swagger-ui-bundle-v2` package, mounted at /static/swagger-ui;
-no CDN, no inline script, so the CSP stays strict), /favicon.ico, and HEAD for every GET."""
+no CDN, no inline script, so the CSP stays strict), /favicon.ico, and HEAD for every GET; and what the
+OpenAPI document says beyond FastAPI's own (`install_openapi`): the bearer token, and errors as
+application/problem+json."""
 
 from __future__ import annotations
 
@@ -13,6 +15,41 @@ SWAGGER_ASSETS = "/static/swagger-ui"
 FAVICON_CACHE = "public, max-age=31536000"
 
 router = APIRouter(include_in_schema=False)
+
+# Operations that take their credentials in the body (a phone and a password or a code), not a token.
+_NO_TOKEN = ("/api/v1/auth/token", "/api/v1/auth/activate")
+BEARER = {"type": "http", "scheme": "bearer",
+          "description": "POST /api/v1/auth/token 换来的令牌，放在请求头 Authorization: Bearer <令牌>。"
+                         "不带令牌时按未登录处理：公开的内容照样能读，要登录的操作答 401。"}
+
+
+def install_openapi(app) -> None:
+    """The app's OpenAPI document, as FastAPI builds it, plus: the bearer scheme, on every operation as
+    optional (anonymous callers read what is public; a service answers 401 where a login is needed, so
+    which operations need one is said by their 401); and each error's schema under the media type the
+    server sends, application/problem+json (FastAPI puts a response model under application/json)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if getattr(app.state, "openapi_done", False):
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = BEARER
+        for path, operations in schema.get("paths", {}).items():
+            for operation in operations.values():
+                if path not in _NO_TOKEN:
+                    operation["security"] = [{"bearer": []}, {}]
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    problem = content.get("application/problem+json")
+                    typed = content.get("application/json", {}).get("schema", {})
+                    if problem is not None and typed.get("$ref", "").endswith("/Problem"):
+                        content["application/problem+json"] = {"schema": typed}
+                        del content["application/json"]
+        app.openapi_schema, app.state.openapi_done = schema, True
+        return schema
+
+    app.openapi = openapi
 
 DOCS_PAGE = f"""<!doctype html>
 <html lang="zh-CN">

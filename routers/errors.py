@@ -61,6 +61,12 @@ def problem(
                       "instance": request.url.path}
         if errors:
             body["errors"] = errors
+        if status == 401:  # RFC 9110: a 401 says how to authenticate; RFC 6750: and whether the token failed
+            sent = request.headers.get("authorization", "").lower().startswith("bearer ")
+            challenge = 'Bearer realm="cunyi"' + (', error="invalid_token"' if sent else "")
+            if sent and detail == HTTP_DETAILS[401]:
+                body["detail"] = "令牌无效或已过期，请重新登录取得令牌"
+            headers = {**(headers or {}), "WWW-Authenticate": challenge}
         return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
     from routers.templating import render
 

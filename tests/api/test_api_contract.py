@@ -51,8 +51,25 @@ def test_every_operation_documents_the_problems_any_request_can_meet(app):
         for method, operation in operations.items():
             documented = set(operation["responses"])
             assert {"400", "413", "422", "429"} <= documented, f"{method.upper()} {path}: {sorted(documented)}"
-            problem = operation["responses"]["413"]["content"]
-            assert "application/problem+json" in problem
+            for code, response in operation["responses"].items():  # an error's schema where the server sends it
+                if code >= "400":
+                    assert set(response["content"]) == {"application/problem+json"}, f"{method} {path} {code}"
+                    assert response["content"]["application/problem+json"]["schema"] == {
+                        "$ref": "#/components/schemas/Problem"}
+
+
+def test_the_document_says_how_to_authenticate_and_a_401_says_it_too(app, api, world, client):
+    spec = app.openapi()
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/v1/proposals/{pid}"]["get"]["security"] == [{"bearer": []}, {}]  # optional
+    assert "security" not in spec["paths"]["/api/v1/auth/token"]["post"]  # credentials go in the body
+    missing = client.get("/api/v1/me")
+    assert missing.status_code == 401 and missing.headers["www-authenticate"] == 'Bearer realm="cunyi"'
+    assert missing.json()["detail"] == "请先登录"
+    bad = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
+    assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["www-authenticate"]
+    assert bad.json()["detail"] == "令牌无效或已过期，请重新登录取得令牌"
+    ok(api.get("/me", world.user()))  # a good one gets in
 
 
 def test_lists_page_through(api, world, client):
