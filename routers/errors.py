@@ -84,7 +84,7 @@ def problem(
 
 _FIELD_NAMES = {
     "phone": "手机号", "password": "密码", "name": "姓名", "code": "激活码", "slug": "网址名",
-    "county_id": "县", "township_id": "乡镇", "roles": "身份", "body": "请求内容", "file": "文件",
+    "county_id": "县", "township_id": "乡镇", "roles": "身份", "body": "内容", "file": "文件",
     "new_password": "新密码", "current_password": "原密码", "page": "页码", "per_page": "每页条数",
     "title": "标题", "category": "类别", "procedure": "议事程序", "budget_fen": "预算", "per_capita_fen": "人均筹资",
     "labour_days": "人均筹劳", "note": "说明", "question": "表决事项", "options": "选项", "choice": "选项",
@@ -123,11 +123,17 @@ _BOOKS_PATHS = ("/accounts", "/ledger", "/assets", "/contracts")
 
 
 def _validation_message(err: dict, path: str = "") -> dict:
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")
-           and not (isinstance(p, str) and _UNION_MEMBER.search(p))]
+    where = list(err.get("loc", ()))
+    if where and where[0] in ("body", "query", "path", "form", "header", "cookie"):
+        where = where[1:]  # where the value came from, not a field (a comment's own `body` field stays)
+    if err.get("type") == "json_invalid":
+        where = []  # its location is a character offset in the request, not a field
+    loc = [str(p) for p in where if not (isinstance(p, str) and _UNION_MEMBER.search(p))]
     field = loc[-1] if loc else "body"
     books = any(part in path for part in _BOOKS_PATHS) or "rows" in loc
     label = (_BOOKS_FIELD_NAMES.get(field) if books else None) or _FIELD_NAMES.get(field, field)
+    if not loc:
+        label = "请求内容"  # the request as a whole
     if field == "name" and any(part in path for part in ("/assets",)):
         label = "资产名称"
     kind = err.get("type", "")

@@ -87,6 +87,9 @@ def test_api_validation_errors_are_problem_json_in_chinese(client):
     assert r.status_code == 422 and r.json()["errors"][0]["message"] == "乡镇应为数字"
     r = client.post("/api/v1/auth/token", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and "JSON" in r.json()["detail"]
+    assert r.json()["errors"] == [{"field": "body", "message": "请求内容不是有效的 JSON"}]  # not a character offset
+    r = client.post("/api/v1/proposals/1/comments", json={})  # a comment's own `body` field, not the request
+    assert r.json()["errors"] == [{"field": "body", "message": "缺少内容"}]
     for error in r.json()["errors"]:
         assert not error["message"].isascii()
     # A value checked against `int | str` (a ballot's choice: its index or its label) gets one message,
