@@ -87,6 +87,14 @@ PROBLEMS = {code: {"model": Problem, "content": {"application/problem+json": {}}
             for code in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
+def one_of(names: dict[str, str], what: str) -> dict[str, Any]:
+    """What a field or query parameter that takes one of a set of codes says in the OpenAPI document:
+    the codes as its enum and, in its description, each with its Chinese name. The service checks the
+    value itself and answers a Chinese 422; this only tells a client what to send."""
+    listed = "、".join(f"{code}（{name}）" for code, name in names.items())
+    return {"description": f"{what}：{listed}", "json_schema_extra": {"enum": [str(code) for code in names]}}
+
+
 def out_model(view: type, name: str, *, exclude: tuple[str, ...] = (), descriptions: dict[str, str] | None = None,
               extra: dict[str, Any] | None = None, doc: str | None = None) -> type[BaseModel]:
     """An API response model derived from a service view (a dataclass): the same fields and types,

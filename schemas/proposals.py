@@ -8,17 +8,19 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.proposals import BODY_MAX, EXEMPTIONS_MAX, TITLE_MAX
+from app.domain import procedures as P
+from app.domain.proposals import BODY_MAX, CATEGORIES, EXEMPTIONS_MAX, TITLE_MAX
 from app.services.proposal_views import CosignView, HistoryRow, ProposalRow
-from schemas.common import Days, Fen, Line, Text, Title, out_model
+from schemas.common import Days, Fen, Line, Text, Title, one_of, out_model
 from schemas.votes import VoteBriefOut
 
 
 class ProposalIn(BaseModel):
     title: Title = Field(min_length=1, max_length=TITLE_MAX)
     body: Text = Field(min_length=1, max_length=BODY_MAX)
-    category: Line = Field(max_length=20)
-    procedure: Line = Field(default="yishiyiyi", max_length=20)
+    category: Line = Field(max_length=20, **one_of(CATEGORIES, "类别"))
+    procedure: Line = Field(default="yishiyiyi", max_length=20,
+                            **one_of({k: p.name for k, p in P.PROCEDURES.items()}, "议事程序"))
     budget_fen: Fen | None = None
     per_capita_fen: Fen | None = None
     labour_days: Days | None = None
@@ -66,7 +68,7 @@ class ProposalOut(ProposalSummary):
 
 
 class TransitionIn(BaseModel):
-    action: Line = Field(max_length=20)
+    action: Line = Field(max_length=20, **one_of(P.ACTION_NAMES, "操作（事项的 actions 列出此刻可用的）"))
     note: Text | None = Field(default=None, max_length=1000)
 
 

@@ -101,6 +101,8 @@ def list_proposals(
         .where(or_(Proposal.submitted_at.is_not(None), Proposal.author_id == actor.id))
     )
     if state:
+        if state not in P.STATES:
+            raise Invalid("没有这个状态", field="state")
         stmt = stmt.where(Proposal.state == state)
     if category:
         if category not in CATEGORIES:

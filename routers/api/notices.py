@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from app.domain import notices as N
 from app.services import board, notice_views, notices, places
 from app.services.pagination import page_list
 from routers.api.attachments import attachment_out
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage
-from schemas.common import PROBLEMS, PageOut, page_out
+from schemas.common import PROBLEMS, PageOut, one_of, page_out
 from schemas.notices import (
     ComplianceOut,
     CorrectionIn,
@@ -41,8 +42,8 @@ def list_notices(
     vid: int,
     db: DbSession,
     actor: CurrentActor,
-    category: str | None = Query(default=None, max_length=20),
-    state: str | None = Query(default=None, max_length=20),
+    category: str | None = Query(default=None, max_length=20, **one_of(N.CATEGORIES, "只看这一类")),
+    state: str | None = Query(default=None, max_length=20, **one_of(N.STATE_NAMES, "只看这一状态")),
     page: PageNo = 1,
     per_page: PerPage = 20,
 ):

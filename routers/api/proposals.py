@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
-from app.domain.proposals import ProposalDraft
+from app.domain import procedures as P
+from app.domain.proposals import CATEGORIES, ProposalDraft
 from app.services import places, proposal_views, proposals, village_settings, vote_views
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage
-from schemas.common import PROBLEMS, PageOut
+from schemas.common import PROBLEMS, PageOut, one_of
 from schemas.proposals import (
     CosignOut,
     ProposalIn,
@@ -42,10 +43,10 @@ def list_proposals(
     vid: int,
     db: DbSession,
     actor: CurrentActor,
-    state: str | None = Query(default=None, max_length=30),
-    category: str | None = Query(default=None, max_length=20),
-    q: str | None = Query(default=None, max_length=50),
-    mine: bool = False,
+    state: str | None = Query(default=None, max_length=30, **one_of(P.STATES, "只看这一步的事项")),
+    category: str | None = Query(default=None, max_length=20, **one_of(CATEGORIES, "只看这一类")),
+    q: str | None = Query(default=None, max_length=50, description="标题里含有的字"),
+    mine: bool = Query(default=False, description="只看我提的"),
     page: PageNo = 1,
     per_page: PerPage = 20,
 ):

@@ -169,3 +169,18 @@ def test_the_readme_links_the_schema():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     api = readme[readme.index("## The API"):]
     assert "[`/api/v1/openapi.json`](/api/v1/openapi.json)" in api and "swagger-ui-bundle-v2" in api
+
+
+def test_codes_a_client_must_send_are_listed_with_their_names(app, api, world):
+    spec = app.openapi()
+    schemas = spec["components"]["schemas"]
+    category = schemas["ProposalIn"]["properties"]["category"]
+    assert "facilities" in category["enum"] and "facilities（" in category["description"]
+    assert set(schemas["TransitionIn"]["properties"]["action"]["enum"]) == {
+        "submit", "advance", "return", "withdraw", "reject"}
+    params = {p["name"]: p for p in spec["paths"]["/api/v1/villages/{vid}/proposals"]["get"]["parameters"]}
+    assert "review" in params["state"]["schema"]["enum"] and "乡镇审核备案" in params["state"]["description"]
+    village = world.village()
+    member = world.member(village)
+    refused(api.get(f"/villages/{village.id}/proposals", member, state="nonsense"), 422, "没有这个状态")
+    assert ok(api.get(f"/villages/{village.id}/proposals", member, state="review"))["total"] == 0

@@ -358,3 +358,10 @@ QUEUES = [
 @pytest.mark.parametrize(("roles", "expected"), QUEUES)
 def test_the_states_a_set_of_roles_moves_on_from(roles, expected):
     assert P.states_moved_by(roles) == expected
+
+
+def test_every_state_a_matter_can_be_in_is_one_a_list_can_filter_by():
+    expected = {P.DRAFT, P.REJECTED, P.WITHDRAWN} | {s.key for proc in P.PROCEDURES.values() for s in proc.stages}
+    assert set(P.STATES) == expected
+    assert P.STATES[P.DRAFT] == "草稿" and P.STATES["review"] == "乡镇审核备案" and P.STATES[P.CLOSED] == "已办结"
+    assert list(P.STATES)[0] == P.DRAFT and list(P.STATES)[-2:] == [P.REJECTED, P.WITHDRAWN]
