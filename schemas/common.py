@@ -107,5 +107,7 @@ def out_model(view: type, name: str, *, exclude: tuple[str, ...] = (), descripti
         for f in dataclasses.fields(view) if f.name not in exclude
     }
     fields.update(extra or {})
-    return create_model(name, __config__=ConfigDict(from_attributes=True), __doc__=doc or view.__doc__,
-                        **fields)
+    own = view.__doc__ or ""
+    if own.startswith(f"{view.__name__}("):  # the signature a dataclass without a docstring gets, not a text
+        own = ""
+    return create_model(name, __config__=ConfigDict(from_attributes=True), __doc__=doc or own or None, **fields)

@@ -184,3 +184,8 @@ def test_codes_a_client_must_send_are_listed_with_their_names(app, api, world):
     member = world.member(village)
     refused(api.get(f"/villages/{village.id}/proposals", member, state="nonsense"), 422, "没有这个状态")
     assert ok(api.get(f"/villages/{village.id}/proposals", member, state="review"))["total"] == 0
+
+
+def test_no_schema_is_described_by_a_python_signature(app):
+    for name, schema in app.openapi()["components"]["schemas"].items():
+        assert not re.match(r"^\w+\(\w+: ", schema.get("description", "")), name  # e.g. "HistoryRow(procedure: 'str'…"
