@@ -54,7 +54,9 @@ def readable(session: Session, actor: Actor | None, village: Village, period: st
 
 def statement(session: Session, actor: Actor | None, village: Village, period: str, *, year_to_date: bool = False
               ) -> statements.Statement:
-    books.require_ledger(session, village)
+    ledger = books.require_ledger(session, village)
+    if period < ledger.first_period:
+        raise NotFound(f"{B.period_label(period)}在建账之前，没有账目")
     if not readable(session, actor, village, period):
         raise NotFound("这个月的账目还没有公开")
     return statements.statement(session, village, period, year_to_date=year_to_date)

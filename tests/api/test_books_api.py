@@ -391,6 +391,8 @@ def test_from_the_books_to_the_published_month_and_its_correction(api, world, ke
     assert ytd["year_to_date"] and ytd["start"] == FIRST and ytd["cash"] is None and ytd["income"] == []
     may = ok(api.get(f"/villages/{vid}/periods/2026-05/statement", kept.accountant))
     assert may["cash"]["opening"] == 1_487_655 and may["closed"] is False
+    # a month before the books begin has no books: not a statement of opening balances
+    refused(api.get(f"/villages/{vid}/periods/2026-03/statement", kept.accountant), 404, "2026年3月在建账之前")
 
     # the finance notice drafted by the close, as its reviewer sees it
     notice = ok(api.get(f"/notices/{april['notice_id']}", kept.supervisor))
