@@ -16,6 +16,7 @@ from routers.api import (
     decision_files,
     filings,
     funds,
+    home,
     meetings,
     members,
     notices,
@@ -36,7 +37,7 @@ from routers.deps import api_csrf, input_guard
 from routers.flat import include_flat
 
 api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
-for module in (auth, places, members, audit, roster, proposals, comments, notifications, attachments, councils, votes,
-               ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets, seals,
-               decision_files, cases, filings, village_rules, meetings, assisted):
+for module in (auth, home, places, members, audit, roster, proposals, comments, notifications, attachments, councils,
+               votes, ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets,
+               seals, decision_files, cases, filings, village_rules, meetings, assisted):
     include_flat(api_router, module.router)

@@ -207,3 +207,31 @@ def test_the_books_work_waits_on_the_home_of_who_does_it(client, world, db, cloc
     login(client, staff.accountant)
     page = client.get("/me").text
     assert "过完了还没结账的月份" in page and "待审核的凭证" not in page
+
+
+def test_the_api_answers_the_same_home_with_the_ids_for_the_next_call(town):
+    """GET /api/v1/me/home: what /me shows, as JSON; an open vote's id casts through the API."""
+    db = town.world.db
+    author = town.people[0]
+    crowd(town)
+    proposal = cosign_matter(town, author, "修路灯")
+    published = notice(town, "党员大会决议公开")
+    sid, _ = open_vote(town, town.as_(town.chair), title="修村口的路")
+    with unique_client(town.app) as client:
+        assert client.get("/api/v1/me/home").status_code == 401
+        token = client.post("/api/v1/auth/token", json={"phone": author.phone, "password": PASSWORD}).json()
+        bearer = {"Authorization": f"Bearer {token['access_token']}"}
+        with count_queries(town.app.state.engine) as few:
+            home = client.get("/api/v1/me/home", headers=bearer).json()
+        assert home["name"] == author.name and home["village_slug"] == town.slug
+        assert [(v["id"], v["question"]) for v in home["votes"]] == [(sid, "是否同意《修村口的路》？")]
+        matter = next(m for m in home["cosigns"] if m["id"] == proposal.id)
+        assert matter["signed_by_me"] is True and matter["villagers_missing"] > 0
+        assert any(n["id"] == published.id and n["category_name"] == "党务公开" for n in home["notices"])
+        r = client.post(f"/api/v1/votes/{sid}/ballots", headers=bearer, json={"choice": 0})
+        assert r.status_code == 201
+        assert client.get("/api/v1/me/home", headers=bearer).json()["votes"] == []  # cast: nothing left
+        chair = client.post("/api/v1/auth/token", json={"phone": town.chair.phone, "password": PASSWORD}).json()
+        tasks = client.get("/api/v1/me/home", headers={"Authorization": f"Bearer {chair['access_token']}"}).json()
+        assert any(t["label"] == "待村委会处理的事项" and t["href"] == f"/v/{town.slug}/queue" for t in tasks["tasks"])
+    assert 5 <= few.count <= 20, few  # a fixed number, whatever the village holds
