@@ -49,6 +49,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "POST /api/v1/auth/activate": (422,) * 5,  # an unknown phone and code, refused alike for all
     "POST /api/v1/auth/logout": PUBLIC,  # (with a fresh token: logging out answers 200 either way)
     "GET /api/v1/me": LOGGED_IN,
+    "GET /api/v1/me/home": LOGGED_IN,
     "POST /api/v1/me/password": (401, 422, 422, 422, 422),  # right current password, too weak a new one
     "GET /api/v1/me/sessions": LOGGED_IN,
     "POST /api/v1/me/sessions/end-others": LOGGED_IN,
