@@ -185,10 +185,11 @@ class Decision:
     status: int = 200  # 403 wrong role, 409 wrong moment
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    field: str | None = None  # the input at fault, for a 422: "action" or "note"
 
 
-def _refuse(status: int, reason: str) -> Decision:
-    return Decision(False, None, status, reason)
+def _refuse(status: int, reason: str, at: str | None = None) -> Decision:
+    return Decision(False, None, status, reason, field=at)
 
 
 def _may(facts: Facts, roles: tuple[str, ...]) -> bool:
@@ -214,7 +215,7 @@ def decide(action: str, facts: Facts) -> Decision:
     try:
         act = Action(action)
     except ValueError:
-        return _refuse(422, "不认识的操作")
+        return _refuse(422, "不认识的操作", "action")
     terminal = {REJECTED: "事项已不予通过", WITHDRAWN: "事项已撤回", CLOSED: "事项已办结"}
     if facts.state in terminal:
         return _refuse(409, f"{terminal[facts.state]}，不能再操作")
@@ -245,7 +246,7 @@ def decide(action: str, facts: Facts) -> Decision:
         if not _may(facts, stage.movers):
             return _refuse(403, f"这项操作需要{_role_names(stage.movers)}身份")
         if not facts.has_reason:
-            return _refuse(422, "请写明退回的理由")
+            return _refuse(422, "请写明退回的理由", "note")
         return Decision(True, next((s.key for s in proc.stages if s.kind is Kind.DELIBERATION), DRAFT))
 
     if act in (Action.RETURN, Action.REJECT):
@@ -255,7 +256,7 @@ def decide(action: str, facts: Facts) -> Decision:
         if stage.kind not in (Kind.COSIGN, Kind.DELIBERATION):
             return _refuse(409, "只有在联署或商议阶段才能退回或不予通过")
         if not facts.has_reason:
-            return _refuse(422, "请写明理由")
+            return _refuse(422, "请写明理由", "note")
         return Decision(True, DRAFT if act is Action.RETURN else REJECTED)
 
     # advance

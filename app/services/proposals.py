@@ -292,7 +292,7 @@ def transition(session: Session, actor: Actor | None, proposal_id: int, action: 
                                                has_reason=bool(note)))
     if not decision.ok:
         error = {403: Forbidden, 422: Invalid}.get(decision.status, Conflict)
-        raise error(decision.reason or "现在不能这样操作")
+        raise error(decision.reason or "现在不能这样操作", field=decision.field)
     _move(session, proposal, actor.id, action, decision.to_state, note, now)
     if action == P.Action.SUBMIT and proposal.state != P.DRAFT:
         _after_submit(session, actor, proposal, village, now)

@@ -189,3 +189,13 @@ def test_codes_a_client_must_send_are_listed_with_their_names(app, api, world):
 def test_no_schema_is_described_by_a_python_signature(app):
     for name, schema in app.openapi()["components"]["schemas"].items():
         assert not re.match(r"^\w+\(\w+: ", schema.get("description", "")), name  # e.g. "HistoryRow(procedure: 'str'…"
+
+
+def test_a_refused_move_names_the_input_at_fault(api, world):
+    from tests.factories import Staff
+
+    staff = Staff(world)
+    draft = ok(api.post(f"/villages/{staff.village.id}/proposals", staff.committee,
+                        {"title": "修桥", "body": "方案", "category": "facilities"}), 201)
+    body = refused(api.post(f"/proposals/{draft['id']}/transitions", staff.committee, {"action": "fly"}), 422)
+    assert body["errors"] == [{"field": "action", "message": "不认识的操作"}]

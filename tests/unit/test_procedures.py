@@ -273,6 +273,7 @@ def test_return_and_reject(procedure, stage, kind, movers, days, after, action, 
         no_reason = P.decide(action, facts(procedure, stage, {role}, has_reason=False))
         if open_stage:
             refused(no_reason, 422, "请写明理由")
+            assert no_reason.field == "note"
         else:  # no use asking for a reason for what cannot be done here anyway
             refused(no_reason, 409, "只有在联署或商议阶段才能退回或不予通过")
     if open_stage:
@@ -296,7 +297,9 @@ def test_terminal_states_refuse_everything(procedure, state, action):
 @pytest.mark.parametrize("action", ["", "close", "ADVANCE", "delete", "approve", "advance "])
 def test_unknown_actions_are_refused(procedure, action):
     for state in (P.DRAFT, P.PROCEDURES[procedure].first.key, P.CLOSED):
-        refused(P.decide(action, facts(procedure, state, EVERYONE, is_admin=True)), 422, "不认识的操作")
+        decision = P.decide(action, facts(procedure, state, EVERYONE, is_admin=True))
+        refused(decision, 422, "不认识的操作")
+        assert decision.field == "action"  # the input at fault, for the API's errors
 
 
 # --- the happy path ------------------------------------------------------------------------------
