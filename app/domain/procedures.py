@@ -289,21 +289,24 @@ def _first_vote_index(proc: Procedure) -> int:
     return len(proc.stages)
 
 
+# The states outside every procedure's stages: before the first, and the two ends short of the last.
+_OUTSIDE_STAGES = {DRAFT: "草稿", REJECTED: "不予通过", WITHDRAWN: "已撤回"}
+
+
 def all_states() -> dict[str, str]:
     """Every state a matter can be in, under any procedure, with a name (a stage named differently
     by two procedures gets the first one's): a list's filter takes these."""
-    states = {DRAFT: "草稿"}
+    states = {DRAFT: _OUTSIDE_STAGES[DRAFT]}
     for proc in PROCEDURES.values():
         for stage in proc.stages:
             states.setdefault(stage.key, stage.name)
-    return {**states, REJECTED: "不予通过", WITHDRAWN: "已撤回"}
+    return {**states, **_OUTSIDE_STAGES}
 
 
 STATES = all_states()
 
 
 def state_name(procedure: str, state: str) -> str:
-    names = {DRAFT: "草稿", REJECTED: "不予通过", WITHDRAWN: "已撤回"}
-    if state in names:
-        return names[state]
+    if state in _OUTSIDE_STAGES:
+        return _OUTSIDE_STAGES[state]
     return PROCEDURES[procedure].stage(state).name
