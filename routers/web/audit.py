@@ -34,8 +34,8 @@ LINKS = {"proposal": "proposals/{}", "notice": "notices/{}", "vote": "votes/{}",
 
 def entity_link(actor, village, entity: str, entity_id: str | None) -> str | None:
     """Where the event's object is shown, when this person is let into that kind of page at all (a
-    villager is not shown links into the roll). Whether that one object is visible to them (a draft
-    voucher is not) the page itself answers."""
+    villager is not shown links into the roll). Whether they may see that one object (a draft voucher)
+    `_links` asks first, for the kinds whose objects differ."""
     pattern = LINKS.get(entity)
     if pattern is None or ("{}" in pattern and not entity_id) or not access.opens_page(actor, village, pattern):
         return None
