@@ -211,7 +211,6 @@ def test_the_books_work_waits_on_the_home_of_who_does_it(client, world, db, cloc
 
 def test_the_api_answers_the_same_home_with_the_ids_for_the_next_call(town):
     """GET /api/v1/me/home: what /me shows, as JSON; an open vote's id casts through the API."""
-    db = town.world.db
     author = town.people[0]
     crowd(town)
     proposal = cosign_matter(town, author, "修路灯")
