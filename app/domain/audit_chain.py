@@ -212,5 +212,12 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+# The kinds of object an event names, with their names (the audit page's and the API's filter).
+ENTITY_LABELS: dict[str, str] = {
+    "proposal": "事项", "comment": "意见", "vote": "表决", "council": "表决机构", "notice": "公开", "objection": "质询",
+    "user": "村民", "voucher": "凭证", "period": "会计期间", "ledger": "账簿", "account": "科目", "contract": "合同",
+    "asset": "固定资产", "attachment": "附件", "village": "村", "village_rule": "村规民约"}
+
+
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)

@@ -21,7 +21,12 @@ class AuditEvent(SQLModel, table=True):
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (UniqueConstraint("village_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("village_id", "seq"),
+        # the record's filters: one object's events (a matter's, end to end), one kind, one action
+        Index("ix_audit_event_village_entity", "village_id", "entity", "entity_id", "seq"),
+        Index("ix_audit_event_village_action", "village_id", "action", "seq"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     village_id: int
     seq: int

@@ -20,6 +20,8 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.domain.audit_chain import (
+    ACTION_LABELS,
+    ENTITY_LABELS,
     GENESIS,
     ChainRow,
     VerifyResult,
@@ -42,6 +44,7 @@ from app.domain.roles import (
 )
 from app.models import AuditEvent, AuditHead, AuditPrivate, MemberRole, Membership, TownshipMonitor, User, Village
 from app.services.access import Actor, require
+from app.services.errors import Invalid
 from app.services.pagination import Page, clamp, paginate
 
 
@@ -183,9 +186,18 @@ def verify_chain(session: Session, village_id: int, resume: tuple[int, str] | No
     return VerifyResult(False, result.checked, last, result.head_hash, broken, reason, result.resumed_from)
 
 
-def events(session: Session, village_id: int, *, after: int = 0, page: int = 1, per_page: int = 50) -> Page:
+def events(session: Session, village_id: int, *, after: int = 0, page: int = 1, per_page: int = 50,
+           action: str | None = None, entity: str | None = None, entity_id: str | None = None) -> Page:
+    """The chain's events after a sequence number, in order; of one action, one kind of object or one
+    object (each filter has its index, with the sequence)."""
     page, per_page = clamp(page, per_page)
-    where = (AuditEvent.village_id == village_id, AuditEvent.seq > after)
+    where = [AuditEvent.village_id == village_id, AuditEvent.seq > after]
+    if action:
+        where.append(AuditEvent.action == action)
+    if entity:
+        where.append(AuditEvent.entity == entity)
+    if entity_id:
+        where.append(AuditEvent.entity_id == entity_id)
     total = session.execute(select(func.count()).select_from(AuditEvent).where(*where)).scalar_one()
     items = list(
         session.execute(
@@ -223,11 +235,20 @@ def reads_personal(actor: Actor | None, village: Village) -> bool:
 
 
 def events_for(session: Session, actor: Actor | None, village: Village, *, after: int = 0, page: int = 1,
-               per_page: int = 50) -> Page:
-    """The village's events after a sequence number, for its members and the township's monitors;
+               per_page: int = 50, action: str | None = None, entity: str | None = None,
+               entity_id: str | None = None) -> Page:
+    """The village's events after a sequence number, for its members and the township's monitors,
+    optionally of one action or one object (`entity` with `entity_id`: a matter's whole record);
     personal fields only for those who read the member list (two queries)."""
     require(actor, village, monitor=True)
-    found = events(session, village.id, after=after, page=page, per_page=per_page)
+    if action and action not in ACTION_LABELS:
+        raise Invalid("没有这种操作", field="action")
+    if entity and entity not in ENTITY_LABELS:
+        raise Invalid("没有这类对象", field="entity")
+    if entity_id and not entity:
+        raise Invalid("按对象编号查，要同时说是哪类对象", field="entity")
+    found = events(session, village.id, after=after, page=page, per_page=per_page, action=action, entity=entity,
+                   entity_id=entity_id)
     personal = reads_personal(actor, village)
     kept: dict[int, dict[str, dict[str, Any]]] = {}
     if personal and found.items:

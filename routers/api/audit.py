@@ -7,12 +7,12 @@ import json
 
 from fastapi import APIRouter, Query
 
-from app.domain.audit_chain import action_label
+from app.domain.audit_chain import ENTITY_LABELS, action_label
 from app.domain.bounds import MAX_ID
 from app.services import audit, places, seals
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage, SettingsDep
 from schemas.audit import AuditEventOut, AuditHeadOut, AuditVerifyOut
-from schemas.common import PROBLEMS, PageOut
+from schemas.common import PROBLEMS, PageOut, one_of
 
 router = APIRouter(tags=["审计链"], responses=PROBLEMS)
 
@@ -22,7 +22,11 @@ def events(
     vid: int,
     db: DbSession,
     actor: CurrentActor,
-    after: int = Query(default=0, ge=0, le=MAX_ID),
+    after: int = Query(default=0, ge=0, le=MAX_ID, description="只要这个序号之后的事件"),
+    action: str | None = Query(default=None, max_length=60, description="只要这种操作（如 proposal.submit）"),
+    entity: str | None = Query(default=None, max_length=40, **one_of(ENTITY_LABELS, "只要这类对象的事件")),
+    entity_id: str | None = Query(default=None, max_length=40,
+                                  description="只要这一个对象的事件（同时给出 entity）：如一件事项的全部记录"),
     page: PageNo = 1,
     per_page: PerPage = 50,
 ):
@@ -31,7 +35,8 @@ def events(
     (`payload.data.private`); their values and salts are in `private` for those who may read the
     member list (the committee, the supervisory committee, monitors), null for others."""
     village = places.get_village(db, vid)
-    result = audit.events_for(db, actor, village, after=after, page=page, per_page=per_page)
+    result = audit.events_for(db, actor, village, after=after, page=page, per_page=per_page, action=action,
+                              entity=entity, entity_id=entity_id)
     items = [
         AuditEventOut(
             seq=e.seq, actor_id=e.actor_id, action=e.action, action_name=action_label(e.action), entity=e.entity,

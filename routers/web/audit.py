@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request, Response
 
 from app.domain import bounds
-from app.domain.audit_chain import ACTION_LABELS
+from app.domain.audit_chain import ACTION_LABELS, ENTITY_LABELS
 from app.domain.spreadsheet import safe_row
 from app.services import access, audit, notices, periods, places, seals, vouchers
 from routers.deps import DbSession, PageActor, PageNo, SettingsDep
@@ -18,12 +18,6 @@ from routers.templating import render
 from routers.web.attachments import content_disposition
 
 router = APIRouter()
-
-# The kinds of object an event names, as the filter offers them.
-ENTITIES = {"proposal": "事项", "comment": "意见", "vote": "表决", "council": "表决机构", "notice": "公开",
-            "objection": "质询", "user": "村民", "voucher": "凭证", "period": "会计期间", "ledger": "账簿",
-            "account": "科目", "contract": "合同", "asset": "固定资产", "attachment": "附件", "village": "村",
-            "village_rule": "村规民约"}
 
 # Where an event's object is shown, by its entity (the page checks who may see it).
 LINKS = {"proposal": "proposals/{}", "notice": "notices/{}", "vote": "votes/{}", "council": "councils/{}",
@@ -76,7 +70,7 @@ def audit_page(
 ):
     village = places.get_village_by_slug(db, slug)
     action = action if action in ACTION_LABELS else ""
-    entity = entity if entity in ENTITIES else ""
+    entity = entity if entity in ENTITY_LABELS else ""
     view = audit.chain_page(db, actor, village, page, verifier=lambda chain: seals.verify(db, settings, chain),
                             action=action or None, entity=entity or None)
     query = urlencode({k: v for k, v in (("action", action), ("entity", entity)) if v})
@@ -85,7 +79,7 @@ def audit_page(
                                                  "seal": seals.latest_for(db, village),
                                                  "check": seals.last_checks(db, [village.id]).get(village.id),
                                                  "link": _links(db, actor, village, view.events),
-                                                 "actions": ACTION_LABELS, "entities": ENTITIES, "action": action,
+                                                 "actions": ACTION_LABELS, "entities": ENTITY_LABELS, "action": action,
                                                  "entity": entity, "query": query + "&" if query else ""})
 
 
@@ -95,7 +89,7 @@ def audit_csv(slug: str, db: DbSession, actor: PageActor, action: str = Query(de
     """The audit record as CSV (Excel-safe cells; no payload, so no personal field), with the filters."""
     village = places.get_village_by_slug(db, slug)
     rows = audit.export_rows(db, actor, village, action=action if action in ACTION_LABELS else None,
-                             entity=entity if entity in ENTITIES else None)
+                             entity=entity if entity in ENTITY_LABELS else None)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in rows:

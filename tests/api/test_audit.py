@@ -80,6 +80,33 @@ def test_the_chain_links_every_event_to_the_one_before(client, world):
     assert [e["seq"] for e in after["items"]] == [3] and after["total"] == 1
 
 
+def test_one_objects_events_end_to_end_one_kind_one_action(client, world, db):
+    """A monitor reads one matter's whole record without paging through the village's chain."""
+    village = world.village()
+    committee = world.member(village, "committee")
+    for entity, entity_id, action in (("proposal", 7, "proposal.create"), ("proposal", 8, "proposal.create"),
+                                      ("proposal", 7, "proposal.submit"), ("notice", 7, "notice.create")):
+        audit.record(db, village_id=village.id, actor_id=committee.id, action=action, entity=entity,
+                     entity_id=entity_id)
+    db.commit()
+    headers = bearer(client, committee)
+
+    def seqs_of(**params):
+        r = client.get(audit_url(village), params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        return [(e["entity"], e["entity_id"], e["action"]) for e in r.json()["items"]]
+
+    assert seqs_of(entity="proposal", entity_id="7") == [("proposal", "7", "proposal.create"),
+                                                         ("proposal", "7", "proposal.submit")]
+    assert len(seqs_of(entity="proposal")) == 3
+    assert seqs_of(action="proposal.submit") == [("proposal", "7", "proposal.submit")]
+    assert seqs_of(entity="notice", entity_id="8") == []
+    for params, field in (({"entity": "spaceship"}, "entity"), ({"action": "x.y"}, "action"),
+                          ({"entity_id": "7"}, "entity")):  # an id alone names nothing
+        r = client.get(audit_url(village), params=params, headers=headers)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, params
+
+
 # --- who may read the events ----------------------------------------------------------------
 
 
