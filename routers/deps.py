@@ -31,7 +31,7 @@ from app.db import open_session
 from app.domain import bounds, text
 from app.services import auth
 from app.services.access import Actor, require_login
-from app.services.errors import Invalid, NotFound
+from app.services.errors import Invalid, NotFound, Unauthorized
 from routers.security import (
     ANON_COOKIE,
     CSRF_FIELD,
@@ -208,11 +208,21 @@ async def web_csrf(request: Request, ctx: AuthContext | None = Depends(current_a
         raise CsrfError()
 
 
+# Unsafe API calls that need no login: logging in, activating, and logging out (which answers alike).
+ANONYMOUS_UNSAFE = (*CREDENTIAL_PATHS, "/api/v1/auth/logout")
+
+
 async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_auth)) -> None:
-    """Cookie-authenticated unsafe API calls need the X-CSRF-Token header; bearer calls do not."""
-    if request.method not in UNSAFE or ctx is None or ctx.via != "cookie":
+    """Cookie-authenticated unsafe API calls need the X-CSRF-Token header; bearer calls do not. An
+    unsafe call with no live login answers 401 here, before its body is read for errors: whoever is
+    not logged in learns that first, not what the body lacks."""
+    if request.method not in UNSAFE or request.url.path in CREDENTIAL_PATHS:
         return
-    if request.url.path in CREDENTIAL_PATHS:
+    if ctx is None:
+        if request.url.path not in ANONYMOUS_UNSAFE:
+            raise Unauthorized("请先登录")
+        return
+    if ctx.via != "cookie":
         return
     sent = request.headers.get(CSRF_HEADER, "")
     if not token_matches(sent, ctx.row.csrf_token):

@@ -10,14 +10,13 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.config import ROOT
+from routers.deps import CREDENTIAL_PATHS
 
 SWAGGER_ASSETS = "/static/swagger-ui"
 FAVICON_CACHE = "public, max-age=31536000"
 
 router = APIRouter(include_in_schema=False)
 
-# Operations that take their credentials in the body (a phone and a password or a code), not a token.
-_NO_TOKEN = ("/api/v1/auth/token", "/api/v1/auth/activate")
 BEARER = {"type": "http", "scheme": "bearer",
           "description": "POST /api/v1/auth/token 换来的令牌，放在请求头 Authorization: Bearer <令牌>。"
                          "不带令牌时按未登录处理：公开的内容照样能读，要登录的操作答 401。"}
@@ -37,7 +36,7 @@ def install_openapi(app) -> None:
         schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = BEARER
         for path, operations in schema.get("paths", {}).items():
             for operation in operations.values():
-                if path not in _NO_TOKEN:
+                if path not in CREDENTIAL_PATHS:  # credentials in the body: a phone and a password or a code
                     operation["security"] = [{"bearer": []}, {}]
                 for response in operation.get("responses", {}).values():
                     content = response.get("content", {})

@@ -140,7 +140,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/notices/{nid} [draft]": (404, 404, 404, 404, 404),  # a draft is its handlers' only
     "PUT /api/v1/notices/{nid}": ROLE,
     # a draft does not exist for those who may not handle it: not even a login would show it (404 first)
-    "PUT /api/v1/notices/{nid} [draft]": (404, 404, 404, 404, 404),
+    "PUT /api/v1/notices/{nid} [draft]": (401, 404, 404, 404, 404),  # anonymous: log in first
     "POST /api/v1/notices/{nid}/submit": ROLE,
     "POST /api/v1/notices/{nid}/review": ROLE,
     "POST /api/v1/notices/{nid}/publish": ROLE,
@@ -172,14 +172,14 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/vouchers/{voucher_id}": PUBLIC,  # posted, its month published
     "GET /api/v1/vouchers/{voucher_id} [draft]": (404, 404, 404, 404, 404),  # the readers' only
     "PUT /api/v1/vouchers/{voucher_id}": ROLE,  # (a keeper would get 409: posted)
-    "PUT /api/v1/vouchers/{voucher_id} [draft]": (404, 404, 404, 404, 404),  # not even seen
+    "PUT /api/v1/vouchers/{voucher_id} [draft]": (401, 404, 404, 404, 404),  # not even seen
     "DELETE /api/v1/vouchers/{voucher_id}": ROLE,
-    "DELETE /api/v1/vouchers/{voucher_id} [draft]": (404, 404, 404, 404, 404),
+    "DELETE /api/v1/vouchers/{voucher_id} [draft]": (401, 404, 404, 404, 404),
     "POST /api/v1/vouchers/{voucher_id}/review": ROLE,
     "POST /api/v1/vouchers/{voucher_id}/return": ROLE,
     "POST /api/v1/vouchers/{voucher_id}/post": ROLE,
     "POST /api/v1/vouchers/{voucher_id}/reverse": ROLE,
-    "POST /api/v1/vouchers/{voucher_id}/reverse [draft]": (404, 404, 404, 404, 404),
+    "POST /api/v1/vouchers/{voucher_id}/reverse [draft]": (401, 404, 404, 404, 404),
     "GET /api/v1/villages/{vid}/periods": PUBLIC,  # the published months
     "GET /api/v1/villages/{vid}/periods/{period}/statement": PUBLIC,  # published
     "GET /api/v1/villages/{vid}/periods/{period}/statement [open]": (404, 404, 404, 404, 404),  # the readers'

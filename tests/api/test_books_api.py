@@ -275,7 +275,7 @@ def test_who_may_write_and_see_a_draft(api, world, kept):
     refused(delete(api, f"/vouchers/{vid}", kept.monitor), 403)
     refused(api.post(f"/vouchers/{vid}/review", kept.accountant), 403)
     refused(api.post(f"/vouchers/{vid}/review", kept.supervisor), 403)
-    refused(api.post(f"/vouchers/{vid}/review", None), 404)
+    refused(api.post(f"/vouchers/{vid}/review", None), 401)  # log in first, then 404
     refused(api.post(f"/vouchers/{vid}/return", kept.accountant, {"note": "重做"}), 403)
     refused(api.post(f"/vouchers/{vid}/post", kept.committee), 409, "要先审核")
     refused(api.post(f"/vouchers/{vid}/reverse", kept.accountant), 409, "只有已记账的凭证")

@@ -10,7 +10,7 @@ import pytest
 
 from app.clock import local_today
 from tests.conftest import page_csrf
-from tests.factories import PASSWORD, login, unique_client, unique_phone
+from tests.factories import PASSWORD, bearer, login, unique_client, unique_phone
 from tests.querycount import count_queries
 
 # --- public pages ---------------------------------------------------------------------------
@@ -76,7 +76,7 @@ def test_api_404_is_problem_json_in_chinese(client):
         assert body["instance"] == path
 
 
-def test_api_validation_errors_are_problem_json_in_chinese(client):
+def test_api_validation_errors_are_problem_json_in_chinese(client, world):
     r = client.post("/api/v1/auth/token", json={"phone": "", "password": "x"})
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -88,19 +88,27 @@ def test_api_validation_errors_are_problem_json_in_chinese(client):
     r = client.post("/api/v1/auth/token", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and "JSON" in r.json()["detail"]
     assert r.json()["errors"] == [{"field": "body", "message": "请求内容不是有效的 JSON"}]  # not a character offset
-    r = client.post("/api/v1/proposals/1/comments", json={})  # a comment's own `body` field, not the request
+    headers = bearer(client, world.user())  # unsafe calls are checked for a login first (below)
+    r = client.post("/api/v1/proposals/1/comments", json={}, headers=headers)  # a comment's own `body` field
     assert r.json()["errors"] == [{"field": "body", "message": "缺少内容"}]
     for error in r.json()["errors"]:
         assert not error["message"].isascii()
     # A value checked against `int | str` (a ballot's choice: its index or its label) gets one message,
     # the one for the kind sent, and names the field, not the union's members.
     for choice, message in (("", "选项至少 1 个字符"), ("选" * 101, "选项最多 100 个字符"), (-1, "选项超出允许范围")):
-        r = client.post("/api/v1/votes/1/ballots", json={"choice": choice})
+        r = client.post("/api/v1/votes/1/ballots", json={"choice": choice}, headers=headers)
         assert r.status_code == 422 and r.json()["errors"] == [{"field": "choice", "message": message}], choice
-    r = client.post("/api/v1/villages/1/meetings", json={"council_id": 1, "title": "会", "starts_at": "x",
-                                                          "place": "村部"})
+    meeting = {"council_id": 1, "title": "会", "starts_at": "x", "place": "村部"}
+    r = client.post("/api/v1/villages/1/meetings", json=meeting, headers=headers)
     when = {"field": "starts_at", "message": "会议时间应为日期和时间，如 2026-05-01T09:30:00+08:00"}
     assert when in r.json()["errors"]
+    # without a login, an unsafe call says so first, whatever its body lacks
+    for path, body in (("/api/v1/villages/1/meetings", meeting), ("/api/v1/votes/1/ballots", {"choice": ""}),
+                       ("/api/v1/villages/1/members", {"name": "x", "phone": "x"})):
+        r = client.post(path, json=body)
+        assert r.status_code == 401 and r.json()["detail"] == "请先登录", path
+        bad = client.post(path, json=body, headers={"Authorization": "Bearer nope"})
+        assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["www-authenticate"], path
     for path in ("/api/v1/proposals/abc", "/api/v1/villages/x1/members"):  # an id that is no number names nothing
         r = client.get(path)
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), path
