@@ -22,7 +22,7 @@ from app.models import Attachment, Council, Elector, Household, Proposal, User, 
 from app.services import attachments, ballots, councils, paper_tallies, places, proposals, votes
 from app.services.access import Actor, require
 from app.services.councils import CouncilView, Person, RuleText, rule_text
-from app.services.errors import Conflict, NotFound
+from app.services.errors import Conflict, Invalid, NotFound
 from app.services.pagination import Page, paginate
 from app.services.paper_tallies import PaperView
 
@@ -327,13 +327,17 @@ def _page_of_views(session: Session, actor: Actor | None, stmt, page: int, per_p
 
 
 def village_votes(session: Session, actor: Actor | None, village: Village, page: int = 1,
-                  per_page: int = 20) -> Page:
-    """The village's votes, newest first: its members, the township's monitors and admins see every
-    vote; anyone else the closed ones (public, as each closed vote is)."""
+                  per_page: int = 20, state: str | None = None) -> Page:
+    """The village's votes, newest first, or those in one state: its members, the township's monitors
+    and admins see every vote; anyone else the closed ones (public, as each closed vote is)."""
+    if state is not None and state not in STATE_NAMES:
+        raise Invalid("没有这个状态", field="state")
     stmt = select(VoteSession).where(VoteSession.village_id == village.id)
     insider = actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
     if not insider:
         stmt = stmt.where(VoteSession.state == "closed")
+    if state is not None:
+        stmt = stmt.where(VoteSession.state == state)
     return _page_of_views(session, actor, stmt.order_by(VoteSession.id.desc()), page, per_page)
 
 

@@ -6,7 +6,7 @@ recount; before close only turnout is shown, to everyone, the committee included
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from app.domain import rulebook as R
 from app.services import places, vote_views, votes
@@ -14,7 +14,7 @@ from app.services.pagination import page_list
 from app.services.vote_views import VoteView
 from routers.deps import CurrentActor, DbSession, PageNo, PerPage
 from schemas.ballots import MyBallotOut
-from schemas.common import PROBLEMS, PageOut, page_out
+from schemas.common import PROBLEMS, PageOut, one_of, page_out
 from schemas.councils import PersonOut
 from schemas.votes import CouncilBrief, ResultOut, VoteIn, VoteOut, VotePatch
 
@@ -44,11 +44,13 @@ def create_vote(pid: int, body: VoteIn, db: DbSession, actor: CurrentActor):
 
 
 @router.get("/villages/{vid}/votes", response_model=PageOut[VoteOut])
-def village_votes(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 20):
+def village_votes(vid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per_page: PerPage = 20,
+                  state: str | None = Query(default=None, max_length=10,
+                                            **one_of(vote_views.STATE_NAMES, "只看这一状态（open：正在投票）"))):
     """The village's votes, newest first: its members, the township's monitors and admins see every
     vote; anyone else (no login needed) the closed ones."""
     village = places.get_village(db, vid)
-    return page_out(VoteOut, vote_views.village_votes(db, actor, village, page, per_page), _vote_out)
+    return page_out(VoteOut, vote_views.village_votes(db, actor, village, page, per_page, state=state), _vote_out)
 
 
 @router.get("/proposals/{pid}/votes", response_model=PageOut[VoteOut])

@@ -104,6 +104,11 @@ def test_a_village_and_a_proposal_list_their_votes(api, world, db):
         draft["id"]]
     assert items(api.get(f"/villages/{village.id}/votes")) == []
     ok(api.post(f"/votes/{draft['id']}/open", committee))
+    # a villager finds the vote they can cast now without scanning the list
+    assert [v["id"] for v in items(api.get(f"/villages/{village.id}/votes", people[0], state="open"))] == [
+        draft["id"]]
+    assert items(api.get(f"/villages/{village.id}/votes", state="open")) == []  # the public: closed ones only
+    refused(api.get(f"/villages/{village.id}/votes", people[0], state="running"), 422, "没有这个状态")
     ok(cast(api, draft["id"], people[0], "同意"), 201)
     ok(api.post(f"/votes/{draft['id']}/close", committee))
     public = items(api.get(f"/villages/{village.id}/votes"))
