@@ -36,7 +36,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services.access import Actor, require_login
-from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.services.pagination import Page, paginate
 from app.services.votes import box_counts, get_session, get_session_public, online_voters, read_session
 
@@ -271,11 +271,20 @@ def online_counts(session: Session, vs: VoteSession) -> list[tuple[str, int]]:
     return list(zip(vs.options, box_counts(session, vs), strict=True))
 
 
-def find_receipt(session: Session, sid: int, receipt: str) -> bool:
-    """Whether a receipt is in the box of a closed vote (public). Inclusion only: never the choice."""
+def find_receipt(session: Session, sid: int, receipt: str, actor: Actor | None = None) -> bool:
+    """Whether a receipt is in the box of a closed vote (public). Inclusion only: never the choice.
+    To the public a vote not yet closed is not there (False); to those who see it (its village's
+    members, the township's monitors) it is one whose box is not open yet (409), as for the box."""
     try:
         vs, _ = get_session_public(session, sid)
     except NotFound:
+        if actor is not None:
+            try:
+                _, _, insider = read_session(session, actor, sid)
+            except ServiceError:
+                insider = False
+            if insider:
+                raise Conflict("表决结束后才能查回执") from None
         return False
     code = (receipt or "").strip().upper().replace("-", "")
     box = BallotBox if vs.secret else Ballot

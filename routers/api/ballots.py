@@ -30,10 +30,11 @@ def receipts(sid: int, db: DbSession, actor: CurrentActor, page: PageNo = 1, per
 
 
 @router.get("/votes/{sid}/receipts/{code}", response_model=ReceiptOut)
-def find_receipt(sid: int, db: DbSession, code: str = Path(max_length=40)):
-    """Is this receipt in the box of the closed vote (public)? 200 if so, 404 if not. The answer
-    proves that the ballot was counted, not what it said."""
-    if not ballots.find_receipt(db, sid, code):
+def find_receipt(sid: int, db: DbSession, actor: CurrentActor, code: str = Path(max_length=40)):
+    """Is this receipt in the box of the closed vote (public)? 200 if so, 404 if not; 409 to those who
+    see a vote not yet closed (its members). The answer proves that the ballot was counted, not what
+    it said."""
+    if not ballots.find_receipt(db, sid, code, actor):
         raise NotFound("找不到这个回执码，或表决还没有结束")
     return ReceiptOut(receipt=code.strip().upper().replace("-", ""))
 

@@ -122,7 +122,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET /api/v1/votes/{sid}/ballot-box [closed]": PUBLIC,
     "GET /api/v1/votes/{sid}/receipts": made(409),  # no receipts before close
     "GET /api/v1/votes/{sid}/receipts [closed]": PUBLIC,
-    "GET /api/v1/votes/{sid}/receipts/{code}": (404,) * 5,  # public, but an open vote has no receipts yet
+    "GET /api/v1/votes/{sid}/receipts/{code}": (404, 409, 404, 404, 404),  # an open vote: none yet (409 to V)
     "GET /api/v1/votes/{sid}/receipts/{code} [closed]": PUBLIC,
     "POST /api/v1/votes/{sid}/ballots": made(201),  # the villager is in the electorate
     "GET /api/v1/votes/{sid}/my-ballot": MEMBERS_READ,

@@ -106,8 +106,10 @@ def test_a_secret_vote_keeps_no_link_between_voter_and_choice(api, world, db, da
         assert seen["my_ballot"] is None if user is monitor else "choice" not in seen["my_ballot"]
         refused(api.get(f"/votes/{sid}/result", user), 409, "表决结束后才公布结果")
         refused(api.get(f"/votes/{sid}/ballot-box", user), 409)
+        # one receipt too: not yet, rather than "not found" (a voter would think theirs was lost)
+        refused(api.get(f"/votes/{sid}/receipts/{receipts[committee.id]}", user), 409, "表决结束后才能查回执")
     refused(api.get(f"/votes/{sid}/result"), 401)
-    refused(api.get(f"/votes/{sid}/receipts/{receipts[committee.id]}"), 404)
+    refused(api.get(f"/votes/{sid}/receipts/{receipts[committee.id]}"), 404)  # the public: no such vote yet
     refused(api.get(f"/votes/{sid}"), 401)
 
     # the storage: the register and the box share nothing but the session
