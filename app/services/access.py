@@ -86,6 +86,12 @@ def require_login(actor: Actor | None) -> Actor:
     return actor
 
 
+def insider(actor: Actor | None, village: Village) -> bool:
+    """The village's members, its township's monitors and admins: they see what the village keeps to
+    itself (every vote, not only closed ones; sub-accounts; receipt images unless made public)."""
+    return actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
+
+
 def require(
     actor: Actor | None,
     village: Village,

@@ -20,7 +20,7 @@ from app.domain.bounds import MAX_FEN
 from app.domain.money import yuan
 from app.domain.roles import ACCOUNTANT, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR
 from app.models import Account, Ledger, Village, Voucher, VoucherLine
-from app.services import audit
+from app.services import access, audit
 from app.services.access import Actor, require
 from app.services.errors import Conflict, Invalid, NotFound, invalid_fields
 
@@ -132,16 +132,11 @@ def accounts(session: Session, village: Village) -> list[Account]:
                                 .order_by(Account.code)).scalars())
 
 
-def insider(actor: Actor | None, village: Village) -> bool:
-    """The village's members and its monitors: they see sub-accounts, which may name a debtor."""
-    return actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
-
-
 def chart_for(session: Session, actor: Actor | None, village: Village) -> list[Account]:
     """The chart as this viewer may see it: statutory accounts for everyone, sub-accounts (which may
     carry a person's name, e.g. 应收款—张三) for the village's members and monitors only."""
     rows = accounts(session, village)
-    return rows if insider(actor, village) else [a for a in rows if a.statutory]
+    return rows if access.insider(actor, village) else [a for a in rows if a.statutory]
 
 
 def depth(account: Account) -> int:

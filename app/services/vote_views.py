@@ -19,7 +19,7 @@ from app.clock import utcnow
 from app.domain import procedures as P
 from app.domain import rulebook as R
 from app.models import Attachment, Council, Elector, Household, Proposal, User, Village, VoteSession
-from app.services import attachments, ballots, councils, paper_tallies, places, proposals, votes
+from app.services import access, attachments, ballots, councils, paper_tallies, places, proposals, votes
 from app.services.access import Actor, require
 from app.services.councils import CouncilView, Person, RuleText, rule_text
 from app.services.errors import Conflict, Invalid, NotFound
@@ -333,8 +333,7 @@ def village_votes(session: Session, actor: Actor | None, village: Village, page:
     if state is not None and state not in STATE_NAMES:
         raise Invalid("没有这个状态", field="state")
     stmt = select(VoteSession).where(VoteSession.village_id == village.id)
-    insider = actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
-    if not insider:
+    if not access.insider(actor, village):
         stmt = stmt.where(VoteSession.state == "closed")
     if state is not None:
         stmt = stmt.where(VoteSession.state == state)

@@ -47,7 +47,7 @@ from app.models import (
     Village,
     VoteSession,
 )
-from app.services import audit, councils, places, proposals
+from app.services import access, audit, councils, places, proposals
 from app.services.access import Actor, require
 from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Invalid, NotFound, invalid_fields
@@ -127,8 +127,7 @@ def read_session(session: Session, actor: Actor | None, sid: int) -> tuple[VoteS
     if vs is None:
         raise NotFound("找不到这次表决")
     village = places.get_village(session, vs.village_id)
-    insider = actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village))
-    if not insider:
+    if not access.insider(actor, village):
         try:
             vs, village = get_session_public(session, sid)
             return vs, village, False

@@ -35,7 +35,7 @@ from app.models import (
     Voucher,
     VoucherLine,
 )
-from app.services import attachments, audit, books, notifications, places
+from app.services import access, attachments, audit, books, notifications, places
 from app.services.access import Actor, require
 from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Invalid, NotFound, invalid_fields
@@ -107,7 +107,7 @@ def get(session: Session, actor: Actor | None, voucher_id: int) -> tuple[Voucher
 
 def receipts_visible(session: Session, actor: Actor | None, village: Village) -> bool:
     """Receipt images: the village's members (and monitors) by default; everyone if the village says so."""
-    if actor is not None and (actor.is_admin or actor.is_member(village.id) or actor.monitors(village)):
+    if access.insider(actor, village):
         return True
     ledger = books.ledger_of(session, village)
     return ledger is not None and ledger.receipts_public

@@ -23,7 +23,7 @@ from app.domain import chart as C
 from app.domain import notices as N
 from app.domain.money import yuan
 from app.domain.roles import COMMITTEE
-from app.services import book_files, books, periods, places, vouchers
+from app.services import access, book_files, books, periods, places, vouchers
 from app.services.access import Actor, require
 from app.services.errors import Invalid, ServiceError, invalid_fields
 from routers.deps import CurrentActor, DbSession, PageActor
@@ -69,7 +69,7 @@ def _home(request: Request, db: DbSession, actor: Actor | None, village, values:
     reader = books.is_reader(actor, village)
     context = {
         "village": village, "ledger": ledger, "keeper": keeper(actor, village), "reader": reader,
-        "insider": books.insider(actor, village), "error": error, "errors": errors or {},
+        "insider": access.insider(actor, village), "error": error, "errors": errors or {},
         "values": values or {"chart": C.DEFAULT_CHART, "first_period": B.period_of(local_today())},
         "charts": [(c.key, c.title, c.citation) for c in C.CHARTS.values()],
         "period_states": B.PERIOD_STATES, "notice_states": N.STATE_NAMES,
@@ -302,7 +302,7 @@ def _month(request: Request, db: DbSession, actor: Actor | None, slug: str, peri
     period = periods.parse(period_text)
     s = periods.statement(db, actor, village, period, year_to_date=ytd)
     row = periods.row_of(db, village.id, period)
-    rows = s.rows if books.insider(actor, village) else s.top_rows
+    rows = s.rows if access.insider(actor, village) else s.top_rows
     shown = rows if show_all else [r for r in rows if not r.quiet]
     this_month = B.period_of(local_today())
     return render(request, "books/month.html", {
@@ -379,7 +379,7 @@ def print_month(slug: str, period: str, request: Request, db: DbSession, actor: 
     month = periods.parse(period)
     s = periods.statement(db, actor, village, month, year_to_date=ytd == "1")
     return render(request, "books/print.html", {
-        "village": village, "s": s, "rows": [r for r in (s.rows if books.insider(actor, village) else s.top_rows)
+        "village": village, "s": s, "rows": [r for r in (s.rows if access.insider(actor, village) else s.top_rows)
                                              if not r.quiet],
         "a": periods.annual(db, actor, village, month) if annual == "1" else None,
         "url": absolute(request, month_url(slug, month)), "printed_at": utcnow(),
