@@ -22,7 +22,7 @@ from app.domain import village_rules as VR
 from app.domain.calendar import format_date, local_date_of
 from app.domain.roles import COMMITTEE
 from app.models import Council, Filing, Township, Village, VillageRule, VillageRuleVersion, VoteSession
-from app.services import audit, filings, notices
+from app.services import access, audit, filings, notices
 from app.services.access import Actor, require, require_login
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, invalid_fields
 
@@ -74,6 +74,7 @@ class RuleView:
     manages: bool
     oversees: bool
     citation: str
+    sees_votes: bool = False  # the adopting vote's page is the village's insiders' (access.insider)
 
     @property
     def kind_name(self) -> str:
@@ -112,7 +113,7 @@ def rule_view(session: Session, actor: Actor | None, village: Village, rule_id: 
         Filing.rule_version_id.in_([v.id for v in versions]))).all())
     eligible = _eligible(session, village) if insider else []
     return RuleView(village, rule, versions, votes, numbers, eligible, insider, oversees,
-                    R.source_of("cwh.charter", local_date_of(utcnow())).cite)
+                    R.source_of("cwh.charter", local_date_of(utcnow())).cite, sees_votes=access.insider(actor, village))
 
 
 def _eligible(session: Session, village: Village) -> list[VoteSession]:

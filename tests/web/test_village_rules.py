@@ -61,6 +61,12 @@ def test_the_committee_adopts_a_rule_and_everyone_reads_it(client, db, adopted):
     page = client.get(url).text
     assert "红白喜事从简" in page and version.content_hash in page and "第二十七条" not in page  # 2026: the 2025 text
     assert "第三十一条" in page and "登记为已通过" not in page and "责令改正" not in main(page).split("第 1 版")[0]
+    vote_link = f'href="/v/{s.village.slug}/votes/{vote["id"]}"'
+    assert vote_link not in page and vote["question"] in page  # the vote named; its page is the village's
+    as_user(client, s.villager)
+    member_page = client.get(url).text
+    assert vote_link in member_page and client.get(f"/v/{s.village.slug}/votes/{vote['id']}").status_code == 200
+    client.cookies.clear()
     for action in ("adopt", "edit"):  # the anonymous cannot act
         r = client.post(f"{url}/versions/{vid}/{action}", data={"csrf_token": page_csrf(client, "/login")})
         assert r.status_code == 303 and "/login" in r.headers["location"]
