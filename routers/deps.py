@@ -94,6 +94,29 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def _credentials(request: Request) -> tuple[str | None, str, str]:
+    """(token, how it came, its kind): a bearer token first, else the session cookie."""
+    token = _bearer(request)
+    if token is not None:
+        return token, "bearer", "api"
+    return request.cookies.get(SESSION_COOKIE), "cookie", "web"
+
+
+def has_live_login(request: Request) -> bool:
+    """Whether the request carries a live login, for an answer decided before the dependencies ran
+    (a body that is no JSON is refused before any of them): its own session, closed at once."""
+    if hasattr(request.state, "auth"):
+        return request.state.auth is not None
+    token, _, kind = _credentials(request)
+    if not token:
+        return False
+    session = open_session(request.app.state.engine)
+    try:
+        return auth.caller(session, request.app.state.settings, token, kind) is not None
+    finally:
+        session.close()
+
+
 def current_auth(
     request: Request,
     db: Session = Depends(get_db),
@@ -102,9 +125,7 @@ def current_auth(
     """The caller's live session: a bearer token first, else the session cookie."""
     if hasattr(request.state, "auth"):
         return request.state.auth
-    token, via, kind = _bearer(request), "bearer", "api"
-    if token is None:
-        token, via, kind = request.cookies.get(SESSION_COOKIE), "cookie", "web"
+    token, via, kind = _credentials(request)
     found = auth.caller(db, settings, token, kind)
     result = AuthContext(caller=found, via=via) if found else None
     request.state.auth = result

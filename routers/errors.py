@@ -14,11 +14,13 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from app.services.errors import ServiceError, TooMany
-from routers.security import with_security_headers
+from routers.deps import ANONYMOUS_UNSAFE, has_live_login
+from routers.security import UNSAFE, with_security_headers
 
 log = logging.getLogger("cunyi")
 
@@ -204,6 +206,10 @@ def install_error_handlers(app: FastAPI) -> None:
         raw = exc.errors()
         if any(e.get("loc", ())[:1] == ("path",) for e in raw):  # /proposals/abc names nothing, as /proposals/0 doesn't
             return problem(request, 404, HTTP_DETAILS[404])
+        if (_wants_json(request) and request.method in UNSAFE and request.url.path not in ANONYMOUS_UNSAFE
+                and any(e.get("type") == "json_invalid" for e in raw)
+                and not await run_in_threadpool(has_live_login, request)):
+            return problem(request, 401, HTTP_DETAILS[401])  # a login first, as for any other unsafe call
         errors = _messages(raw, request.url.path)
         detail = "；".join(e["message"] for e in errors[:3]) or "输入有误"
         return problem(request, 422, detail, errors=errors)

@@ -109,6 +109,11 @@ def test_api_validation_errors_are_problem_json_in_chinese(client, world):
         assert r.status_code == 401 and r.json()["detail"] == "请先登录", path
         bad = client.post(path, json=body, headers={"Authorization": "Bearer nope"})
         assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["www-authenticate"], path
+        broken = client.post(path, content=b"{", headers={"content-type": "application/json"})  # no JSON at all
+        assert broken.status_code == 401 and broken.headers["www-authenticate"] == 'Bearer realm="cunyi"', path
+    broken = client.post("/api/v1/villages/1/meetings", content=b"{", headers={"content-type": "application/json",
+                                                                              **headers})
+    assert broken.status_code == 422 and "JSON" in broken.json()["detail"]  # logged in: what the body lacks
     for path in ("/api/v1/proposals/abc", "/api/v1/villages/x1/members"):  # an id that is no number names nothing
         r = client.get(path)
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), path
