@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from app.domain import decision as D
+from app.domain.audit_chain import action_label
 from app.services.decision_files import DecisionFile
 from schemas.common import out_model
 
@@ -67,14 +68,25 @@ class AttachmentOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    """One of the chain's events about the matter (its votes, notices, objections and files too): who
+    (the actor's id; none for the system or a secret ballot), what and when; the whole event with its
+    payload is GET /villages/{vid}/audit?after={seq - 1}&per_page=1."""
+
     model_config = ConfigDict(from_attributes=True)
 
     seq: int
+    actor_id: int | None
     action: str
     entity: str
     entity_id: str | None
+    created_at: datetime
     prev_hash: str
     hash: str
+
+    @computed_field(description="操作的中文名")
+    @property
+    def action_name(self) -> str:
+        return action_label(self.action)
 
 
 class DecisionFileOut(BaseModel):

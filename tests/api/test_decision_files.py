@@ -112,6 +112,8 @@ def test_the_file_of_a_matter_through_its_vote_notice_and_filing(api, world, db,
     assert [a["filename"] for a in answer["attachments"]] == ["方案图.png"]
     assert {"proposal.submit", "vote.close", "notice.publish", "objection.reply"} <= {
         e["action"] for e in answer["audit_events"]}
+    submitted = next(e for e in answer["audit_events"] if e["action"] == "proposal.submit")
+    assert submitted["action_name"] == "提交事项" and submitted["created_at"] and submitted["actor_id"]  # who, when
     # who: office holders by name, villagers masked
     assert steps["deliberation"]["left_by"] == "村委会 主任"
     assert steps["review"]["left_by"] == "乡镇监督员 乡镇监督员"
