@@ -147,6 +147,14 @@ def states_moved_by(roles: set[str] | frozenset[str]) -> dict[str, list[str]]:
     moved = {key: [s.key for s in proc.stages if roles.intersection(s.movers)] for key, proc in PROCEDURES.items()}
     return {key: states for key, states in moved.items() if states}
 
+
+def states_of_kinds(*kinds: Kind) -> dict[str, list[str]]:
+    """Per procedure, the states of its stages of these kinds (co-signing, deliberation …);
+    procedures with none are left out."""
+    found = {key: [s.key for s in proc.stages if s.kind in kinds] for key, proc in PROCEDURES.items()}
+    return {key: states for key, states in found.items() if states}
+
+
 # Who may start a proposal under each procedure directly (skipping co-signing).
 DIRECT_SUBMITTERS: dict[str, tuple[str, ...]] = {
     "yishiyiyi": (COMMITTEE,),

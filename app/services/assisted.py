@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -387,15 +387,10 @@ class AssistedPage:
     max_mb: int = attachments.MAX_BYTES // (1024 * 1024)
 
 
-def _stage_keys(*kinds: P.Kind):
-    return [and_(Proposal.procedure == proc.key, Proposal.state.in_([s.key for s in proc.stages if s.kind in kinds]))
-            for proc in P.PROCEDURES.values() if any(s.kind in kinds for s in proc.stages)]
-
-
 def _matters(session: Session, village: Village, *kinds: P.Kind) -> list[tuple[int, str]]:
     return [(pid, title) for pid, title in session.execute(
         select(Proposal.id, Proposal.title)
-        .where(Proposal.village_id == village.id, or_(*_stage_keys(*kinds)))
+        .where(Proposal.village_id == village.id, proposals.in_states(P.states_of_kinds(*kinds)))
         .order_by(Proposal.id.desc()).limit(OPTIONS_SHOWN)).all()]
 
 

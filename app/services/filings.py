@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.clock import local_today, utcnow
@@ -22,11 +22,6 @@ from app.services.pagination import Page, paginate
 
 REVIEW_DAYS = 15  # the township answers a matter in its review stage within this many days
 PER_PAGE = 20
-
-
-def _monitor_stages() -> dict[str, list[str]]:
-    """Per procedure, the stages a township's monitor moves (乡镇审核备案)."""
-    return P.states_moved_by({P.MONITOR})
 
 
 def _overseen(session: Session, actor: Actor | None, township_id: int) -> tuple[Actor, Township]:
@@ -57,10 +52,9 @@ def queue(session: Session, actor: Actor | None, township_id: int, *, page: int 
     summary: the verdict kept by the `verdicts` job (two queries a page), or for a matter changed since
     the job last looked, its file built now."""
     actor, _ = _overseen(session, actor, township_id)
-    stages = _monitor_stages()
-    clauses = [(Proposal.procedure == proc) & Proposal.state.in_(keys) for proc, keys in stages.items()]
     stmt = (select(Proposal, Village).join(Village, Village.id == Proposal.village_id)
-            .where(Village.township_id == township_id, or_(*clauses))
+            .where(Village.township_id == township_id,
+                   proposals.in_states(P.states_moved_by({P.MONITOR})))  # 乡镇审核备案
             .order_by(Proposal.stage_entered_at, Proposal.id))
     found = paginate(session, stmt, page, min(per_page, PER_PAGE), scalars=False)
     out = []
@@ -91,7 +85,7 @@ def file(session: Session, actor: Actor | None, proposal_id: int, note: str = ""
     """备案: the township's next number of the year, and the matter moves on (one transaction)."""
     proposal, village = proposals.get(session, actor, proposal_id)
     actor, township = _overseen(session, actor, village.township_id)
-    if proposal.state not in _monitor_stages().get(proposal.procedure, []):
+    if proposal.state not in P.states_moved_by({P.MONITOR}).get(proposal.procedure, []):
         raise Conflict("这个事项不在乡镇审核备案阶段")
     note = (note or "").strip()
     if len(note) > 500:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -41,7 +41,7 @@ from app.models import (
     VoteSession,
     Voucher,
 )
-from app.services import assisted, notifications, places
+from app.services import assisted, notifications, places, proposals
 from app.services.access import Actor, require_login
 
 REPLIES_SHOWN = 5
@@ -155,9 +155,8 @@ def _open_votes(session: Session, actor: Actor, village_id: int, slug: str, now:
 
 def _cosigns_statement():
     """Matters in a co-sign stage of their procedure, with their signatures (None: no procedure has one)."""
-    clauses = [and_(Proposal.procedure == proc.key, Proposal.state == stage.key)
-               for proc in P.PROCEDURES.values() for stage in proc.stages if stage.kind is P.Kind.COSIGN]
-    if not clauses:
+    cosigning = P.states_of_kinds(P.Kind.COSIGN)
+    if not cosigning:
         return None
     return (
         select(Proposal.id, Proposal.title,
@@ -165,7 +164,7 @@ def _cosigns_statement():
                func.count(Cosignature.id).filter(Cosignature.as_representative),
                func.count(Cosignature.id).filter(Cosignature.user_id == bindparam("me")))
         .outerjoin(Cosignature, Cosignature.proposal_id == Proposal.id)
-        .where(Proposal.village_id == bindparam("vid"), or_(*clauses))
+        .where(Proposal.village_id == bindparam("vid"), proposals.in_states(cosigning))
         .group_by(Proposal.id, Proposal.title)
         .order_by(Proposal.id.desc())
         .limit(MATTERS_SHOWN)
@@ -284,11 +283,10 @@ _NOTICE_COUNTS = (select(func.count(Notice.id).filter(Notice.state == N.SUBMITTE
 @lru_cache(maxsize=64)
 def _waiting_statement(roles: frozenset[str]):
     """The count of matters at a stage these roles move, built once per set of roles (None: none)."""
-    clauses = [and_(Proposal.procedure == key, Proposal.state.in_(states))
-               for key, states in P.states_moved_by(roles).items()]
-    if not clauses:
+    moved = P.states_moved_by(roles)
+    if not moved:
         return None
-    return select(func.count(Proposal.id)).where(Proposal.village_id == bindparam("vid"), or_(*clauses))
+    return select(func.count(Proposal.id)).where(Proposal.village_id == bindparam("vid"), proposals.in_states(moved))
 
 
 def _village_tasks(session: Session, actor: Actor, village_id: int, slug: str) -> list[Task]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -120,12 +120,10 @@ def queue(session: Session, actor: Actor | None, village: Village, page: int = 1
     """Proposals waiting for the committee (or the party committee) to act."""
     actor = require(actor, village, COMMITTEE, PARTY_COMMITTEE)
     roles = proposals.roles_here(actor, village) | ({COMMITTEE, PARTY_COMMITTEE} if actor.is_admin else set())
-    clauses = [and_(Proposal.procedure == key, Proposal.state.in_(states))
-               for key, states in P.states_moved_by(roles).items()]
     stmt = (
         select(Proposal, User.name)
         .join(User, User.id == Proposal.author_id)
-        .where(Proposal.village_id == village.id, or_(*clauses))
+        .where(Proposal.village_id == village.id, proposals.in_states(P.states_moved_by(roles)))
         .order_by(Proposal.stage_entered_at, Proposal.id)
     )
     return _rows(session, stmt, page, per_page)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -37,6 +37,15 @@ from app.services import audit, places, village_settings
 from app.services.access import Actor, require, require_login
 from app.services.attachments import OwnerRules
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+def in_states(by_procedure: dict[str, list[str]]):
+    """SQL: a matter in one of these states of its own procedure (`procedures.states_moved_by`,
+    `states_of_kinds`); nothing matches an empty map."""
+    if not by_procedure:
+        return false()
+    return or_(*[and_(Proposal.procedure == key, Proposal.state.in_(states)) for key, states in by_procedure.items()])
+
 
 # Hooks the voting and notice features fill in: (session, proposal, stage key) → answer.
 VOTE_OUTCOME: list[Callable[[Session, Proposal, str], str | None]] = []

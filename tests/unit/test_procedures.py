@@ -368,3 +368,15 @@ def test_every_state_a_matter_can_be_in_is_one_a_list_can_filter_by():
     assert set(P.STATES) == expected
     assert P.STATES[P.DRAFT] == "草稿" and P.STATES["review"] == "乡镇审核备案" and P.STATES[P.CLOSED] == "已办结"
     assert list(P.STATES)[0] == P.DRAFT and list(P.STATES)[-2:] == [P.REJECTED, P.WITHDRAWN]
+
+
+@pytest.mark.parametrize("kinds, expected", [
+    ((P.Kind.COSIGN,), {"yishiyiyi": ["cosign"]}),
+    ((P.Kind.COSIGN, P.Kind.DELIBERATION), {"yishiyiyi": ["cosign", "deliberation"],
+                                            "sizheng": ["party_proposal", "joint_meeting"],  # 党组织提议、两委商议
+                                            "simple": ["deliberation"]}),
+    ((P.Kind.REVIEW,), {"yishiyiyi": ["review"]}),
+    ((), {}),
+])
+def test_the_states_of_stages_of_some_kinds(kinds, expected):
+    assert P.states_of_kinds(*kinds) == expected
