@@ -49,7 +49,7 @@ def readable_periods(session: Session, actor: Actor | None, village: Village, pe
 def readable(session: Session, actor: Actor | None, village: Village, period: str) -> bool:
     """The whole month for the book keepers, committees and monitors; for everyone else once its
     finance notice is published."""
-    return books.is_reader(actor, village) or vouchers.period_published(session, village.id, period)
+    return period in readable_periods(session, actor, village, [period])
 
 
 def statement(session: Session, actor: Actor | None, village: Village, period: str, *, year_to_date: bool = False

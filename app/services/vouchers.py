@@ -67,11 +67,6 @@ def published_periods(session: Session, village_id: int, periods: Iterable[str])
                AccountPeriod.state == B.CLOSED, Notice.state.in_(PUBLISHED_NOTICE))).scalars())
 
 
-def period_published(session: Session, village_id: int, period: str) -> bool:
-    """Whether the month is closed and its finance notice published (then its vouchers are public)."""
-    return bool(published_periods(session, village_id, [period]))
-
-
 def _public(session: Session, village_id: int, vouchers: list) -> set[int]:
     """Which of these vouchers (rows or objects with id, state, period) everyone may see: posted, in a
     month whose finance notice is published."""
