@@ -50,6 +50,11 @@ def may_see_unpublished(actor: Actor | None, village: Village, notice: Notice) -
     return actor.is_member(village.id) and bool(actor.roles.intersection(staff_roles(notice.category)))
 
 
+def _may_open(actor: Actor | None, village: Village, notice) -> bool:
+    """Published and closed notices are everyone's; the others, the people handling them."""
+    return notice.state in VISIBLE or may_see_unpublished(actor, village, notice)
+
+
 def visible_ids(session: Session, actor: Actor | None, village: Village, ids: Iterable[int]) -> set[int]:
     """Which of these notices of the village this person may open (`get`'s rule, for a page of links)."""
     wanted = set(ids)
@@ -57,7 +62,7 @@ def visible_ids(session: Session, actor: Actor | None, village: Village, ids: It
         return set()
     rows = session.execute(select(Notice.id, Notice.state, Notice.author_id, Notice.category)
                            .where(Notice.village_id == village.id, Notice.id.in_(wanted))).all()
-    return {row.id for row in rows if row.state in VISIBLE or may_see_unpublished(actor, village, row)}
+    return {row.id for row in rows if _may_open(actor, village, row)}
 
 
 def get(session: Session, actor: Actor | None, notice_id: int) -> tuple[Notice, Village]:
@@ -66,7 +71,7 @@ def get(session: Session, actor: Actor | None, notice_id: int) -> tuple[Notice, 
     if notice is None:
         raise NotFound("找不到这份公开")
     village = places.get_village(session, notice.village_id)
-    if notice.state not in VISIBLE and not may_see_unpublished(actor, village, notice):
+    if not _may_open(actor, village, notice):
         raise NotFound("找不到这份公开")
     return notice, village
 
