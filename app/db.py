@@ -25,12 +25,15 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
     url = url or settings.database_url
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        pool = {}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size}  # as below
         engine = create_engine(
             url,
             echo=settings.log_sql,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S, "factory": WriterConnection},
+            **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -186,19 +186,25 @@ def login(
     return opened
 
 
-def _live(session: Session, settings: Settings, row: UserSession) -> bool:
-    """Whether a found session still counts (not revoked, idle too long or too old); refreshes its
-    last-seen time at most once a minute."""
+def _live(settings: Settings, row: UserSession) -> bool:
+    """Whether a found session still counts: not revoked, idle too long or too old."""
     if row.revoked_at is not None:
         return False
     now = utcnow()
-    if now >= row.expires_at or now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
-        return False
-    if now - row.last_seen_at > TOUCH_EVERY:
-        session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-        session.commit()
-        row.last_seen_at = now
-    return True
+    return now < row.expires_at and now - row.last_seen_at <= timedelta(minutes=settings.session_idle_minutes)
+
+
+def touch_due(row: UserSession) -> bool:
+    """Whether a live session's last-seen time is due a refresh (at most once a minute)."""
+    return utcnow() - row.last_seen_at > TOUCH_EVERY
+
+
+def touch(session: Session, row: UserSession) -> None:
+    """Refresh a live session's last-seen time (its own short write and commit)."""
+    now = utcnow()
+    session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
+    session.commit()
+    row.last_seen_at = now
 
 
 # A session is found by its token's hash and kind, with its user and the user's roles. The statement is
@@ -216,20 +222,24 @@ class Caller:
     actor: Actor
 
 
-def caller(session: Session, settings: Settings, token: str | None, kind: str) -> Caller | None:
+def caller(session: Session, settings: Settings, token: str | None, kind: str, *,
+           refresh: bool = True) -> Caller | None:
     """The active user behind a session token, with their roles; None for anyone else. One query: the
     session, its user, and the user's village, roles and monitored townships. Ends its transaction (the
-    loaded rows stay readable in a request's session, which keeps objects after a commit)."""
+    loaded rows stay readable in a request's session, which keeps objects after a commit). Refreshes
+    the session's last-seen time when due (`touch`), unless `refresh` is False: the caller then does it
+    when `touch_due` says so, as the request's dependency does off the event loop."""
     if not token or len(token) > 200:
         return None
     found = session.execute(_CALLER, {"token_hash": token_hash(token), "kind": kind}).one_or_none()
-    live = found is not None and _live(session, settings, found[0])
     session.commit()  # ends the read: the connection goes back to the pool until the handler needs one
-    if not live:
+    if found is None or not _live(settings, found[0]):
         return None
     row, user, *columns = found
     if user.status != "active":
         return None
+    if refresh and touch_due(row):
+        touch(session, row)
     return Caller(user=user, row=row, actor=actor_of(user, *columns))
 
 
