@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -222,6 +222,14 @@ class WriterConnection(sqlite3.Connection):
             self.give_back_writer()
 
 
+def reads_on_loop(engine: Engine) -> bool:
+    """Whether a short read by an index may run on the event loop rather than in the thread pool: on SQLite
+    it is a function call of some microseconds (in WAL mode a read waits for no writer), cheaper than the
+    hop to a thread and back; on PostgreSQL it is a round trip on the network, which would hold up every
+    other request meanwhile."""
+    return engine.dialect.name == "sqlite"
+
+
 def open_session(engine: Engine) -> Session:
     """A session as requests and jobs use it: services commit; objects stay readable after a commit."""
     return Session(engine, expire_on_commit=False)
@@ -252,7 +260,7 @@ def integrity_problem(engine: Engine, *, full: bool = False) -> str | None:
     SQLite: `PRAGMA quick_check` (or the slower `integrity_check` with full=True), which reads every
     page; PostgreSQL: only that a connection answers (the server checks its own pages).
     """
-    from sqlalchemy import exc, text
+    from sqlalchemy import exc
 
     try:
         with engine.connect() as conn:

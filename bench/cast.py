@@ -23,7 +23,9 @@ there were 201 answers, and the village's audit chain verifies. Durability is as
 
 `--profile N` first casts N ballots one after another inside this process, through the whole ASGI app
 (the thread pool run inline so the profiler sees the endpoint), and prints the time and SQL statements
-per cast and pyinstrument's profile (when it is importable) of those casts.
+per cast and pyinstrument's profile (when it is importable) of those casts. A secret ballot's write runs
+on the ballot writer's own thread (app/batches.py), which the profile does not follow: the time it takes
+shows as the request's wait.
 
 On PostgreSQL the data lives in a fresh schema dropped at the end; on SQLite in a temp directory
 removed at the end. A benchmark that prints figures, not a timed test.

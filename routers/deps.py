@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
-from app.db import open_session
+from app.db import open_session, reads_on_loop
 from app.domain import bounds, text
 from app.services import auth
 from app.services.access import Actor, require_login
@@ -73,12 +73,13 @@ class AuthContext:
 # FastAPI avoids for sync dependencies with a limiter of their own. For the same reason the caller's
 # lookup (`auth.caller`) ends its read, so a request holds no connection while it waits for a thread.
 #
-# The caller's lookup itself runs on the event loop too: one read by an index (a SQLite read in WAL mode
-# waits for no writer; on PostgreSQL one round trip), on a pooled connection that is always there (the
-# pool holds more than there are threads, config.db_pool_size). A hop to the thread pool and back for it
-# cost more than the read: under 32 connections, 10 % fewer ballots a second (bench/cast.py, two pairs
-# of runs back to back: 406 and 412 against 446 and 469). Writes never run on the loop, as they may wait
-# for the writer lock or an fsync: the once-a-minute refresh of a session's last-seen time goes to a thread.
+# On SQLite the caller's lookup runs on the event loop too (db.reads_on_loop): one read by an index, on a
+# pooled connection that is always there (the pool holds more than there are threads, config.db_pool_size).
+# A hop to the thread pool and back for it cost more than the read: under 32 connections, 10 % fewer
+# ballots a second (bench/cast.py, two pairs of runs back to back: 406 and 412 against 446 and 469). On
+# PostgreSQL the read is a round trip, which goes to the thread pool. Writes never run on the loop, as
+# they may wait for the writer lock or an fsync: the once-a-minute refresh of a session's last-seen time
+# goes to a thread.
 
 async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
@@ -136,7 +137,10 @@ async def current_auth(
     if hasattr(request.state, "auth"):
         return request.state.auth
     token, via, kind = _credentials(request)
-    found = auth.caller(db, settings, token, kind, refresh=False)
+    if reads_on_loop(request.app.state.engine):
+        found = auth.caller(db, settings, token, kind, refresh=False)
+    else:
+        found = await run_in_threadpool(auth.caller, db, settings, token, kind, refresh=False)
     if found is not None and auth.touch_due(found.row):
         await run_in_threadpool(auth.touch, db, found.row)
     result = AuthContext(caller=found, via=via) if found else None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import secrets
 import struct
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
@@ -33,6 +35,13 @@ def unique_client(app, **kwargs):
 
     n = next(_addresses)
     return TestClient(app, client=(f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}", 50000), **kwargs)
+
+
+def run_async(main):
+    """Run the coroutine `main` to its end on a fresh event loop in a thread of its own: the browser tests'
+    Playwright keeps a loop running in the test's thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main).result()
 
 
 def unique_slug(prefix: str = "v") -> str:

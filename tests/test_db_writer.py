@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.config import Settings
 from app.db import make_engine, writer_lock
+from tests.factories import run_async
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,3 +158,66 @@ def test_two_processes_writing_at_once_all_land(db_file):
     engine = engine_without_busy_wait(db_file)
     assert count(engine) == 450
     engine.dispose()
+
+
+# --- writes taken together (app/batches.py) ------------------------------------------------------------
+
+def test_batches_give_each_request_its_own_outcome_and_the_writer_thread_comes_back(db_file, monkeypatch):
+    import asyncio
+
+    from app import batches as group
+
+    monkeypatch.setattr(group, "IDLE_S", 0.05)
+    engine = make_engine(Settings(database_url=f"sqlite:///{db_file}", secret_key="x"))
+    sizes: list[int] = []
+
+    def write(session, items):
+        sizes.append(len(items))
+        conn = session.connection()
+        for n in items:
+            if n >= 0:
+                conn.execute(text("INSERT INTO t (n, who) VALUES (:n, 'batch')"), {"n": n})
+        session.commit()
+        return [ValueError(f"不要 {n}") if n < 0 else n * 10 for n in items]
+
+    async def burst(numbers):
+        writer = group.batches(engine, "test", write)
+        return await asyncio.gather(*(writer.submit(n) for n in numbers), return_exceptions=True)
+
+    try:
+        first = run_async(burst([1, 2, -3, 4]))
+        time.sleep(0.3)  # idle past IDLE_S: the writer thread ends
+        assert "cunyi-batches: test" not in {t.name for t in threading.enumerate()}
+        second = run_async(burst([5]))
+        with engine.connect() as conn:
+            stored = sorted(conn.execute(text("SELECT n FROM t")).scalars())
+    finally:
+        engine.dispose()
+    assert first[:2] == [10, 20] and first[3] == 40
+    assert isinstance(first[2], ValueError) and str(first[2]) == "不要 -3"
+    assert second == [50]
+    assert stored == [1, 2, 4, 5]
+    assert sum(sizes) == 5 and len(sizes) <= 3  # the first four were written together (or nearly)
+
+
+def test_a_failing_batch_answers_every_request_in_it_with_the_error(db_file):
+    import asyncio
+
+    from app import batches as group
+
+    engine = make_engine(Settings(database_url=f"sqlite:///{db_file}", secret_key="x"))
+
+    def write(session, items):
+        session.connection().execute(text("INSERT INTO t (n, who) VALUES (1, 'a'), (1, 'b')"))  # a duplicate key
+
+    async def burst():
+        writer = group.batches(engine, "failing", write)
+        return await asyncio.gather(*(writer.submit(n) for n in range(3)), return_exceptions=True)
+
+    try:
+        answers = run_async(burst())
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
+    finally:
+        engine.dispose()
+    assert all(isinstance(a, IntegrityError) for a in answers)

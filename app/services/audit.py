@@ -11,13 +11,15 @@ import json
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from app.batches import insert_rows
 from app.clock import utcnow
 from app.domain.audit_chain import (
     ACTION_LABELS,
@@ -64,36 +66,15 @@ def record(
     salts go beside it (audit_private) for those who may see the member list."""
     session.flush()  # give new rows their ids before they are named in the payload
     conn = session.connection()
-    bumped = conn.execute(_BUMP, {"village": village_id}).first()  # takes the lock (see the module's docstring)
-    if bumped is None:  # the chain's first event: its head row first
-        upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        conn.execute(upsert(AuditHead).values(village_id=village_id, seq=0, hash=GENESIS).on_conflict_do_nothing())
-        bumped = conn.execute(_BUMP, {"village": village_id}).one()
-    seq, prev = bumped
-    now = utcnow()
-    entity_key = None if entity_id is None else str(entity_id)
+    seq, prev = _bump(conn, village_id, 1)
     salts = {key: secrets.token_hex(16) for key in (private or {})}
     if private:
         data = {**(data or {}), "private": {key: commitment(salts[key], value) for key, value in private.items()}}
-    payload = canonical(
-        {
-            "village_id": village_id,
-            "seq": seq,
-            "actor_id": actor_id,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_key,
-            "at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "data": data or {},
-        }
-    )
-    digest = link_hash(prev, payload)
-    row = {"village_id": village_id, "seq": seq, "actor_id": actor_id, "action": action, "entity": entity,
-           "entity_id": entity_key, "payload": payload, "prev_hash": prev, "hash": digest, "created_at": now}
+    row = _link(village_id, seq, prev, utcnow(), Entry(actor_id, action, entity, entity_id, data))
     if conn.dialect.name == "postgresql":  # the head's new hash and the event in one round trip, under the lock
         event_id = conn.execute(_HEAD_AND_EVENT, row).scalar_one()
     else:
-        conn.execute(_HEAD_HASH, {"village": village_id, "hash": digest})
+        conn.execute(_HEAD_HASH, {"village": village_id, "hash": row["hash"]})
         event_id = conn.execute(_EVENT, row).scalar_one()
     if private:
         conn.execute(insert_(AuditPrivate.__table__), [
@@ -103,10 +84,67 @@ def record(
     return event_id
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event for `record_many`: what `record` takes, without personal fields."""
+
+    actor_id: int | None
+    action: str
+    entity: str
+    entity_id: Any = None
+    data: dict[str, Any] | None = None
+
+
+def record_many(session: Session, village_id: int, entries: list[Entry]) -> None:
+    """Append several events to the village's chain (no commit), in the order given, each linked and
+    hashed as `record` would one after another: the head bumped once for all of them, one statement for
+    its new hash and one for the events."""
+    conn = session.connection()
+    last, prev = _bump(conn, village_id, len(entries))
+    now = utcnow()
+    rows = []
+    for seq, entry in enumerate(entries, start=last - len(entries) + 1):
+        rows.append(_link(village_id, seq, prev, now, entry))
+        prev = rows[-1]["hash"]
+    conn.execute(_HEAD_HASH, {"village": village_id, "hash": prev})
+    insert_rows(conn, AuditEvent.__table__, rows)
+
+
+def _bump(conn: Connection, village_id: int, n: int) -> tuple[int, str]:
+    """Move the village's head n events on, which takes its lock (see the module's docstring): the last
+    sequence number now taken, and the hash the first new event links to."""
+    bumped = conn.execute(_BUMP, {"village": village_id, "n": n}).first()
+    if bumped is None:  # the chain's first event: its head row first
+        upsert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(upsert(AuditHead).values(village_id=village_id, seq=0, hash=GENESIS).on_conflict_do_nothing())
+        bumped = conn.execute(_BUMP, {"village": village_id, "n": n}).one()
+    return bumped[0], bumped[1]
+
+
+def _link(village_id: int, seq: int, prev: str, now: datetime, entry: Entry) -> dict[str, Any]:
+    """The event's row: its canonical payload, and its hash linked to `prev`."""
+    entity_key = None if entry.entity_id is None else str(entry.entity_id)
+    payload = canonical(
+        {
+            "village_id": village_id,
+            "seq": seq,
+            "actor_id": entry.actor_id,
+            "action": entry.action,
+            "entity": entry.entity,
+            "entity_id": entity_key,
+            "at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "data": entry.data or {},
+        }
+    )
+    return {"village_id": village_id, "seq": seq, "actor_id": entry.actor_id, "action": entry.action,
+            "entity": entry.entity, "entity_id": entity_key, "payload": payload, "prev_hash": prev,
+            "hash": link_hash(prev, payload), "created_at": now}
+
+
 # The head row: bumped (and so locked) first, its new sequence number and the previous hash returned in
 # the same statement; then the new hash; then the event.
 _BUMP = (update(AuditHead).where(AuditHead.village_id == bindparam("village"))
-         .values(seq=AuditHead.seq + 1).returning(AuditHead.seq, AuditHead.hash))
+         .values(seq=AuditHead.seq + bindparam("n")).returning(AuditHead.seq, AuditHead.hash))
 _HEAD_HASH = update(AuditHead).where(AuditHead.village_id == bindparam("village")).values(hash=bindparam("hash"))
 _EVENT = insert_(AuditEvent.__table__).returning(AuditEvent.id)
 _HEAD_AND_EVENT = text(

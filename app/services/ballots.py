@@ -15,13 +15,18 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+import anyio.to_thread
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.batches import batches, insert_rows
 from app.clock import utcnow
+from app.db import reads_on_loop
 from app.domain import votes as V
 from app.models import (
     Ballot,
@@ -65,7 +70,8 @@ def choice_index(options: list[str], choice: int | str) -> int:
 
 
 # The facts a cast is decided on, in one statement: the vote, its matter's visibility, and whether the
-# voter is on the frozen list, signed in at the meeting, or has given the caller a written proxy.
+# voter is on the frozen list, signed in at the meeting, or has given the caller a written proxy (and
+# then the voter's name, for the answer).
 _FACTS = (
     select(VoteSession.village_id, VoteSession.state, VoteSession.opens_at, VoteSession.closes_at,
            VoteSession.options, VoteSession.secret, VoteSession.allow_change, Proposal.submitted_at,
@@ -76,15 +82,14 @@ _FACTS = (
                                                  PaperAttendance.user_id == bindparam("voter"))
            .exists().label("at_meeting"),
            select(Proxy.id).where(Proxy.vote_session_id == bindparam("sid"), Proxy.voter_id == bindparam("voter"),
-                                  Proxy.proxy_id == bindparam("actor")).exists().label("authorised"))
+                                  Proxy.proxy_id == bindparam("actor")).exists().label("authorised"),
+           select(User.name).where(User.id == bindparam("voter")).scalar_subquery().label("voter_name"))
     .join(Proposal, Proposal.id == VoteSession.proposal_id)
     .where(VoteSession.id == bindparam("sid"))
 )
 # After writing: the state again, under the row's lock (see the docstring of services/votes.py).
 _STATE_LOCKED = (select(VoteSession.state, VoteSession.closes_at).where(VoteSession.id == bindparam("sid"))
                  .with_for_update(key_share=True))
-_REGISTER = insert(BallotRegister.__table__)
-_BOX = insert(BallotBox.__table__)
 _ROLL_CALL = select(Ballot.id, Ballot.receipt).where(Ballot.vote_session_id == bindparam("sid"),
                                                      Ballot.voter_id == bindparam("voter"))
 _BALLOT = insert(Ballot.__table__)
@@ -95,7 +100,67 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int | str,
     """One ballot, in one transaction with its audit event. The hot path of a vote: one read of the
     facts, the ballot's rows, the state under lock, the audit event, the commit — SQL written directly,
     no objects loaded. A caller who is not a member of the vote's village, or a vote that is not there,
-    answers through `get_session` as every other use of a vote does (404, 401), then 403."""
+    answers through `get_session` as every other use of a vote does (404, 401), then 403. (`cast_soon`
+    is the same for a request on the event loop, its secret ballot written together with others.)"""
+    ready = _checked(session, actor, sid, choice, on_behalf_of)
+    if isinstance(ready, _Secret):
+        with _own_answer():
+            _write_secret(session, [ready])
+        return _answer(ready.receipt, False, ready)
+    return _cast_roll_call(session, ready)
+
+
+async def cast_soon(session: Session, actor: Actor | None, sid: int, choice: int | str,
+                    on_behalf_of: int | None = None) -> Cast:
+    """`cast`, for a request on the event loop. The checks are one read (on the loop or in the thread
+    pool, as db.reads_on_loop says); a secret ballot is then queued for the database's ballot writer
+    (app/batches.py), which writes the ballots queued since its last commit in one transaction
+    (`_write_batch`), and this answers once it has committed. A roll-call ballot, which may change an
+    earlier one, is written alone in the thread pool."""
+    if reads_on_loop(session.get_bind()):
+        ready = _checked_and_done(session, actor, sid, choice, on_behalf_of)
+    else:
+        ready = await anyio.to_thread.run_sync(_checked_and_done, session, actor, sid, choice, on_behalf_of)
+    if not isinstance(ready, _Secret):
+        return await anyio.to_thread.run_sync(_cast_roll_call, session, ready)
+    await batches(session.get_bind(), "secret ballot", _write_batch).submit(ready)
+    return _answer(ready.receipt, False, ready)
+
+
+@dataclass
+class _Ready:
+    """A ballot checked and ready to write."""
+
+    sid: int
+    village_id: int
+    voter: int
+    cast_by: int
+    choice: int
+    options: list[str]
+    receipt: str
+    principal: str | None  # the voter's name when cast for them by their written proxy
+    allow_change: bool = False
+
+    @property
+    def on_behalf(self) -> bool:
+        return self.principal is not None
+
+
+@dataclass
+class _Secret(_Ready):
+    """A secret ballot: who (the register) and what (the box), sharing nothing but the transaction."""
+
+
+def _checked_and_done(session: Session, actor: Actor | None, sid: int, choice: int | str,
+                      on_behalf_of: int | None) -> _Ready:
+    ready = _checked(session, actor, sid, choice, on_behalf_of)
+    session.rollback()  # end the read: no connection is held while the ballot waits for its batch
+    return ready
+
+
+def _checked(session: Session, actor: Actor | None, sid: int, choice: int | str,
+             on_behalf_of: int | None) -> _Ready:
+    """Every check of a ballot, in one read of the facts; raises the refusal."""
     voter = on_behalf_of or (actor.id if actor is not None else 0)
     conn = session.connection()
     facts = conn.execute(_FACTS, {"sid": sid, "voter": voter, "actor": actor.id if actor else 0}).first()
@@ -119,48 +184,116 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int | str,
         raise Forbidden("不在本次表决的名单中（名单在表决开始时确定）")
     if facts.at_meeting:
         raise Conflict("已在现场会议签到投票，以现场选票为准")
-    receipt = V.new_receipt()
-    changed = False
-    if facts.secret:
+    kind = _Secret if facts.secret else _Ready
+    return kind(sid, facts.village_id, voter, actor.id, choice, options, V.new_receipt(),
+                (facts.voter_name or "") if by_proxy else None, facts.allow_change)
+
+
+def _cast_roll_call(session: Session, ready: _Ready) -> Cast:
+    """A roll-call ballot: written, or the voter's earlier one changed when the vote allows it."""
+    conn = session.connection()
+    existing = conn.execute(_ROLL_CALL, {"sid": ready.sid, "voter": ready.voter}).first()
+    receipt, changed = ready.receipt, False
+    if existing is not None:
+        if not ready.allow_change:
+            raise Conflict("已经投过票了，这次表决不能改票")
+        conn.execute(update(Ballot).where(Ballot.id == existing.id).values(
+            choice=ready.choice, cast_by=ready.cast_by, changed_at=utcnow()))
+        receipt, changed = existing.receipt, True
+    else:
         try:
-            conn.execute(_REGISTER, {"vote_session_id": sid, "voter_id": voter, "cast_by": actor.id})
-            conn.execute(_BOX, {"id": V.new_box_id(), "vote_session_id": sid, "choice": choice, "receipt": receipt})
+            conn.execute(_BALLOT, {"vote_session_id": ready.sid, "voter_id": ready.voter, "cast_by": ready.cast_by,
+                                   "choice": ready.choice, "receipt": receipt, "cast_at": utcnow(),
+                                   "changed_at": None})
         except IntegrityError as exc:
             session.rollback()
-            raise Conflict("已经投过票了，无记名投票不能改票") from exc
-    else:
-        existing = conn.execute(_ROLL_CALL, {"sid": sid, "voter": voter}).first()
-        if existing is not None:
-            if not facts.allow_change:
-                raise Conflict("已经投过票了，这次表决不能改票")
-            conn.execute(update(Ballot).where(Ballot.id == existing.id).values(
-                choice=choice, cast_by=actor.id, changed_at=now))
-            receipt, changed = existing.receipt, True
-        else:
-            try:
-                conn.execute(_BALLOT, {"vote_session_id": sid, "voter_id": voter, "cast_by": actor.id,
-                                       "choice": choice, "receipt": receipt, "cast_at": now, "changed_at": None})
-            except IntegrityError as exc:
-                session.rollback()
-                if facts.allow_change:
-                    return cast(session, actor, sid, choice, on_behalf_of)
-                raise Conflict("已经投过票了，这次表决不能改票") from exc
-    # Re-read the state under the row's lock after writing: a close in flight waits for us, or we see it.
-    state, closes_at = conn.execute(_STATE_LOCKED, {"sid": sid}).one()
-    if state != "open" or utcnow() >= closes_at:
+            if ready.allow_change:  # a ballot of the same voter came first: change it
+                return _cast_roll_call(session, ready)
+            raise Conflict("已经投过票了，这次表决不能改票") from exc
+    if not _still_open(conn, ready.sid):
         session.rollback()
         raise Conflict("表决已经结束")
-    data = {"on_behalf": by_proxy}
-    if not facts.secret:
-        data.update(voter_id=voter, choice=choice, changed=changed)
-    audit.record(session, village_id=facts.village_id, actor_id=None if facts.secret else actor.id,
-                 action="vote.ballot_changed" if changed else "vote.ballot", entity="vote", entity_id=sid,
-                 data=data)
+    audit.record(session, village_id=ready.village_id, actor_id=ready.cast_by,
+                 action="vote.ballot_changed" if changed else "vote.ballot", entity="vote", entity_id=ready.sid,
+                 data={"on_behalf": ready.on_behalf, "voter_id": ready.voter, "choice": ready.choice,
+                       "changed": changed})
     session.commit()
-    principal = None
-    if by_proxy:
-        principal = session.execute(select(User.name).where(User.id == on_behalf_of)).scalar_one_or_none()
-    return Cast(receipt, changed, principal, choice, options[choice])
+    return _answer(receipt, changed, ready)
+
+
+def _still_open(conn: Connection, sid: int) -> bool:
+    """The vote's state re-read under its row's lock after writing: a close in flight waits for us, or we
+    see it (see services/votes.py)."""
+    state, closes_at = conn.execute(_STATE_LOCKED, {"sid": sid}).one()
+    return state == "open" and utcnow() < closes_at
+
+
+def _answer(receipt: str, changed: bool, ready: _Ready) -> Cast:
+    return Cast(receipt, changed, ready.principal, ready.choice, ready.options[ready.choice])
+
+
+class _Closed(Exception):
+    """A vote of the batch closed before its ballots were written."""
+
+
+def _write_secret(session: Session, batch: list[_Secret]) -> None:
+    """Secret ballots in one transaction: the register's rows, the box's rows in an order of their own
+    (shuffled), each vote's state re-read under its lock (in id order, as every writer takes them), one
+    audit event per ballot (the village's head bumped once), the commit. Raises IntegrityError (a voter
+    who has voted already) or _Closed (a vote closed meanwhile), with nothing written."""
+    conn = session.connection()
+    boxes = [{"id": V.new_box_id(), "vote_session_id": b.sid, "choice": b.choice, "receipt": b.receipt}
+             for b in batch]
+    secrets.SystemRandom().shuffle(boxes)  # no order shared with the register's rows
+    try:
+        insert_rows(conn, BallotRegister.__table__,
+                    [{"vote_session_id": b.sid, "voter_id": b.voter, "cast_by": b.cast_by} for b in batch])
+        insert_rows(conn, BallotBox.__table__, boxes)
+        if not all(_still_open(conn, sid) for sid in sorted({b.sid for b in batch})):
+            raise _Closed
+        for village_id in sorted({b.village_id for b in batch}):
+            audit.record_many(session, village_id, [
+                audit.Entry(None, "vote.ballot", "vote", b.sid, {"on_behalf": b.on_behalf})
+                for b in batch if b.village_id == village_id])
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _write_batch(session: Session, batch: list[_Secret]) -> list[Exception | None]:
+    """The ballot writer's batch (app/batches.py): all in one transaction; when one of them cannot be written
+    with the rest, each alone, for its own answer. One outcome per ballot: None when written, else the
+    refusal."""
+    try:
+        _write_secret(session, batch)
+        return [None] * len(batch)
+    except (IntegrityError, _Closed) as exc:
+        if len(batch) == 1:
+            return [_refusal(exc)]
+    return [_alone(session, ballot) for ballot in batch]
+
+
+def _alone(session: Session, ballot: _Secret) -> Exception | None:
+    try:
+        _write_secret(session, [ballot])
+    except (IntegrityError, _Closed) as exc:
+        return _refusal(exc)
+    return None
+
+
+def _refusal(exc: Exception) -> Conflict:
+    """Why a secret ballot written alone could not be: 409, as the voter has voted already or the vote
+    has closed."""
+    return Conflict("表决已经结束" if isinstance(exc, _Closed) else "已经投过票了，无记名投票不能改票")
+
+
+@contextmanager
+def _own_answer() -> Iterator[None]:
+    try:
+        yield
+    except (IntegrityError, _Closed) as exc:
+        raise _refusal(exc) from exc
 
 
 # --- at close: the choices dealt again -----------------------------------------------------------

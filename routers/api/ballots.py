@@ -40,10 +40,10 @@ def find_receipt(sid: int, db: DbSession, actor: CurrentActor, code: str = Path(
 
 
 @router.post("/votes/{sid}/ballots", response_model=CastOut, status_code=201)
-def cast(sid: int, body: BallotIn, db: DbSession, actor: CurrentActor):
+async def cast(sid: int, body: BallotIn, db: DbSession, actor: CurrentActor):
     """Cast (or, in a roll-call vote that allows it, change) a ballot: `choice` is the option's index or
     its label. Keep the receipt; this answer is the only one that names the choice."""
-    done = ballots.cast(db, actor, sid, body.choice, body.on_behalf_of)
+    done = await ballots.cast_soon(db, actor, sid, body.choice, body.on_behalf_of)
     return CastOut(receipt=done.receipt, changed=done.changed, choice=done.choice, choice_label=done.choice_label)
 
 

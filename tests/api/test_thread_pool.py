@@ -11,7 +11,7 @@ import anyio.to_thread
 import httpx2
 
 from app.main import create_app, lifespan
-from tests.factories import bearer
+from tests.factories import bearer, run_async
 
 AT_ONCE = 40  # more than the threads (2) plus the connections (SQLite's pool holds 15, PostgreSQL's here 2)
 
@@ -35,6 +35,6 @@ def test_more_requests_than_threads_and_connections_are_all_answered(database, w
                     answers = await asyncio.wait_for(asyncio.gather(*calls), timeout=20)
             return [a.status_code for a in answers]
 
-        assert asyncio.run(all_at_once()) == [200] * AT_ONCE
+        assert run_async(all_at_once()) == [200] * AT_ONCE
     finally:
         app.state.engine.dispose()
