@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
@@ -44,6 +45,8 @@ async def lifespan(app: FastAPI):
         from app.services import jobs
 
         scheduler = jobs.start_scheduler(app.state.engine, settings)
+    if settings.gc_freeze:
+        quiet_collector()
     try:
         yield
     finally:
@@ -51,6 +54,16 @@ async def lifespan(app: FastAPI):
             scheduler.shutdown(wait=False)
         if lock is not None:
             lock.close()
+
+
+def quiet_collector() -> None:
+    """What start-up built lives as long as the process: after one last collection it is frozen, so the
+    collector's full passes walk only what requests leave behind (gc.freeze), and young garbage is
+    collected every 10,000 allocations rather than 700 (each pass then finds more to free, at the same
+    cost). Measured with bench/cast.py: full passes over the app paused every request in flight."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -23,6 +23,9 @@ from app.config import Settings
 from app.db import make_engine
 
 PG_URL = os.environ.get("CUNYI_TEST_DATABASE_URL")
+# The suite's process starts thousands of apps, none for the life of the process: none freezes what it
+# built out of the garbage collector's reach (config.gc_freeze; test_gc_freeze turns it on).
+os.environ["CUNYI_GC_FREEZE"] = "false"
 ENGINES = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
