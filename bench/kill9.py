@@ -37,10 +37,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import server_env  # noqa: E402
+from bare import free_port  # noqa: E402
+from common import drop_pg_schema as drop_schema  # noqa: E402
+from common import pg_schema, server_env  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
-from votes import PASSWORD, drive, fill, free_port, pg_schema  # noqa: E402
-from votes import drop_pg_schema as drop_schema  # noqa: E402
+from votes import PASSWORD, drive, fill  # noqa: E402
 
 from app.cli import upgrade_database  # noqa: E402
 from app.config import Settings  # noqa: E402
