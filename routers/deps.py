@@ -132,8 +132,8 @@ async def current_auth(
     settings: Settings = Depends(get_settings_dep),
 ) -> AuthContext | None:
     """The caller's live session: a bearer token first, else the session cookie. Looked up on the event
-    loop (see above); the once-a-minute refresh of its last-seen time is a write, which goes to the
-    thread pool."""
+    loop on SQLite, in the thread pool on PostgreSQL (see above); the once-a-minute refresh of its
+    last-seen time is a write, which goes to the thread pool."""
     if hasattr(request.state, "auth"):
         return request.state.auth
     token, via, kind = _credentials(request)

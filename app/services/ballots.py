@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -104,8 +102,9 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int | str,
     is the same for a request on the event loop, its secret ballot written together with others.)"""
     ready = _checked(session, actor, sid, choice, on_behalf_of)
     if isinstance(ready, _Secret):
-        with _own_answer():
-            _write_secret(session, [ready])
+        refused = _write_batch(session, [ready])[0]
+        if refused is not None:
+            raise refused
         return _answer(ready.receipt, False, ready)
     return _cast_roll_call(session, ready)
 
@@ -261,39 +260,23 @@ def _write_secret(session: Session, batch: list[_Secret]) -> None:
         raise
 
 
-def _write_batch(session: Session, batch: list[_Secret]) -> list[Exception | None]:
-    """The ballot writer's batch (app/batches.py): all in one transaction; when one of them cannot be written
-    with the rest, each alone, for its own answer. One outcome per ballot: None when written, else the
-    refusal."""
+def _write_batch(session: Session, batch: list[_Secret]) -> list[Conflict | None]:
+    """Secret ballots, as the ballot writer takes them (app/batches.py) or one alone: all in one
+    transaction; when one of them cannot be written with the rest, each alone, for its own answer. One
+    outcome per ballot: None when written, else its refusal (409)."""
     try:
         _write_secret(session, batch)
         return [None] * len(batch)
     except (IntegrityError, _Closed) as exc:
         if len(batch) == 1:
             return [_refusal(exc)]
-    return [_alone(session, ballot) for ballot in batch]
-
-
-def _alone(session: Session, ballot: _Secret) -> Exception | None:
-    try:
-        _write_secret(session, [ballot])
-    except (IntegrityError, _Closed) as exc:
-        return _refusal(exc)
-    return None
+    return [_write_batch(session, [ballot])[0] for ballot in batch]
 
 
 def _refusal(exc: Exception) -> Conflict:
     """Why a secret ballot written alone could not be: 409, as the voter has voted already or the vote
     has closed."""
     return Conflict("表决已经结束" if isinstance(exc, _Closed) else "已经投过票了，无记名投票不能改票")
-
-
-@contextmanager
-def _own_answer() -> Iterator[None]:
-    try:
-        yield
-    except (IntegrityError, _Closed) as exc:
-        raise _refusal(exc) from exc
 
 
 # --- at close: the choices dealt again -----------------------------------------------------------
