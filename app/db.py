@@ -7,13 +7,19 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from app.config import Settings
+
+T = TypeVar("T")
 
 try:
     import fcntl
@@ -222,12 +228,14 @@ class WriterConnection(sqlite3.Connection):
             self.give_back_writer()
 
 
-def reads_on_loop(engine: Engine) -> bool:
-    """Whether a short read by an index may run on the event loop rather than in the thread pool: on SQLite
-    it is a function call of some microseconds (in WAL mode a read waits for no writer), cheaper than the
-    hop to a thread and back; on PostgreSQL it is a round trip on the network, which would hold up every
-    other request meanwhile."""
-    return engine.dialect.name == "sqlite"
+async def short_read(engine: Engine, read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """`read(*args, **kwargs)`, a short read by an index, where it costs least: on the event loop on SQLite,
+    where it is a function call of some microseconds (in WAL mode a read waits for no writer), cheaper than
+    the hop to a thread and back; in the thread pool on PostgreSQL, where it is a round trip on the
+    network that would hold up every other request meanwhile. Never for a write."""
+    if engine.dialect.name == "sqlite":
+        return read(*args, **kwargs)
+    return await anyio.to_thread.run_sync(partial(read, *args, **kwargs))
 
 
 def open_session(engine: Engine) -> Session:

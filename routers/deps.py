@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
-from app.db import open_session, reads_on_loop
+from app.db import open_session, short_read
 from app.domain import bounds, text
 from app.services import auth
 from app.services.access import Actor, require_login
@@ -73,7 +73,7 @@ class AuthContext:
 # FastAPI avoids for sync dependencies with a limiter of their own. For the same reason the caller's
 # lookup (`auth.caller`) ends its read, so a request holds no connection while it waits for a thread.
 #
-# On SQLite the caller's lookup runs on the event loop too (db.reads_on_loop): one read by an index, on a
+# On SQLite the caller's lookup runs on the event loop too (db.short_read): one read by an index, on a
 # pooled connection that is always there (the pool holds more than there are threads, config.db_pool_size).
 # A hop to the thread pool and back for it cost more than the read: under 32 connections, 10 % fewer
 # ballots a second (bench/cast.py, two pairs of runs back to back: 406 and 412 against 446 and 469). On
@@ -137,10 +137,7 @@ async def current_auth(
     if hasattr(request.state, "auth"):
         return request.state.auth
     token, via, kind = _credentials(request)
-    if reads_on_loop(request.app.state.engine):
-        found = auth.caller(db, settings, token, kind, refresh=False)
-    else:
-        found = await run_in_threadpool(auth.caller, db, settings, token, kind, refresh=False)
+    found = await short_read(request.app.state.engine, auth.caller, db, settings, token, kind, refresh=False)
     if found is not None and auth.touch_due(found.row):
         await run_in_threadpool(auth.touch, db, found.row)
     result = AuthContext(caller=found, via=via) if found else None

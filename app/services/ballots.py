@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from app.batches import batches, insert_rows
 from app.clock import utcnow
-from app.db import reads_on_loop
+from app.db import short_read
 from app.domain import votes as V
 from app.models import (
     Ballot,
@@ -112,14 +112,11 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int | str,
 async def cast_soon(session: Session, actor: Actor | None, sid: int, choice: int | str,
                     on_behalf_of: int | None = None) -> Cast:
     """`cast`, for a request on the event loop. The checks are one read (on the loop or in the thread
-    pool, as db.reads_on_loop says); a secret ballot is then queued for the database's ballot writer
+    pool, as db.short_read decides); a secret ballot is then queued for the database's ballot writer
     (app/batches.py), which writes the ballots queued since its last commit in one transaction
     (`_write_batch`), and this answers once it has committed. A roll-call ballot, which may change an
     earlier one, is written alone in the thread pool."""
-    if reads_on_loop(session.get_bind()):
-        ready = _checked_and_done(session, actor, sid, choice, on_behalf_of)
-    else:
-        ready = await anyio.to_thread.run_sync(_checked_and_done, session, actor, sid, choice, on_behalf_of)
+    ready = await short_read(session.get_bind(), _checked_and_done, session, actor, sid, choice, on_behalf_of)
     if not isinstance(ready, _Secret):
         return await anyio.to_thread.run_sync(_cast_roll_call, session, ready)
     await batches(session.get_bind(), "secret ballot", _write_batch).submit(ready)
