@@ -106,10 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from app.services import flows
     from routers.api import api_router
-    from routers.flat import include_flat
+    from routers.flat import include_flat, index_routes
     from routers.web import web_router
 
     flows.register()  # where features meet
     for router in (api_router, docs_router, web_router):  # one flat list of routes (routers/flat.py)
         include_flat(app.router, router)
+    index_routes(app.router)  # a request tries only the routes its path could match
     return app
