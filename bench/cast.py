@@ -17,6 +17,10 @@ each (slower: on a two-core machine the client takes CPU from the server). `--ba
 Starlette app of bench/votes.py (only the SQL of a secret ballot, no auth, no audit) the same way: the
 ceiling of the stack.
 
+Each row also gives the server's CPU time per ballot (its processes' user and system time over the
+run, divided by the answers): on a machine shared with the client and other work it moves far less than
+the rate does, so compare changes by it.
+
 After the run: the register, the box and the ballot audit events each hold exactly as many rows as
 there were 201 answers, and the village's audit chain verifies. Durability is as deployed
 (synchronous=FULL on SQLite).
@@ -147,8 +151,13 @@ def chain_ok(engine: Engine, village_id: int) -> str:
 
 
 def report(label: str, run: Run) -> None:
-    print(f"{label:<28}{run.per_second:>8.0f}{run.p50:>9.1f}{run.p90:>9.1f}{run.p99:>9.1f}{run.max:>9.1f}  "
-          f"{dict(sorted(run.statuses.items()))}")
+    """One row of the table. The server's CPU per request (its processes' user and system time over the
+    run, divided by the requests answered) moves far less than the rate with other load on the machine:
+    compare changes by it."""
+    answered = run.requests if run.requests is not None else len(run.latencies)
+    cpu_ms = run.cpu_s * 1000 / answered if answered else 0.0
+    print(f"{label:<28}{run.per_second:>8.0f}{run.p50:>9.1f}{run.p90:>9.1f}{run.p99:>9.1f}{run.max:>9.1f}"
+          f"{cpu_ms:>10.2f}  {dict(sorted(run.statuses.items()))}")
 
 
 # --- a profile of one cast, in this process --------------------------------------------------------
@@ -275,10 +284,12 @@ def main() -> None:
             if warm.statuses != {201: WARMUP}:
                 raise RuntimeError(f"warm-up: {warm.statuses} {warm.bodies[0][:300]!r}")
             path = f"/api/v1/votes/{setup.app_sid}/ballots"
+            cpu = app.cpu_seconds()
             if driver == "wrk":
                 real = run_wrk(app, path, tokens, "app", args.connections, args.seconds, tmp)
             else:
                 real = run_python(app.port, path, tokens, "app", args.connections)
+            real.cpu_s = app.cpu_seconds() - cpu
         finally:
             app.stop()
         bare = None
@@ -289,15 +300,17 @@ def main() -> None:
                 drive(server.port, [("/", b"", {})] * args.connections * 4, args.connections)
                 path = f"/ballots/{setup.bare_sid}"
                 keys = [str(uid) for uid, _ in setup.voters]
+                cpu = server.cpu_seconds()
                 if driver == "wrk":
                     bare = run_wrk(server, path, keys, "bare", args.connections, args.seconds, tmp)
                 else:
                     bare = run_python(server.port, path, keys, "bare", args.connections)
+                bare.cpu_s = server.cpu_seconds() - cpu
             finally:
                 server.stop()
 
         print(f"\n{kind}，{args.workers} 个进程，{args.connections} 个连接，驱动：{driver}")
-        print(f"{'':<28}{'张/秒':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'最慢 ms':>9}  状态码")
+        print(f"{'':<28}{'张/秒':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'最慢 ms':>9}{'CPU ms/张':>10}  状态码")
         report("村议应用（FastAPI）", real)
         if bare:
             report("裸 Starlette（只写 SQL）", bare)

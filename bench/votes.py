@@ -175,6 +175,7 @@ class Run:
     bodies: list[bytes]
     quantiles_ms: dict[float, float] | None = None  # from the driver (wrk): 0.5, 0.9, 0.99, 1.0
     requests: int | None = None  # from the driver (wrk), else one per latency
+    cpu_s: float = 0.0  # the server's CPU time over the run, where measured
 
     @property
     def per_second(self) -> float:
