@@ -149,16 +149,22 @@ class _Secret(_Ready):
 
 def _checked_and_done(session: Session, actor: Actor | None, sid: int, choice: int | str,
                       on_behalf_of: int | None) -> _Ready:
-    ready = _checked(session, actor, sid, choice, on_behalf_of)
-    session.rollback()  # end the read: no connection is held while the ballot waits for its batch
-    return ready
+    """`_checked`, its read on a connection of its own, closed after it (a session's transaction costs
+    twice the read to begin and end): no connection is held while the ballot waits for its batch."""
+    try:
+        with session.get_bind().connect() as conn:
+            return _checked(session, actor, sid, choice, on_behalf_of, conn)
+    finally:
+        if session.in_transaction():  # a refusal looked the vote up through the session
+            session.rollback()
 
 
 def _checked(session: Session, actor: Actor | None, sid: int, choice: int | str,
-             on_behalf_of: int | None) -> _Ready:
-    """Every check of a ballot, in one read of the facts; raises the refusal."""
+             on_behalf_of: int | None, conn: Connection | None = None) -> _Ready:
+    """Every check of a ballot, in one read of the facts (on `conn`, else the session's connection);
+    raises the refusal."""
     voter = on_behalf_of or (actor.id if actor is not None else 0)
-    conn = session.connection()
+    conn = conn if conn is not None else session.connection()
     facts = conn.execute(_FACTS, {"sid": sid, "voter": voter, "actor": actor.id if actor else 0}).first()
     if (facts is None or actor is None or not actor.is_member(facts.village_id)
             or (facts.submitted_at is None and facts.author_id != actor.id)):
