@@ -9,6 +9,7 @@ missing role is a 403 that names the role needed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import String, cast, func, select
 from sqlmodel import Session
@@ -18,9 +19,29 @@ from app.models import MemberRole, Membership, TownshipMonitor, User, Village
 from app.services.errors import Forbidden, NotFound, Unauthorized
 
 
+@dataclass(slots=True)
+class Me:
+    """A logged-in person as a request sees them, read with their session (`auth.caller`): the account's
+    columns that pages and services read, not its password hash. Not an ORM object: a change to the
+    account goes through a service, which loads or updates the row itself."""
+
+    id: int
+    name: str
+    phone: str
+    status: str
+    is_admin: bool
+    large_type: bool
+    birth_date: date | None
+    gender: str | None
+
+
+ME_COLUMNS = (User.id, User.name, User.phone, User.status, User.is_admin, User.large_type, User.birth_date,
+              User.gender)
+
+
 @dataclass(frozen=True)
 class Actor:
-    user: User
+    user: User | Me
     village_id: int | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     monitor_of: frozenset[int] = field(default_factory=frozenset)
@@ -67,7 +88,7 @@ def with_actor(stmt, user_id):
             .outerjoin(Village, Village.id == Membership.village_id))
 
 
-def actor_of(user: User, village_id, slug, name, roles, monitors) -> Actor:
+def actor_of(user: User | Me, village_id, slug, name, roles, monitors) -> Actor:
     """An `Actor` from the columns of `actor_columns`."""
     return Actor(user=user, village_id=village_id, village_slug=slug, village_name=name,
                  roles=frozenset(roles.split(",")) if roles else frozenset(),

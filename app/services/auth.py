@@ -24,7 +24,7 @@ from app.domain.people import (
 )
 from app.models import ActivationCode, Membership, SecurityEvent, User, UserSession
 from app.services import audit
-from app.services.access import Actor, actor_of, with_actor
+from app.services.access import ME_COLUMNS, Actor, Me, actor_of, with_actor
 from app.services.errors import Invalid, TooMany, Unauthorized
 
 # Only refresh last_seen_at this often, so reading pages does not write on every request.
@@ -186,7 +186,7 @@ def login(
     return opened
 
 
-def _live(settings: Settings, row: UserSession) -> bool:
+def _live(settings: Settings, row: UserSession | MySession) -> bool:
     """Whether a found session still counts: not revoked, idle too long or too old."""
     if row.revoked_at is not None:
         return False
@@ -194,12 +194,12 @@ def _live(settings: Settings, row: UserSession) -> bool:
     return now < row.expires_at and now - row.last_seen_at <= timedelta(minutes=settings.session_idle_minutes)
 
 
-def touch_due(row: UserSession) -> bool:
+def touch_due(row: UserSession | MySession) -> bool:
     """Whether a live session's last-seen time is due a refresh (at most once a minute)."""
     return utcnow() - row.last_seen_at > TOUCH_EVERY
 
 
-def touch(session: Session, row: UserSession) -> None:
+def touch(session: Session, row: UserSession | MySession) -> None:
     """Refresh a live session's last-seen time (its own short write and commit)."""
     now = utcnow()
     session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
@@ -207,9 +207,30 @@ def touch(session: Session, row: UserSession) -> None:
     row.last_seen_at = now
 
 
+@dataclass(slots=True)
+class MySession:
+    """A caller's session as a request sees it (`caller`): not its token's hash, and not an ORM object."""
+
+    id: int
+    user_id: int
+    kind: str
+    csrf_token: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+_SESSION_COLUMNS = (UserSession.id, UserSession.user_id, UserSession.kind, UserSession.csrf_token,
+                    UserSession.created_at, UserSession.last_seen_at, UserSession.expires_at,
+                    UserSession.revoked_at)
+_SESSION_END = len(_SESSION_COLUMNS)
+_ME_END = _SESSION_END + len(ME_COLUMNS)
+
 # A session is found by its token's hash and kind, with its user and the user's roles. The statement is
-# built once: a request's authentication then costs one prepared query, not a query built anew.
-_CALLER = (with_actor(select(UserSession, User).join(User, User.id == UserSession.user_id), User.id)
+# built once: a request's authentication then costs one prepared query, not a query built anew. Its
+# columns are read as plain rows: loading the session and the user as ORM objects cost twice the query.
+_CALLER = (with_actor(select(*_SESSION_COLUMNS, *ME_COLUMNS).join(User, User.id == UserSession.user_id), User.id)
            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.kind == bindparam("kind")))
 
 
@@ -217,33 +238,36 @@ _CALLER = (with_actor(select(UserSession, User).join(User, User.id == UserSessio
 class Caller:
     """Who a live session belongs to: the user, the session row and the user's roles."""
 
-    user: User
-    row: UserSession
+    user: Me
+    row: MySession
     actor: Actor
 
 
 def caller(session: Session, settings: Settings, token: str | None, kind: str, *,
            refresh: bool = True) -> Caller | None:
     """The active user behind a session token, with their roles; None for anyone else. One query: the
-    session, its user, and the user's village, roles and monitored townships. Ends its transaction (the
-    loaded rows stay readable in a request's session, which keeps objects after a commit). Refreshes
-    the session's last-seen time when due (`touch`), unless `refresh` is False: the caller then does it
-    when `touch_due` says so, as the request's dependency does off the event loop."""
+    session, its user, and the user's village, roles and monitored townships, on a connection of its own
+    that goes back to the pool at once (the request's session holds none meanwhile). Refreshes the
+    session's last-seen time when due (`touch`, through `session`), unless `refresh` is False: the caller
+    then does it when `touch_due` says so, as the request's dependency does off the event loop."""
     if not token or len(token) > 200:
         return None
-    found = session.execute(_CALLER, {"token_hash": token_hash(token), "kind": kind}).one_or_none()
-    session.commit()  # ends the read: the connection goes back to the pool until the handler needs one
-    if found is None or not _live(settings, found[0]):
+    with session.get_bind().connect() as conn:
+        found = conn.execute(_CALLER, {"token_hash": token_hash(token), "kind": kind}).first()
+    if found is None:
         return None
-    row, user, *columns = found
+    row = MySession(*found[:_SESSION_END])
+    if not _live(settings, row):
+        return None
+    user = Me(*found[_SESSION_END:_ME_END])
     if user.status != "active":
         return None
     if refresh and touch_due(row):
         touch(session, row)
-    return Caller(user=user, row=row, actor=actor_of(user, *columns))
+    return Caller(user=user, row=row, actor=actor_of(user, *found[_ME_END:]))
 
 
-def logout(session: Session, row: UserSession, *, ip: str | None = None) -> None:
+def logout(session: Session, row: UserSession | MySession, *, ip: str | None = None) -> None:
     session.execute(update(UserSession).where(UserSession.id == row.id).values(revoked_at=utcnow()))
     log_event(session, "logout", user_id=row.user_id, ip=ip, detail=row.kind)
     session.commit()
@@ -252,7 +276,7 @@ def logout(session: Session, row: UserSession, *, ip: str | None = None) -> None
 def change_password(
     session: Session,
     settings: Settings,
-    user: User,
+    person: User | Me,
     current: str,
     new: str,
     *,
@@ -262,6 +286,8 @@ def change_password(
 ) -> NewSession:
     """Check the old password, set the new one, revoke every session, open a fresh one here.
     Wrong current passwords are throttled like logins: each costs a full hash."""
+    user = session.get(User, person.id)  # the account itself: a request's caller is only a view of it
+    assert user is not None
     attempt = _reserve(session, settings, "password_change_failed", user.phone, ip, user_id=user.id)
     if user.password_hash is None or not password_context(settings).verify(current, user.password_hash):
         session.commit()
@@ -289,7 +315,7 @@ def change_password(
 LARGE_TYPE_VALUES = {"1": True, "on": True, "true": True, "": False, "0": False, "off": False, "false": False}
 
 
-def set_large_type(session: Session, user: User, value: str | bool) -> bool:
+def set_large_type(session: Session, user: User | Me, value: str | bool) -> bool:
     """大字显示: the person's own choice of extra-large type on every page, remembered on the account.
     A form sends "1" to turn it on and nothing (or "0") to turn it off; anything else is refused and
     changes nothing. A display preference, like the password change it is not written to a village's
@@ -301,9 +327,9 @@ def set_large_type(session: Session, user: User, value: str | bool) -> bool:
         if key not in LARGE_TYPE_VALUES:
             raise Invalid("大字显示只能打开或关闭", field="large_type")
         on = LARGE_TYPE_VALUES[key]
-    user.large_type = on
-    session.add(user)
+    session.execute(update(User).where(User.id == user.id).values(large_type=on))
     session.commit()
+    user.large_type = on  # this request's view of the account agrees with the row
     return on
 
 
