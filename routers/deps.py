@@ -250,10 +250,10 @@ async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_a
     """Cookie-authenticated unsafe API calls need the X-CSRF-Token header; bearer calls do not. An
     unsafe call with no live login answers 401 here, before its body is read for errors: whoever is
     not logged in learns that first, not what the body lacks."""
-    if request.method not in UNSAFE or request.url.path in CREDENTIAL_PATHS:
+    if request.method not in UNSAFE or request.scope["path"] in CREDENTIAL_PATHS:
         return
     if ctx is None:
-        if request.url.path not in ANONYMOUS_UNSAFE:
+        if request.scope["path"] not in ANONYMOUS_UNSAFE:
             raise Unauthorized("请先登录")
         return
     if ctx.via != "cookie":
