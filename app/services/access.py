@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, cast, func, literal_column, select
 from sqlmodel import Session
 
 from app.domain.roles import ACCOUNTANT, COMMITTEE, PARTY_COMMITTEE, SUPERVISOR, VILLAGE_ROLES
@@ -69,13 +69,19 @@ class Actor:
         return village.township_id in self.monitor_of
 
 
+# The lists' separator written into the SQL: given as a string, SQLAlchemy renders it into the statement
+# afresh at every execution (a "literal execute" parameter), which cost the caller's lookup a fifth of
+# its time.
+COMMA = literal_column("','")
+
+
 def actor_columns(user_id):
     """The columns that make a user an `Actor`, for a query that has the user's id as a column: village,
     its slug and name (a person belongs to at most one village), the roles held there and the townships
     monitored, each list as one comma-joined string (None when empty)."""
-    roles = (select(func.aggregate_strings(MemberRole.role, ","))
+    roles = (select(func.aggregate_strings(MemberRole.role, COMMA))
              .where(MemberRole.membership_id == Membership.id).scalar_subquery())
-    monitors = (select(func.aggregate_strings(cast(TownshipMonitor.township_id, String), ","))
+    monitors = (select(func.aggregate_strings(cast(TownshipMonitor.township_id, String), COMMA))
                 .where(TownshipMonitor.user_id == user_id).scalar_subquery())
     return Membership.village_id, Village.slug, Village.name, roles, monitors
 
