@@ -7,7 +7,8 @@ public board) before any handler ran. `include_flat` copies a router's routes in
 `include_router` did before it became lazy: every route keeps its path, endpoint, dependencies,
 response model, documentation and route class, and gains the target's prefix, dependencies, tags,
 responses and schema visibility. The
-app then matches a request against one list, in the order the routers were included.
+app then matches a request against one list, in the order the routers were included; `RouteIndex`
+narrows that list, for each request, to the routes its path could match.
 """
 
 from __future__ import annotations
@@ -58,7 +59,6 @@ def include_flat(target: APIRouter, source: APIRouter) -> None:
             strict_content_type=route.strict_content_type,
             max_body_size=route.max_body_size,
         )
-
 
 
 class RouteIndex:
@@ -128,7 +128,7 @@ class RouteIndex:
         await self.whole(scope, receive, send)
 
 
-ANY_SEGMENT = "{}"  # a tree's branch for a whole segment's parameter: no request segment is spelt so
+ANY_SEGMENT = "/"  # a tree's branch for a whole segment's parameter: no segment of a path holds a slash
 _WHOLE_SEGMENT_PARAMETER = re.compile(r"\{[a-zA-Z_][a-zA-Z0-9_]*(:(str|int|float|uuid))?\}")
 
 

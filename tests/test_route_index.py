@@ -14,7 +14,8 @@ PARAMETER = re.compile(r"\{[^}]+\}")
 SAMPLES = ("1", "demo", "new", "x.csv")
 EXTRA_PATHS = ("/", "//", "/v", "/v/", "/v/demo", "/v/demo/", "/api", "/api/v1", "/api/v1/", "/api/v1/nope",
                "/static", "/static/", "/static/app.css", "/nope", "/v/demo/nope/1", "/api/v1/votes/1/ballots/x",
-               "/login/", "/townships/1/dashboard/", "/api/v1/votes/abc/ballots", "/v//board")
+               "/login/", "/townships/1/dashboard/", "/api/v1/votes/abc/ballots", "/v//board",
+               "/v/{}/proposals", "/v/{slug}/proposals/{pid}")
 
 
 def scope_for(path: str, method: str) -> dict:
