@@ -71,7 +71,7 @@ class AuthContext:
 # to the pool remain, which are quick. A close queued for the thread pool could wait behind requests that
 # hold every thread while they wait for a pooled connection, this one's among them: a deadlock that
 # FastAPI avoids for sync dependencies with a limiter of their own. For the same reason the caller's
-# lookup (`auth.caller`) ends its read, so a request holds no connection while it waits for a thread.
+# lookup (`auth.caller`) reads on a connection of its own, so a request holds none while it waits for a thread.
 #
 # On SQLite the caller's lookup runs on the event loop too (db.short_read): one read by an index, on a
 # pooled connection that is always there (the pool holds more than there are threads, config.db_pool_size).
@@ -113,17 +113,13 @@ def _credentials(request: Request) -> tuple[str | None, str, str]:
 
 def has_live_login(request: Request) -> bool:
     """Whether the request carries a live login, for an answer decided before the dependencies ran
-    (a body that is no JSON is refused before any of them): its own session, closed at once."""
+    (a body that is no JSON is refused before any of them)."""
     if hasattr(request.state, "auth"):
         return request.state.auth is not None
     token, _, kind = _credentials(request)
     if not token:
         return False
-    session = open_session(request.app.state.engine)
-    try:
-        return auth.caller(session, request.app.state.settings, token, kind, refresh=False) is not None
-    finally:
-        session.close()
+    return auth.caller(request.app.state.engine, request.app.state.settings, token, kind) is not None
 
 
 async def current_auth(
@@ -137,7 +133,8 @@ async def current_auth(
     if hasattr(request.state, "auth"):
         return request.state.auth
     token, via, kind = _credentials(request)
-    found = await short_read(request.app.state.engine, auth.caller, db, settings, token, kind, refresh=False)
+    engine = request.app.state.engine
+    found = await short_read(engine, auth.caller, engine, settings, token, kind)
     if found is not None and auth.touch_due(found.row):
         await run_in_threadpool(auth.touch, db, found.row)
     result = AuthContext(caller=found, via=via) if found else None

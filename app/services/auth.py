@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from passlib.context import CryptContext
 from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -243,16 +244,14 @@ class Caller:
     actor: Actor
 
 
-def caller(session: Session, settings: Settings, token: str | None, kind: str, *,
-           refresh: bool = True) -> Caller | None:
+def caller(engine: Engine, settings: Settings, token: str | None, kind: str) -> Caller | None:
     """The active user behind a session token, with their roles; None for anyone else. One query: the
     session, its user, and the user's village, roles and monitored townships, on a connection of its own
-    that goes back to the pool at once (the request's session holds none meanwhile). Refreshes the
-    session's last-seen time when due (`touch`, through `session`), unless `refresh` is False: the caller
-    then does it when `touch_due` says so, as the request's dependency does off the event loop."""
+    that goes back to the pool at once (a request's session holds none meanwhile). A read only: the
+    session's last-seen time is refreshed by `touch` when `touch_due` says so."""
     if not token or len(token) > 200:
         return None
-    with session.get_bind().connect() as conn:
+    with engine.connect() as conn:
         found = conn.execute(_CALLER, {"token_hash": token_hash(token), "kind": kind}).first()
     if found is None:
         return None
@@ -262,8 +261,6 @@ def caller(session: Session, settings: Settings, token: str | None, kind: str, *
     user = Me(*found[_SESSION_END:_ME_END])
     if user.status != "active":
         return None
-    if refresh and touch_due(row):
-        touch(session, row)
     return Caller(user=user, row=row, actor=actor_of(user, *found[_ME_END:]))
 
 
