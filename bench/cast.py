@@ -19,7 +19,8 @@ ceiling of the stack.
 
 Each row also gives the server's CPU time per ballot (its processes' user and system time over the
 run, divided by the answers): on a machine shared with the client and other work it moves far less than
-the rate does, so compare changes by it.
+the rate does, so compare changes by it. On PostgreSQL a second column gives the database server's CPU
+per ballot (every `postgres` process on this machine over the run), as it shares the same cores.
 
 After the run: the register, the box and the ballot audit events each hold exactly as many rows as
 there were 201 answers, and the village's audit chain verifies. Durability is as deployed
@@ -47,7 +48,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bare import Request, Server, wrk
+from bare import Request, Server, postgres_cpu_seconds, wrk
 from common import served_database
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.engine import Engine
@@ -156,8 +157,9 @@ def report(label: str, run: Run) -> None:
     compare changes by it."""
     answered = run.requests if run.requests is not None else len(run.latencies)
     cpu_ms = run.cpu_s * 1000 / answered if answered else 0.0
+    db_ms = f"{run.db_cpu_s * 1000 / answered:>11.2f}" if run.db_cpu_s is not None and answered else ""
     print(f"{label:<28}{run.per_second:>8.0f}{run.p50:>9.1f}{run.p90:>9.1f}{run.p99:>9.1f}{run.max:>9.1f}"
-          f"{cpu_ms:>10.2f}  {dict(sorted(run.statuses.items()))}")
+          f"{cpu_ms:>10.2f}{db_ms}  {dict(sorted(run.statuses.items()))}")
 
 
 # --- a profile of one cast, in this process --------------------------------------------------------
@@ -284,12 +286,14 @@ def main() -> None:
             if warm.statuses != {201: WARMUP}:
                 raise RuntimeError(f"warm-up: {warm.statuses} {warm.bodies[0][:300]!r}")
             path = f"/api/v1/votes/{setup.app_sid}/ballots"
-            cpu = app.cpu_seconds()
+            cpu, db_cpu = app.cpu_seconds(), postgres_cpu_seconds()
             if driver == "wrk":
                 real = run_wrk(app, path, tokens, "app", args.connections, args.seconds, tmp)
             else:
                 real = run_python(app.port, path, tokens, "app", args.connections)
             real.cpu_s = app.cpu_seconds() - cpu
+            if kind == "postgresql":
+                real.db_cpu_s = postgres_cpu_seconds() - db_cpu
         finally:
             app.stop()
         bare = None
@@ -300,17 +304,20 @@ def main() -> None:
                 drive(server.port, [("/", b"", {})] * args.connections * 4, args.connections)
                 path = f"/ballots/{setup.bare_sid}"
                 keys = [str(uid) for uid, _ in setup.voters]
-                cpu = server.cpu_seconds()
+                cpu, db_cpu = server.cpu_seconds(), postgres_cpu_seconds()
                 if driver == "wrk":
                     bare = run_wrk(server, path, keys, "bare", args.connections, args.seconds, tmp)
                 else:
                     bare = run_python(server.port, path, keys, "bare", args.connections)
                 bare.cpu_s = server.cpu_seconds() - cpu
+                if kind == "postgresql":
+                    bare.db_cpu_s = postgres_cpu_seconds() - db_cpu
             finally:
                 server.stop()
 
         print(f"\n{kind}，{args.workers} 个进程，{args.connections} 个连接，驱动：{driver}")
-        print(f"{'':<28}{'张/秒':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'最慢 ms':>9}{'CPU ms/张':>10}  状态码")
+        print(f"{'':<28}{'张/秒':>8}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'最慢 ms':>9}{'CPU ms/张':>10}"
+          f"{'  库 CPU ms/张' if kind == 'postgresql' else ''}  状态码")
         report("村议应用（FastAPI）", real)
         if bare:
             report("裸 Starlette（只写 SQL）", bare)

@@ -176,6 +176,7 @@ class Run:
     quantiles_ms: dict[float, float] | None = None  # from the driver (wrk): 0.5, 0.9, 0.99, 1.0
     requests: int | None = None  # from the driver (wrk), else one per latency
     cpu_s: float = 0.0  # the server's CPU time over the run, where measured
+    db_cpu_s: float | None = None  # PostgreSQL's CPU time over the run, where measured
 
     @property
     def per_second(self) -> float:
