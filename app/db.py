@@ -238,6 +238,20 @@ async def short_read(engine: Engine, read: Callable[..., T], *args: Any, **kwarg
     return await anyio.to_thread.run_sync(partial(read, *args, **kwargs))
 
 
+def reader(engine: Engine) -> Engine:
+    """The engine for a read of one statement on a connection of its own (`engine.connect()`). On
+    PostgreSQL it reads in autocommit: psycopg would otherwise begin a transaction before the statement
+    and roll it back when the connection goes back to the pool, two more round trips, and its ROLLBACK
+    forgets the connection's prepared statements, so the server plans the read afresh every time. The
+    same engine elsewhere (SQLite begins no transaction for a read)."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    found = getattr(engine, "_cunyi_reader", None)
+    if found is None:
+        found = engine._cunyi_reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
+
+
 def open_session(engine: Engine) -> Session:
     """A session as requests and jobs use it: services commit; objects stay readable after a commit."""
     return Session(engine, expire_on_commit=False)

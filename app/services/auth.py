@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.config import Settings
+from app.db import reader
 from app.domain.people import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -251,7 +252,7 @@ def caller(engine: Engine, settings: Settings, token: str | None, kind: str) -> 
     session's last-seen time is refreshed by `touch` when `touch_due` says so."""
     if not token or len(token) > 200:
         return None
-    with engine.connect() as conn:
+    with reader(engine).connect() as conn:
         found = conn.execute(_CALLER, {"token_hash": token_hash(token), "kind": kind}).first()
     if found is None:
         return None

@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from app.batches import batches, insert_rows
 from app.clock import utcnow
-from app.db import short_read
+from app.db import reader, short_read
 from app.domain import votes as V
 from app.models import (
     Ballot,
@@ -152,7 +152,7 @@ def _checked_and_done(session: Session, actor: Actor | None, sid: int, choice: i
     """`_checked`, its read on a connection of its own, closed after it (a session's transaction costs
     twice the read to begin and end): no connection is held while the ballot waits for its batch."""
     try:
-        with session.get_bind().connect() as conn:
+        with reader(session.get_bind()).connect() as conn:
             return _checked(session, actor, sid, choice, on_behalf_of, conn)
     finally:
         if session.in_transaction():  # a refusal looked the vote up through the session

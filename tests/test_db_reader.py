@@ -1,0 +1,64 @@
+"""One-statement reads on a connection of their own (`db.reader`): on PostgreSQL in autocommit, so the
+server keeps the connection's prepared statements and no transaction is begun and rolled back around
+the read; and the pooled connection goes back to the next user as it was, its writes transactional."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from sqlalchemy import text
+
+from app.db import make_engine, reader
+
+
+@pytest.fixture
+def small_engine(database):
+    """The app's engine on the database under test with a pool of one, so every use takes the same
+    connection, and a table of its own."""
+    engine = make_engine(database.settings.model_copy(update={"db_pool_size": 1}))
+    table = f"reader_probe_{secrets.token_hex(3)}"
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {table} (n INTEGER PRIMARY KEY)"))
+    yield engine, table
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE {table}"))
+    engine.dispose()
+
+
+def test_a_write_after_a_read_on_the_same_connection_is_still_rolled_back(small_engine):
+    engine, table = small_engine
+    with reader(engine).connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+    with engine.connect() as conn:
+        conn.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
+        conn.rollback()
+    with engine.connect() as conn:
+        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+
+
+def test_a_read_sees_what_was_committed_just_before(small_engine):
+    engine, table = small_engine
+    for n in range(1, 4):
+        with engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO {table} (n) VALUES (:n)"), {"n": n})
+        with reader(engine).connect() as conn:
+            assert conn.execute(text(f"SELECT max(n) FROM {table}")).scalar_one() == n
+
+
+def test_on_postgresql_a_repeated_read_is_prepared_on_the_server(database, small_engine):
+    if database.name != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    engine, table = small_engine
+    for _ in range(8):  # psycopg prepares a statement from its fifth run on a connection
+        with reader(engine).connect() as conn:
+            conn.execute(text(f"SELECT count(*) FROM {table} WHERE n > :n"), {"n": 0}).scalar_one()
+    with reader(engine).connect() as conn:
+        prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    assert any(table in statement for statement in prepared)
+
+
+def test_on_sqlite_the_reader_is_the_engine_itself(database):
+    if database.name != "sqlite":
+        pytest.skip("SQLite")
+    assert reader(database.engine) is database.engine
