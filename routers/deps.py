@@ -10,7 +10,8 @@ a handler reads `def page(slug: str, db: DbSession, actor: PageActor)`.
   into the login form.
 CSRF is checked here too, before any handler of an unsafe request runs (`web_csrf`, `api_csrf`), and
 so is what no handler should ever see (`input_guard`): an id past the database's range (404), a
-control character in a path, a query string or a page's form (404 or 422).
+control character in a path, a query string or a page's form (404 or 422). Each router runs its
+guards as one dependency (`api_guard`, `web_guard`).
 Bounded types for query parameters (`PageNo`, `PerPage`, `QueryId`) live here too.
 """
 
@@ -122,27 +123,27 @@ def has_live_login(request: Request) -> bool:
     return auth.caller(request.app.state.engine, request.app.state.settings, token, kind) is not None
 
 
-async def current_auth(
-    request: Request,
-    db: Session = Depends(get_db),
-    settings: Settings = Depends(get_settings_dep),
-) -> AuthContext | None:
+async def current_auth(request: Request) -> AuthContext | None:
     """The caller's live session: a bearer token first, else the session cookie. Looked up on the event
-    loop on SQLite, in the thread pool on PostgreSQL (see above); the once-a-minute refresh of its
-    last-seen time is a write, which goes to the thread pool."""
+    loop on SQLite, in the thread pool on PostgreSQL (see above), once per request (kept on
+    `request.state`); the once-a-minute refresh of its last-seen time is a write, which goes to the
+    thread pool. It takes the request alone, and the guards and `current_actor` call it rather than
+    depend on it: FastAPI solves every dependency's whole tree again at each place it is named, even when
+    its value is cached, and a ballot spent a tenth of its time there."""
     if hasattr(request.state, "auth"):
         return request.state.auth
     token, via, kind = _credentials(request)
-    engine = request.app.state.engine
-    found = await short_read(engine, auth.caller, engine, settings, token, kind)
+    state = request.app.state
+    found = await short_read(state.engine, auth.caller, state.engine, state.settings, token, kind)
     if found is not None and auth.touch_due(found.row):
-        await run_in_threadpool(auth.touch, db, found.row)
+        await run_in_threadpool(auth.touch, state.engine, found.row)
     result = AuthContext(caller=found, via=via) if found else None
     request.state.auth = result
     return result
 
 
-async def current_actor(ctx: AuthContext | None = Depends(current_auth)) -> Actor | None:
+async def current_actor(request: Request) -> Actor | None:
+    ctx = await current_auth(request)
     return ctx.actor if ctx else None
 
 
@@ -180,10 +181,11 @@ def _out_of_range(raw: str) -> bool:
     return not -bounds.MAX_ID <= value <= bounds.MAX_ID
 
 
-async def input_guard(request: Request) -> None:
-    """Before any handler: an id past the INTEGER range names nothing (404), nor does a path with a
-    control character (404); a control character in a query string or a page's form, or an integer
-    query parameter past the range, is refused (422). Services check the meaning of what remains."""
+def input_guard(request: Request) -> None:
+    """Before any handler (`api_guard`, `web_guard`): an id past the INTEGER range names nothing (404),
+    nor does a path with a control character (404); a control character in a query string or a page's
+    form, or an integer query parameter past the range, is refused (422). Services check the meaning of
+    what remains."""
     int_path, int_query = _int_params(request.scope.get("route"))
     for name, value in request.path_params.items():
         raw = str(value)
@@ -222,8 +224,10 @@ QueryId = Annotated[int | None, Query(ge=1, le=bounds.MAX_ID)]
 CREDENTIAL_PATHS = ("/api/v1/auth/token", "/api/v1/auth/activate")
 
 
-async def web_csrf(request: Request, ctx: AuthContext | None = Depends(current_auth)) -> None:
-    """Every unsafe page request must carry the form token (checked before the handler runs)."""
+async def web_csrf(request: Request) -> None:
+    """Every unsafe page request must carry the form token (checked before the handler runs). Every page
+    looks its caller up here, as its header shows who is logged in."""
+    ctx = await current_auth(request)
     if request.method not in UNSAFE:
         return
     form = await request.form()
@@ -243,10 +247,11 @@ async def web_csrf(request: Request, ctx: AuthContext | None = Depends(current_a
 ANONYMOUS_UNSAFE = (*CREDENTIAL_PATHS, "/api/v1/auth/logout")
 
 
-async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_auth)) -> None:
+async def api_csrf(request: Request) -> None:
     """Cookie-authenticated unsafe API calls need the X-CSRF-Token header; bearer calls do not. An
     unsafe call with no live login answers 401 here, before its body is read for errors: whoever is
     not logged in learns that first, not what the body lacks."""
+    ctx = await current_auth(request)
     if request.method not in UNSAFE or request.scope["path"] in CREDENTIAL_PATHS:
         return
     if ctx is None:
@@ -260,9 +265,23 @@ async def api_csrf(request: Request, ctx: AuthContext | None = Depends(current_a
         raise CsrfError()
 
 
-async def page_actor(actor: Actor | None = Depends(current_actor)) -> Actor:
+async def page_actor(request: Request) -> Actor:
     """The logged-in actor; without a login the call answers 401 (pages: the login form)."""
-    return require_login(actor)
+    return require_login(await current_actor(request))
+
+
+# The guards every API call and every page passes before its handler, each one dependency of its router
+# (one node fewer for FastAPI to solve per request).
+
+async def api_guard(request: Request) -> None:
+    input_guard(request)
+    await api_csrf(request)
+
+
+async def web_guard(request: Request) -> None:
+    input_guard(request)
+    await web_csrf(request)
+    await form_guard(request)
 
 
 DbSession = Annotated[Session, Depends(get_db)]

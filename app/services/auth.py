@@ -201,11 +201,12 @@ def touch_due(row: UserSession | MySession) -> bool:
     return utcnow() - row.last_seen_at > TOUCH_EVERY
 
 
-def touch(session: Session, row: UserSession | MySession) -> None:
-    """Refresh a live session's last-seen time (its own short write and commit)."""
+def touch(engine: Engine, row: UserSession | MySession) -> None:
+    """Refresh a live session's last-seen time (its own short write and commit, on a connection of its
+    own)."""
     now = utcnow()
-    session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-    session.commit()
+    with engine.begin() as conn:
+        conn.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
     row.last_seen_at = now
 
 

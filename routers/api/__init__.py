@@ -33,10 +33,10 @@ from routers.api import (
     votes,
     vouchers,
 )
-from routers.deps import api_csrf, input_guard
+from routers.deps import api_guard
 from routers.flat import include_flat
 
-api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(input_guard), Depends(api_csrf)])
+api_router = APIRouter(prefix="/api/v1", dependencies=[Depends(api_guard)])
 for module in (auth, home, places, members, audit, roster, proposals, comments, notifications, attachments, councils,
                votes, ballots, paper_tallies, notices, objections, townships, books, vouchers, periods, funds, assets,
                seals, decision_files, cases, filings, village_rules, meetings, assisted):

@@ -2,11 +2,11 @@
 
 from fastapi import APIRouter, Depends
 
-from routers.deps import form_guard, input_guard, web_csrf
+from routers.deps import web_guard
 from routers.flat import include_flat
 from routers.web import admin, audit, auth, home, members, roster, rules
 
-web_router = APIRouter(dependencies=[Depends(input_guard), Depends(web_csrf), Depends(form_guard)],
+web_router = APIRouter(dependencies=[Depends(web_guard)],
                        include_in_schema=False)
 for module in (home, auth, members, audit, admin, roster, rules):
     include_flat(web_router, module.router)
