@@ -548,23 +548,6 @@ def cpu_seconds(pid: int) -> float:
     return own + sum(cpu_seconds(child) for child in children)
 
 
-def postgres_cpu_seconds() -> float:
-    """User and system CPU time used so far by this machine's PostgreSQL server processes (Linux's /proc,
-    read as a user who may see them; 0 elsewhere): beside the app's, what a request costs the database."""
-    total = 0.0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if (proc / "comm").read_text().strip() != "postgres":
-                continue
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 @dataclass(frozen=True)
 class Login:
     user_id: int

@@ -51,10 +51,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bare import Load, Login, Request, Server, cell, cpu_seconds, logins, wrk
-from common import drop_pg_schema, pg_schema, server_env
+from bare import Load, Login, Request, Server, cell, logins, wrk
+from common import backends_cpu, backends_cpu_since, drop_pg_schema, named, pg_schema, server_env
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.cli import upgrade_database
@@ -68,7 +68,6 @@ MONTHS = 24  # of notices on each board
 MATTERS, DISCUSSED = 30, 8  # matters per village; of which under discussion (comments open)
 LOGGED_IN = 60  # adults per village with a live session (fewer if the village has fewer)
 PASSWORD = "Bench-pass-2026"
-APP_NAME = "cunyi-bench-city"  # the served app's connections, to read their backends' CPU time
 WEIGHTS = {"board": 40, "archive": 10, "notice": 30,
            "me": 4, "list": 4, "matter": 4, "vote": 2, "dashboard": 1,
            "comment": 3}  # + the ballots' 2, once each
@@ -338,14 +337,6 @@ class Run:
     db_cpu_ms: float  # PostgreSQL's CPU time per request (its backends serving the app), 0 if not readable
 
 
-def database_cpu(engine: Engine) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend serving the app (when PostgreSQL runs on this machine)."""
-    with engine.connect() as conn:
-        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
-                            {"name": APP_NAME}).scalars().all()
-    return {pid: cpu_seconds(pid) for pid in pids}
-
-
 def drive(args: argparse.Namespace, engine: Engine, env: dict[str, str], tmp: Path, city: City,
           rng: random.Random) -> list[Run]:
     runs = []
@@ -358,10 +349,10 @@ def drive(args: argparse.Namespace, engine: Engine, env: dict[str, str], tmp: Pa
             wrk(server, [r for r in reqs if r.group in reads], reads, seconds=1, connections=args.connections,
                 threads=args.threads, tmp=tmp)
             comments, ballots = written(engine, city, run)
-            db = database_cpu(engine)
+            db = backends_cpu(engine)
             load = wrk(server, reqs, {**WEIGHTS, "ballot": f"{BALLOT_WEIGHT}:once"}, seconds=args.seconds,
                        connections=args.connections, threads=args.threads, tmp=tmp)
-            db_cpu = sum(cpu - db.get(pid, 0.0) for pid, cpu in database_cpu(engine).items())
+            db_cpu = backends_cpu_since(engine, db)
         finally:
             server.stop()
         after = written(engine, city, run)
@@ -432,8 +423,7 @@ def main() -> None:
     try:
         # the served app's connections carry a name; its pool holds one connection per wrk connection, so
         # none closes during a run and takes its CPU time along
-        env = server_env(make_url(url).update_query_dict({"application_name": APP_NAME})
-                         .render_as_string(hide_password=False), tmp)
+        env = server_env(named(url), tmp)
         env["CUNYI_DB_POOL_SIZE"] = str(args.connections)
         settings = Settings(database_url=url, secret_key=env["CUNYI_SECRET_KEY"], upload_dir=tmp / "uploads",
                             argon2_time_cost=1, argon2_memory_kib=1024)

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bare import cpu_seconds
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from app.cli import upgrade_database
 from app.config import Settings
@@ -104,6 +105,29 @@ def page_login(client, phone: str, password: str) -> None:
     assert r.status_code == 303, "login failed"
 
 
+# The served app's PostgreSQL connections carry this name, so its backends' CPU time can be read.
+SERVED_APP_NAME = "cunyi-bench-app"
+
+
+def named(url: str) -> str:
+    """A PostgreSQL URL whose connections carry SERVED_APP_NAME."""
+    return make_url(url).update_query_dict({"application_name": SERVED_APP_NAME}).render_as_string(hide_password=False)
+
+
+def backends_cpu(engine: Engine) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the app (when PostgreSQL runs on this machine;
+    a backend of a connection closed meanwhile takes its time along)."""
+    with engine.connect() as conn:
+        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                            {"name": SERVED_APP_NAME}).scalars().all()
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
+def backends_cpu_since(engine: Engine, before: dict[int, float]) -> float:
+    """CPU seconds the app's backends used since `before` (`backends_cpu`)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in backends_cpu(engine).items())
+
+
 def server_env(url: str, tmp: Path) -> dict[str, str]:
     """The environment of a served app: this database, keys and uploads in tmp, cheap password hashes, no
     in-process scheduler (as with cron's `cunyi jobs run-due`)."""
@@ -134,9 +158,10 @@ def served_database(url: str | None, prefix: str) -> Iterator[tuple[Path, dict[s
     try:
         if url:
             schema, db_url = pg_schema(url)
+            env = server_env(named(db_url), tmp)
         else:
             db_url = f"sqlite:///{tmp / 'bench.db'}"
-        env = server_env(db_url, tmp)
+            env = server_env(db_url, tmp)
         settings = Settings(database_url=db_url, secret_key=env["CUNYI_SECRET_KEY"], upload_dir=tmp / "uploads",
                             argon2_time_cost=1, argon2_memory_kib=1024, scheduler=False)
         upgrade_database(settings)
