@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -43,13 +43,42 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=settings.log_sql,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
     )
+    event.listen(engine, "connect", _seen)
+    event.listen(engine, "checkin", _seen)
+    event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+# --- PostgreSQL: a pooled connection is pinged before use when it has been idle -----------------
+#
+# A connection the server has dropped (a restart, a network cut, an idle timeout) must not fail the
+# request that takes it from the pool next. SQLAlchemy's pool_pre_ping pings at every checkout, a round
+# trip each: under load two a ballot, for connections that were in use a moment before. So a connection
+# is pinged only when it has sat in the pool for PING_AFTER_IDLE_S; if the ping fails the pool drops it
+# and hands out another. A server that went away while a connection was busy fails that use as before,
+# and SQLAlchemy then renews the whole pool.
+
+PING_AFTER_IDLE_S = 1.0
+_LAST_USED = "cunyi_last_used"
+
+
+def _seen(_dbapi_conn, record) -> None:
+    record.info[_LAST_USED] = time.monotonic()
+
+
+def _ping_if_idle(dialect, dbapi_conn, record, _proxy) -> None:
+    if time.monotonic() - record.info.get(_LAST_USED, 0.0) < PING_AFTER_IDLE_S:
+        return
+    try:
+        dialect.do_ping(dbapi_conn)
+    except Exception as e:  # the pool drops this connection and tries another
+        raise exc.DisconnectionError("连接已断开") from e
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

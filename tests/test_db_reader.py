@@ -1,14 +1,17 @@
 """One-statement reads on a connection of their own (`db.reader`): on PostgreSQL in autocommit, so the
 server keeps the connection's prepared statements and no transaction is begun and rolled back around
-the read; and the pooled connection goes back to the next user as it was, its writes transactional."""
+the read; and the pooled connection goes back to the next user as it was, its writes transactional.
+And PostgreSQL's pooled connections: pinged before use only when they have sat idle."""
 
 from __future__ import annotations
 
 import secrets
+import time
 
 import pytest
 from sqlalchemy import text
 
+from app import db
 from app.db import make_engine, reader
 
 
@@ -62,3 +65,40 @@ def test_on_sqlite_the_reader_is_the_engine_itself(database):
     if database.name != "sqlite":
         pytest.skip("SQLite")
     assert reader(database.engine) is database.engine
+
+
+# --- PostgreSQL: a pooled connection is pinged before use only after sitting idle -------------------
+
+@pytest.fixture
+def pg_engine(database):
+    if database.name != "postgresql":
+        pytest.skip("PostgreSQL's pooled connections")
+    engine = make_engine(database.settings.model_copy(update={"db_pool_size": 1}))
+    yield engine
+    engine.dispose()
+
+
+def backend_pid(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_before_use(pg_engine, database, monkeypatch):
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.05)
+    pid = backend_pid(pg_engine)
+    with make_engine(database.settings).connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    time.sleep(0.1)
+    assert backend_pid(pg_engine) != pid  # answered, on a new connection
+
+
+def test_a_connection_back_from_use_a_moment_ago_is_not_pinged(pg_engine, monkeypatch):
+    pings = []
+    real = pg_engine.dialect.do_ping
+    monkeypatch.setattr(pg_engine.dialect, "do_ping", lambda conn: pings.append(1) or real(conn))
+    for _ in range(5):
+        backend_pid(pg_engine)
+    assert pings == []
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", 0.0)
+    backend_pid(pg_engine)
+    assert pings == [1]
