@@ -52,6 +52,9 @@ def make_engine(settings: Settings, url: str | None = None) -> Engine:
     event.listen(engine, "connect", _seen)
     event.listen(engine, "checkin", _seen)
     event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+    event.listen(engine, "before_cursor_execute", _note_statement)
+    event.listen(engine, "commit", _transaction_ended)
+    event.listen(engine, "rollback", _transaction_ended)
     return engine
 
 
@@ -284,6 +287,40 @@ def reader(engine: Engine) -> Engine:
 def open_session(engine: Engine) -> Session:
     """A session as requests and jobs use it: services commit; objects stay readable after a commit."""
     return Session(engine, expire_on_commit=False)
+
+
+# --- PostgreSQL: a transaction that only read ends with COMMIT ------------------------------------
+#
+# psycopg forgets a connection's prepared statements at every ROLLBACK, and a request's session ended
+# with one when it closed: the server planned every page's reads afresh, every time (bench/http.py on
+# PostgreSQL: the proposal list 65 requests a second, 200 with its statements kept). To the database a
+# transaction that only read ends the same either way, so `close_session` commits it; any other is
+# rolled back as before. A transaction counts as one that only read while every statement run in it
+# began with SELECT (a WITH counts as a write: rolled back, to be safe).
+
+_WROTE = "cunyi_wrote"
+
+
+def _note_statement(conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
+    if statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[_WROTE] = True
+
+
+def _transaction_ended(conn) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+def close_session(session: Session) -> None:
+    """Close a request's session: what it wrote and did not commit is rolled back; on PostgreSQL a
+    transaction that only read is committed instead (see above)."""
+    transaction = session.get_transaction()
+    for conn in transaction.connections if transaction is not None else ():
+        if conn.dialect.name != "postgresql" or conn.invalidated or conn.info.get(_WROTE):
+            continue
+        dbapi_conn = conn.connection.dbapi_connection
+        if dbapi_conn.info.transaction_status.name == "INTRANS":  # idle in a transaction that has not failed
+            dbapi_conn.commit()
+    session.close()
 
 
 # --- start-up check and the serving lock ---------------------------------------------------------

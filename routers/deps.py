@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
-from app.db import open_session, short_read
+from app.db import close_session, open_session, short_read
 from app.domain import bounds, text
 from app.services import auth
 from app.services.access import Actor, require_login
@@ -68,8 +68,9 @@ class AuthContext:
 
 # Dependencies that do no I/O are `async def`, so FastAPI runs them on the event loop instead of sending
 # each to the thread pool and back. The request's session is opened there too (no I/O until first use)
-# and closed there: by then its handler has committed, or a read's ROLLBACK and the connection's return
-# to the pool remain, which are quick. A close queued for the thread pool could wait behind requests that
+# and closed there (`db.close_session`): by then its handler has committed, or a read's end (COMMIT on
+# PostgreSQL, so the connection keeps its prepared statements) and the connection's return to the pool
+# remain, which are quick. A close queued for the thread pool could wait behind requests that
 # hold every thread while they wait for a pooled connection, this one's among them: a deadlock that
 # FastAPI avoids for sync dependencies with a limiter of their own. For the same reason the caller's
 # lookup (`auth.caller`) reads on a connection of its own, so a request holds none while it waits for a thread.
@@ -91,7 +92,7 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     finally:
-        session.close()
+        close_session(session)
 
 
 def client_ip(request: Request) -> str | None:
