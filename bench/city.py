@@ -52,7 +52,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bare import Load, Login, Request, Server, cell, logins, wrk
-from common import backends_cpu, backends_cpu_since, drop_pg_schema, named, pg_schema, server_env
+from common import analyze, backends_cpu, backends_cpu_since, drop_pg_schema, named, pg_schema, server_env
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -431,8 +431,7 @@ def main() -> None:
         engine = make_engine(settings)
         started = time.perf_counter()
         city = fill(settings, engine, args.scale, len(args.workers), rng)
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+        analyze(engine)
         logged = sum(len(v.people) for v in city.villages)
         print(f"河源 × {args.scale:g}：{city.townships} 个乡镇、{len(city.villages)} 个村、{city.residents:,} 名村民；"
               f"每村 {MONTHS} 个月的公开、{MATTERS} 个事项、每次测量一次进行中的无记名表决；"

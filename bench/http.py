@@ -328,7 +328,7 @@ def main() -> None:
         sys.exit("需要 wrk（Debian: apt-get install wrk）")
 
     from bare import logins
-    from common import served_database
+    from common import analyze, served_database
 
 
     with served_database(args.url, "cunyi-bench-http-") as (tmp, env, settings, engine):
@@ -336,6 +336,7 @@ def main() -> None:
         started = time.perf_counter()
         n_votes = -(-args.ballots // args.voters)
         data = fill(settings, engine, args.notices, args.proposals, args.comments, args.voters, n_votes)
+        analyze(engine)
         member = logins(engine, [data.voters[0]], "web")[0]
         tokens = logins(engine, data.voters, "api")
         print(f"{kind}：一个村，{args.notices:,} 份公开、{args.proposals:,} 个事项、{args.comments:,} 条意见、"

@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bare import Server
-from common import served_database
+from common import analyze, served_database
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -311,9 +311,7 @@ def bulk_ballots(engine: Engine, setup: Setup, n: int) -> None:
                                   .where(Elector.vote_session_id == setup.tally_sid)).scalar_one()
         conn.execute(update(VoteSession).where(VoteSession.id == setup.tally_sid).values(
             state="open", opened_at=utcnow(), electorate_size=n, households_total=households))
-    if pg:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text('ANALYZE "user", elector, ballot_register, ballot_box'))
+    analyze(engine, '"user", elector, ballot_register, ballot_box')
 
 
 def tally_million(settings: Settings, engine: Engine, setup: Setup, n: int) -> None:
