@@ -282,6 +282,18 @@ def main() -> None:
             if args.profile_only:
                 return
 
+        def load(server: Server, path: str, keys: list[str], name: str) -> Run:
+            """The load on `server`, with its CPU time over the run and (PostgreSQL) its backends'."""
+            cpu, db_cpu = server.cpu_seconds(), backends_cpu(engine) if kind == "postgresql" else {}
+            if driver == "wrk":
+                run = run_wrk(server, path, keys, name, args.connections, args.seconds, tmp)
+            else:
+                run = run_python(server.port, path, keys, name, args.connections)
+            run.cpu_s = server.cpu_seconds() - cpu
+            if kind == "postgresql":
+                run.db_cpu_s = backends_cpu_since(engine, db_cpu)
+            return run
+
         app = Server(["app.main:create_app"], env, tmp / "app.log", workers=args.workers)
         try:
             warm = drive(app.port, [(f"/api/v1/votes/{warm_sid}/ballots", b'{"choice": 0}',
@@ -289,15 +301,7 @@ def main() -> None:
                          args.connections)
             if warm.statuses != {201: WARMUP}:
                 raise RuntimeError(f"warm-up: {warm.statuses} {warm.bodies[0][:300]!r}")
-            path = f"/api/v1/votes/{setup.app_sid}/ballots"
-            cpu, db_cpu = app.cpu_seconds(), backends_cpu(engine) if kind == "postgresql" else {}
-            if driver == "wrk":
-                real = run_wrk(app, path, tokens, "app", args.connections, args.seconds, tmp)
-            else:
-                real = run_python(app.port, path, tokens, "app", args.connections)
-            real.cpu_s = app.cpu_seconds() - cpu
-            if kind == "postgresql":
-                real.db_cpu_s = backends_cpu_since(engine, db_cpu)
+            real = load(app, f"/api/v1/votes/{setup.app_sid}/ballots", tokens, "app")
         finally:
             app.stop()
         bare = None
@@ -306,16 +310,7 @@ def main() -> None:
                             workers=args.workers)
             try:
                 drive(server.port, [("/", b"", {})] * args.connections * 4, args.connections)
-                path = f"/ballots/{setup.bare_sid}"
-                keys = [str(uid) for uid, _ in setup.voters]
-                cpu, db_cpu = server.cpu_seconds(), backends_cpu(engine) if kind == "postgresql" else {}
-                if driver == "wrk":
-                    bare = run_wrk(server, path, keys, "bare", args.connections, args.seconds, tmp)
-                else:
-                    bare = run_python(server.port, path, keys, "bare", args.connections)
-                bare.cpu_s = server.cpu_seconds() - cpu
-                if kind == "postgresql":
-                    bare.db_cpu_s = backends_cpu_since(engine, db_cpu)
+                bare = load(server, f"/ballots/{setup.bare_sid}", [str(uid) for uid, _ in setup.voters], "bare")
             finally:
                 server.stop()
 
