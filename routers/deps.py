@@ -271,8 +271,8 @@ async def page_actor(request: Request) -> Actor:
     return require_login(await current_actor(request))
 
 
-# The guards every API call and every page passes before its handler, each one dependency of its router
-# (one node fewer for FastAPI to solve per request).
+# The guards every API call and every page passes before its handler, as one dependency of its router
+# (FastAPI solves each dependency named separately; one is the fewest).
 
 async def api_guard(request: Request) -> None:
     input_guard(request)
