@@ -1,21 +1,27 @@
-"""One-statement reads on a connection of their own (`db.reader`): on PostgreSQL in autocommit, so the
-server keeps the connection's prepared statements and no transaction is begun and rolled back around
-the read; and the pooled connection goes back to the next user as it was, its writes transactional.
-And PostgreSQL's pooled connections: pinged before use only when they have sat idle. And a request's
-session (`db.close_session`): on PostgreSQL a transaction that only read ends with COMMIT, which keeps
-the connection's prepared statements; whatever was written and not committed is rolled back as before."""
+"""One-row reads built once (`db.OneRow`): run on a pooled DBAPI connection, they give what SQLAlchemy
+gives for the same statement, value for value; on PostgreSQL in autocommit, so the server keeps the
+connection's prepared statements; the pooled connection goes back to the next user as it was, its writes
+transactional, also after a read that failed. And PostgreSQL's pooled connections: pinged before use only
+when they have sat idle. And a request's session (`db.close_session`): on PostgreSQL a transaction that
+only read ends with COMMIT, which keeps the connection's prepared statements; whatever was written and
+not committed is rolled back as before."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, event, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app import db
-from app.db import close_session, make_engine, open_session, reader
+from app.db import OneRow, close_session, make_engine, open_session
+from app.services import auth, ballots
+from tests.api.test_vote_races import open_vote
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
@@ -28,14 +34,53 @@ def small_engine(database):
         conn.execute(text(f"CREATE TABLE {table} (n INTEGER PRIMARY KEY)"))
     yield engine, table
     with engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     engine.dispose()
+
+
+def probe(table: str) -> OneRow:
+    """How many rows of the probe table are past `n`, and the largest."""
+    return OneRow(select(literal_column("count(*)").label("past"), literal_column("max(n)").label("largest"))
+                  .select_from(text(table)).where(text("n > :n").bindparams(bindparam("n"))))
+
+
+# What the connection's session has prepared on a PostgreSQL server (its prepared statements, as one text).
+PREPARED = OneRow(select(literal_column("string_agg(statement, ' ')").label("sql"))
+                  .select_from(text("pg_prepared_statements")))
+
+
+def test_the_app_s_reads_give_what_sqlalchemy_gives(world, db, database):
+    """The caller's lookup and a ballot's checks: datetimes in UTC, JSON, booleans, dates, NULLs."""
+    village = world.village()
+    committee = world.member(village, "committee", name="主任")
+    sid = open_vote(db, village, committee)
+    token = auth.login(db, database.settings, committee.phone, PASSWORD, kind="api").token
+    cases = [(auth._CALLER, {"token_hash": auth.token_hash(token), "kind": "api"}),
+             (ballots._FACTS, {"sid": sid, "voter": committee.id, "actor": committee.id})]
+    for read, params in cases:
+        with database.engine.connect() as conn:
+            expected = conn.execute(read.stmt, params).first()
+        got = read.first(database.engine, params)
+        assert got is not None and tuple(got) == tuple(expected)
+        assert [type(v) for v in got] == [type(v) for v in expected]
+    facts = ballots._FACTS.first(database.engine, cases[1][1])
+    assert facts.options == ["同意", "反对", "弃权"] and facts.secret is True and facts.elector is True
+    assert facts.opens_at.tzinfo == UTC and isinstance(facts.closes_at, datetime)
+    assert ballots._FACTS.first(database.engine, {**cases[1][1], "sid": sid + 1000}) is None
+
+
+def test_a_read_on_a_connection_sees_that_transaction(small_engine):
+    engine, table = small_engine
+    with engine.connect() as conn:
+        conn.execute(text(f"INSERT INTO {table} (n) VALUES (5)"))
+        assert tuple(probe(table).first(conn, {"n": 0})) == (1, 5)
+        conn.rollback()
+    assert tuple(probe(table).first(engine, {"n": 0})) == (0, None)
 
 
 def test_a_write_after_a_read_on_the_same_connection_is_still_rolled_back(small_engine):
     engine, table = small_engine
-    with reader(engine).connect() as conn:
-        assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+    assert probe(table).first(engine, {"n": 0}).past == 0
     with engine.connect() as conn:
         conn.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
         conn.rollback()
@@ -45,11 +90,51 @@ def test_a_write_after_a_read_on_the_same_connection_is_still_rolled_back(small_
 
 def test_a_read_sees_what_was_committed_just_before(small_engine):
     engine, table = small_engine
+    read = probe(table)
     for n in range(1, 4):
         with engine.begin() as conn:
             conn.execute(text(f"INSERT INTO {table} (n) VALUES (:n)"), {"n": n})
-        with reader(engine).connect() as conn:
-            assert conn.execute(text(f"SELECT max(n) FROM {table}")).scalar_one() == n
+        assert read.first(engine, {"n": 0}).largest == n
+
+
+def test_statement_counters_see_the_read(small_engine):
+    engine, table = small_engine
+    seen = []
+
+    def count(_conn, _cursor, statement, *_rest):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    probe(table).first(engine, {"n": 0})
+    event.remove(engine, "before_cursor_execute", count)
+    assert len(seen) == 1 and table in seen[0]
+
+
+def test_a_read_that_failed_leaves_its_connection_to_the_next_user_as_it_was(small_engine):
+    engine, table = small_engine
+    with pytest.raises(engine.dialect.loaded_dbapi.Error):
+        probe(f"{table}_missing").first(engine, {"n": 0})
+    with engine.connect() as conn:  # the same pooled connection: its writes are still transactional
+        conn.execute(text(f"INSERT INTO {table} (n) VALUES (1)"))
+        conn.rollback()
+    assert probe(table).first(engine, {"n": 0}).past == 0
+
+
+def test_an_in_list_is_refused(small_engine):
+    engine, table = small_engine
+    read = OneRow(select(literal_column("n")).select_from(text(table)).where(text("n IN :ns").bindparams(
+        bindparam("ns", expanding=True))))
+    with pytest.raises(ValueError, match="IN"):
+        read.first(engine, {"ns": [1, 2]})
+
+
+def test_with_the_sql_log_on_the_read_is_logged(database, small_engine, caplog):
+    _, table = small_engine
+    engine = make_engine(database.settings.model_copy(update={"log_sql": True}))
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"):
+        assert probe(table).first(engine, {"n": 0}).past == 0
+    engine.dispose()
+    assert any(table in record.getMessage() for record in caplog.records)
 
 
 def test_on_postgresql_a_repeated_read_is_prepared_on_the_server(database, small_engine):
@@ -57,17 +142,20 @@ def test_on_postgresql_a_repeated_read_is_prepared_on_the_server(database, small
         pytest.skip("PostgreSQL's prepared statements")
     engine, table = small_engine
     for _ in range(8):  # psycopg prepares a statement from its fifth run on a connection
-        with reader(engine).connect() as conn:
-            conn.execute(text(f"SELECT count(*) FROM {table} WHERE n > :n"), {"n": 0}).scalar_one()
-    with reader(engine).connect() as conn:
-        prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
-    assert any(table in statement for statement in prepared)
+        probe(table).first(engine, {"n": 0})
+    assert table in PREPARED.first(engine, {}).sql
 
 
-def test_on_sqlite_the_reader_is_the_engine_itself(database):
-    if database.name != "sqlite":
-        pytest.skip("SQLite")
-    assert reader(database.engine) is database.engine
+def test_on_postgresql_a_connection_dropped_during_a_read_is_replaced(database, small_engine):
+    if database.name != "postgresql":
+        pytest.skip("PostgreSQL's pooled connections")
+    engine, table = small_engine
+    pid = OneRow(select(literal_column("pg_backend_pid()").label("pid"))).first(engine, {}).pid
+    with make_engine(database.settings).connect() as admin:
+        assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    with pytest.raises(engine.dialect.loaded_dbapi.OperationalError):
+        probe(table).first(engine, {"n": 0})  # used a moment ago: not pinged, so this read meets the cut
+    assert probe(table).first(engine, {"n": 0}).past == 0  # the next one gets a new connection
 
 
 # --- PostgreSQL: a pooled connection is pinged before use only after sitting idle -------------------
@@ -117,9 +205,7 @@ def test_a_session_that_only_read_keeps_its_prepared_statements(database, small_
         session = open_session(engine)
         session.execute(text(f"SELECT count(*) FROM {table} WHERE n > :n"), {"n": 0}).scalar_one()
         close_session(session)
-    with reader(engine).connect() as conn:
-        prepared = conn.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
-    assert any(table in statement for statement in prepared)
+    assert table in PREPARED.first(engine, {}).sql
 
 
 @pytest.mark.parametrize("writes", [

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.config import Settings
-from app.db import reader
+from app.db import OneRow
 from app.domain.people import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -233,8 +233,9 @@ _ME_END = _SESSION_END + len(ME_COLUMNS)
 # A session is found by its token's hash and kind, with its user and the user's roles. The statement is
 # built once: a request's authentication then costs one prepared query, not a query built anew. Its
 # columns are read as plain rows: loading the session and the user as ORM objects cost twice the query.
-_CALLER = (with_actor(select(*_SESSION_COLUMNS, *ME_COLUMNS).join(User, User.id == UserSession.user_id), User.id)
-           .where(UserSession.token_hash == bindparam("token_hash"), UserSession.kind == bindparam("kind")))
+_CALLER = OneRow(with_actor(select(*_SESSION_COLUMNS, *ME_COLUMNS).join(User, User.id == UserSession.user_id),
+                            User.id)
+                 .where(UserSession.token_hash == bindparam("token_hash"), UserSession.kind == bindparam("kind")))
 
 
 @dataclass
@@ -253,8 +254,7 @@ def caller(engine: Engine, settings: Settings, token: str | None, kind: str) -> 
     session's last-seen time is refreshed by `touch` when `touch_due` says so."""
     if not token or len(token) > 200:
         return None
-    with reader(engine).connect() as conn:
-        found = conn.execute(_CALLER, {"token_hash": token_hash(token), "kind": kind}).first()
+    found = _CALLER.first(engine, {"token_hash": token_hash(token), "kind": kind})
     if found is None:
         return None
     row = MySession(*found[:_SESSION_END])

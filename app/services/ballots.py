@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from app.batches import batches, insert_rows
 from app.clock import utcnow
-from app.db import reader, short_read
+from app.db import OneRow, short_read
 from app.domain import votes as V
 from app.models import (
     Ballot,
@@ -70,7 +70,7 @@ def choice_index(options: list[str], choice: int | str) -> int:
 # The facts a cast is decided on, in one statement: the vote, its matter's visibility, and whether the
 # voter is on the frozen list, signed in at the meeting, or has given the caller a written proxy (and
 # then the voter's name, for the answer).
-_FACTS = (
+_FACTS = OneRow(
     select(VoteSession.village_id, VoteSession.state, VoteSession.opens_at, VoteSession.closes_at,
            VoteSession.options, VoteSession.secret, VoteSession.allow_change, Proposal.submitted_at,
            Proposal.author_id,
@@ -100,7 +100,7 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int | str,
     no objects loaded. A caller who is not a member of the vote's village, or a vote that is not there,
     answers through `get_session` as every other use of a vote does (404, 401), then 403. (`cast_soon`
     is the same for a request on the event loop, its secret ballot written together with others.)"""
-    ready = _checked(session, actor, sid, choice, on_behalf_of)
+    ready = _checked(session, actor, sid, choice, on_behalf_of, session.connection())
     if isinstance(ready, _Secret):
         refused = _write_batch(session, [ready])[0]
         if refused is not None:
@@ -149,11 +149,10 @@ class _Secret(_Ready):
 
 def _checked_and_done(session: Session, actor: Actor | None, sid: int, choice: int | str,
                       on_behalf_of: int | None) -> _Ready:
-    """`_checked`, its read on a connection of its own, closed after it (a session's transaction costs
-    twice the read to begin and end): no connection is held while the ballot waits for its batch."""
+    """`_checked`, leaving the session without a transaction: no connection is held while the ballot
+    waits for its batch."""
     try:
-        with reader(session.get_bind()).connect() as conn:
-            return _checked(session, actor, sid, choice, on_behalf_of, conn)
+        return _checked(session, actor, sid, choice, on_behalf_of)
     finally:
         if session.in_transaction():  # a refusal looked the vote up through the session
             session.rollback()
@@ -161,11 +160,10 @@ def _checked_and_done(session: Session, actor: Actor | None, sid: int, choice: i
 
 def _checked(session: Session, actor: Actor | None, sid: int, choice: int | str,
              on_behalf_of: int | None, conn: Connection | None = None) -> _Ready:
-    """Every check of a ballot, in one read of the facts (on `conn`, else the session's connection);
+    """Every check of a ballot, in one read of the facts (on `conn`, else on a connection of its own);
     raises the refusal."""
     voter = on_behalf_of or (actor.id if actor is not None else 0)
-    conn = conn if conn is not None else session.connection()
-    facts = conn.execute(_FACTS, {"sid": sid, "voter": voter, "actor": actor.id if actor else 0}).first()
+    facts = _FACTS.first(conn or session.get_bind(), {"sid": sid, "voter": voter, "actor": actor.id if actor else 0})
     if (facts is None or actor is None or not actor.is_member(facts.village_id)
             or (facts.submitted_at is None and facts.author_id != actor.id)):
         get_session(session, actor, sid)  # the vote's own answers: 404 (not there, or not for you), 401
