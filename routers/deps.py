@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from fastapi.dependencies.utils import get_flat_params
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -85,6 +86,11 @@ class AuthContext:
 
 async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
+
+
+async def get_engine(request: Request) -> Engine:
+    """The app's engine, for a service that opens a session only when it needs one (a ballot's cast)."""
+    return request.app.state.engine
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
@@ -286,6 +292,7 @@ async def web_guard(request: Request) -> None:
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 Auth = Annotated[AuthContext | None, Depends(current_auth)]
 CurrentActor = Annotated[Actor | None, Depends(current_actor)]

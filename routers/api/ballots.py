@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path
 
 from app.services import ballots
 from app.services.errors import NotFound
-from routers.deps import CurrentActor, DbSession, PageNo, PerPage
+from routers.deps import CurrentActor, DbSession, EngineDep, PageNo, PerPage
 from schemas.ballots import BallotIn, BoxEntryOut, CastOut, MyBallotOut, ReceiptEntryOut, ReceiptOut
 from schemas.common import PROBLEMS, PageOut, page_out
 
@@ -40,10 +40,10 @@ def find_receipt(sid: int, db: DbSession, actor: CurrentActor, code: str = Path(
 
 
 @router.post("/votes/{sid}/ballots", response_model=CastOut, status_code=201)
-async def cast(sid: int, body: BallotIn, db: DbSession, actor: CurrentActor):
+async def cast(sid: int, body: BallotIn, engine: EngineDep, actor: CurrentActor):
     """Cast (or, in a roll-call vote that allows it, change) a ballot: `choice` is the option's index or
     its label. Keep the receipt; this answer is the only one that names the choice."""
-    done = await ballots.cast_soon(db, actor, sid, body.choice, body.on_behalf_of)
+    done = await ballots.cast_soon(engine, actor, sid, body.choice, body.on_behalf_of)
     return CastOut(receipt=done.receipt, changed=done.changed, choice=done.choice, choice_label=done.choice_label)
 
 

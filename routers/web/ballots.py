@@ -31,7 +31,7 @@ async def vote_cast(slug: str, sid: int, request: Request, db: DbSession, actor:
             raise Invalid("请选择一个选项", field="choice")
         if on_behalf_of.strip() and principal is None:
             raise Invalid("没有这位委托人", field="on_behalf_of")
-        done = await ballots.cast_soon(db, actor, sid, int(choice), on_behalf_of=principal)
+        done = await ballots.cast_soon(db.get_bind(), actor, sid, int(choice), on_behalf_of=principal)
     except ServiceError as exc:
         return await run_in_threadpool(vote_refused, request, db, actor, slug, sid, exc, form_name, values, "cast",
                                        committee_form=False)

@@ -68,7 +68,7 @@ def test_sixty_requests_at_once_each_land_once_and_a_double_submit_gets_409(app,
 
 def ready(db, user_id: int, sid: int, choice: int = 0) -> ballots._Secret:
     actor = load_actor(db, db.get(User, user_id))
-    checked = ballots._checked(db, actor, sid, choice, None)
+    checked = ballots._checked(db.get_bind(), actor, sid, choice, None)
     db.rollback()
     return checked
 
