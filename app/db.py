@@ -381,7 +381,7 @@ _WROTE = "cunyi_wrote"
 
 
 def _note_statement(conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
-    if statement.lstrip()[:6].upper() != "SELECT":
+    if conn is not None and statement.lstrip()[:6].upper() != "SELECT":  # None: a OneRow read, in autocommit
         conn.info[_WROTE] = True
 
 

@@ -110,6 +110,16 @@ def test_statement_counters_see_the_read(small_engine):
     assert len(seen) == 1 and table in seen[0]
 
 
+def test_a_read_that_begins_with_with_reads_as_any_other(small_engine):
+    engine, table = small_engine
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO {table} (n) VALUES (3), (4)"))
+    past = select(literal_column("n")).select_from(text(table)).where(text("n > :n").bindparams(
+        bindparam("n"))).cte("past")
+    read = OneRow(select(literal_column("count(*)").label("past")).select_from(past))
+    assert read.first(engine, {"n": 3}).past == 1
+
+
 def test_a_read_that_failed_leaves_its_connection_to_the_next_user_as_it_was(small_engine):
     engine, table = small_engine
     with pytest.raises(engine.dialect.loaded_dbapi.Error):
