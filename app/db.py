@@ -288,7 +288,7 @@ async def short_read(engine: Engine, read: Callable[..., T], *args: Any, **kwarg
 
 
 class OneRow:
-    """A SELECT of at most one row by an index, built once: `first(engine, params)` is its first row (a
+    """A SELECT of at most one row by an index, built once: `first(bind, params)` is its first row (a
     named tuple) or None. Not for a statement with expanding parameters (an IN list)."""
 
     def __init__(self, stmt: Select) -> None:

@@ -231,8 +231,9 @@ _SESSION_END = len(_SESSION_COLUMNS)
 _ME_END = _SESSION_END + len(ME_COLUMNS)
 
 # A session is found by its token's hash and kind, with its user and the user's roles. The statement is
-# built once: a request's authentication then costs one prepared query, not a query built anew. Its
-# columns are read as plain rows: loading the session and the user as ORM objects cost twice the query.
+# built once and read on the DBAPI connection (db.OneRow): a request's authentication costs one prepared
+# query, not a query built anew, and no ORM objects (loading the session and the user as such cost twice
+# the query).
 _CALLER = OneRow(with_actor(select(*_SESSION_COLUMNS, *ME_COLUMNS).join(User, User.id == UserSession.user_id),
                             User.id)
                  .where(UserSession.token_hash == bindparam("token_hash"), UserSession.kind == bindparam("kind")))

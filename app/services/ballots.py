@@ -182,6 +182,7 @@ def _checked(engine: Engine, actor: Actor | None, sid: int, choice: int | str,
 
 
 def _cast_roll_call_alone(engine: Engine, ready: _Ready) -> Cast:
+    """`_cast_roll_call` in a session of its own (`cast_soon`'s, which has none)."""
     with open_session(engine) as session:
         return _cast_roll_call(session, ready)
 
