@@ -89,33 +89,39 @@ class Batches:
                         outcomes = self._write(session, [item for item, _, _ in taken])
                 except Exception as exc:  # the database failed them all: each request answers with the error
                     outcomes = [exc] * len(taken)
-                for (_, loop, waiting), outcome in zip(taken, outcomes, strict=True):
-                    _answer(loop, waiting, outcome)
+                _answer([(loop, waiting, outcome) for (_, loop, waiting), outcome in zip(taken, outcomes, strict=True)])
                 taken = []
         except BaseException as exc:  # the thread itself is going down: no request is left waiting for it
             with self._guard:
                 self._running = False
                 left, self._queue = list(self._queue), deque()
-            for _, loop, waiting in taken + left:
-                _answer(loop, waiting, RuntimeError(f"写入线程停止：{exc!r}"))
+            _answer([(loop, waiting, RuntimeError(f"写入线程停止：{exc!r}")) for _, loop, waiting in taken + left])
             raise
 
 
 IDLE_S = 5.0
 
 
-def _answer(loop: asyncio.AbstractEventLoop, waiting: asyncio.Future, outcome: Any) -> None:
-    with contextlib.suppress(RuntimeError):  # the request's loop has closed: no one is waiting any more
-        loop.call_soon_threadsafe(_settle, waiting, outcome)
+def _answer(answers: list[tuple[asyncio.AbstractEventLoop, asyncio.Future, Any]]) -> None:
+    """Hand each request its outcome on its own event loop: one wake-up of a loop for all its requests
+    in the batch, not one each (each wake-up is a write to the loop's socket and a turn of it; bench/cast.py,
+    three pairs: 1.22–1.26 against 1.26–1.33 ms of CPU a ballot)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any]]] = {}
+    for loop, waiting, outcome in answers:
+        by_loop.setdefault(loop, []).append((waiting, outcome))
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the requests' loop has closed: no one is waiting any more
+            loop.call_soon_threadsafe(_settle, settled)
 
 
-def _settle(waiting: asyncio.Future, outcome: Any) -> None:
-    if waiting.done():  # the request went away (its client disconnected); its write stands
-        return
-    if isinstance(outcome, BaseException):
-        waiting.set_exception(outcome)
-    else:
-        waiting.set_result(outcome)
+def _settle(settled: list[tuple[asyncio.Future, Any]]) -> None:
+    for waiting, outcome in settled:
+        if waiting.done():  # the request went away (its client disconnected); its write stands
+            continue
+        if isinstance(outcome, BaseException):
+            waiting.set_exception(outcome)
+        else:
+            waiting.set_result(outcome)
 
 
 _batches: weakref.WeakKeyDictionary[Engine, dict[str, Batches]] = weakref.WeakKeyDictionary()

@@ -221,3 +221,49 @@ def test_a_failing_batch_answers_every_request_in_it_with_the_error(db_file):
     finally:
         engine.dispose()
     assert all(isinstance(a, IntegrityError) for a in answers)
+
+
+def test_a_batch_wakes_each_waiting_event_loop_once_and_answers_requests_of_two_loops(db_file):
+    import asyncio
+
+    from app import batches as group
+
+    engine = make_engine(Settings(database_url=f"sqlite:///{db_file}", secret_key="x"))
+    start, wakeups, batches = threading.Barrier(2), [], []
+
+    def write(session, items):
+        batches.append(list(items))
+        time.sleep(0.05)  # long enough for both loops' requests to queue behind the first batch
+        return [n * 10 for n in items]
+
+    async def burst(numbers):
+        loop = asyncio.get_running_loop()
+        real = loop.call_soon_threadsafe
+
+        def counted(*args, **kwargs):
+            wakeups.append(loop)
+            return real(*args, **kwargs)
+
+        loop.call_soon_threadsafe = counted
+        writer = group.batches(engine, "two loops", write)
+        start.wait()
+        return await asyncio.gather(*(writer.submit(n) for n in numbers))
+
+    answers: dict[str, list] = {}
+
+    def on_its_own_loop(name: str, numbers: list[int]) -> None:
+        answers[name] = asyncio.run(burst(numbers))
+
+    try:
+        threads = [threading.Thread(target=on_its_own_loop, args=(name, numbers))
+                   for name, numbers in (("a", [1, 2, 3, 4]), ("b", [5, 6, 7]))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        engine.dispose()
+    assert answers == {"a": [10, 20, 30, 40], "b": [50, 60, 70]}
+    assert max(len(items) for items in batches) > 2  # requests were written together
+    loops_per_batch = [len({n <= 4 for n in items}) for items in batches]  # 1-4 came from loop a, 5-7 from b
+    assert len(wakeups) == sum(loops_per_batch)  # one wake-up per loop per batch, not one per request
