@@ -23,7 +23,6 @@ from app.services.access import Actor, require
 from app.services.errors import Invalid
 from app.services.pagination import Page, clamp, count_cap, counted_page, paginate
 
-VISIBLE = notices.VISIBLE
 WORKING = (N.DRAFT, N.SUBMITTED, N.APPROVED)
 
 
@@ -32,9 +31,12 @@ WORKING = (N.DRAFT, N.SUBMITTED, N.APPROVED)
 ARCHIVE_LOOK_AHEAD = 10  # the archive's pager counts ten pages past the one shown ("200 条以上")
 CURRENT_MAX = 50  # notices in their window shown at most (a village publishes a few a month)
 
-# What a board row shows (templates/home/village.html), never the body: read as plain rows.
-ROW = (Notice.id, Notice.category, Notice.kind, Notice.title, Notice.state, Notice.published_at,
-       Notice.window_from, Notice.window_until)
+# What a board row shows (templates/home/village.html), never the body: read as plain rows. Every row:
+# its link, title, category, kind and whether a correction of it is public; a notice in its window also
+# its window, one in the archive its day of publication.
+ROW = (Notice.id, Notice.category, Notice.kind, Notice.title, notices.corrected().label("corrected"))
+CURRENT_ROW = (*ROW, Notice.window_from, Notice.window_until)
+ARCHIVE_ROW = (*ROW, Notice.published_at)
 
 
 @dataclass(frozen=True)
@@ -49,21 +51,20 @@ def _board_statements(by_category: bool) -> _BoardStatements:
     villager and every QR code opens): bound to the village (`vid`), the time (`now`), the category
     (`category`), and the archive's page (`skip`, `per_page`) and count cap (`cap`)."""
     now = bindparam("now")
-    base = select(*ROW).where(Notice.village_id == bindparam("vid"), Notice.state.in_(VISIBLE))
+    where = [Notice.village_id == bindparam("vid"), notices.is_visible(Notice.state)]
     if by_category:
-        base = base.where(Notice.category == bindparam("category"))
-    current = (base.where(Notice.state == N.PUBLISHED, Notice.window_until > now)
+        where.append(Notice.category == bindparam("category"))
+    current = (select(*CURRENT_ROW).where(*where, Notice.state == N.PUBLISHED, Notice.window_until > now)
                .order_by(Notice.published_at.desc()).limit(CURRENT_MAX))
-    archived = base.where(or_(Notice.state == N.CLOSED, Notice.window_until <= now))
-    counted = select(func.count()).select_from(archived.limit(bindparam("cap")).subquery())
-    page = (archived.order_by(Notice.published_at.desc(), Notice.id.desc())
+    in_archive = or_(Notice.state == N.CLOSED, Notice.window_until <= now)
+    counted = select(func.count()).select_from(
+        select(Notice.id).where(*where, in_archive).limit(bindparam("cap")).subquery())
+    page = (select(*ARCHIVE_ROW).where(*where, in_archive).order_by(Notice.published_at.desc(), Notice.id.desc())
             .limit(bindparam("per_page")).offset(bindparam("skip")))
     return _BoardStatements(current, counted, page)
 
 
 _BOARD = {False: _board_statements(False), True: _board_statements(True)}
-_SUPERSEDED = select(Notice.supersedes_id).where(Notice.supersedes_id.in_(bindparam("ids", expanding=True)),
-                                                 Notice.state.in_(VISIBLE))
 
 
 @dataclass
@@ -91,23 +92,15 @@ def board(session: Session, village: Village, category: str | None, page: int = 
     return BoardPage(current, counted_page(items, total, page, per_page, cap))
 
 
-def superseded_ids(session: Session, ids: list[int]) -> set[int]:
-    """Which of these notices have a published correction (one query for a whole list)."""
-    if not ids:
-        return set()
-    return set(session.connection().execute(_SUPERSEDED, {"ids": ids}).scalars())
-
-
 @dataclass
 class BoardView:
-    """The village home: its facts, the notices in their window, the archive, which are corrected."""
+    """The village home: its facts, the notices in their window, the archive."""
 
     village: Village
     township: Township
     facts: places.VillageFacts
     current: list[Row]
     archive: Page[Row]
-    superseded: set[int]
     is_member: bool
     my_roles: list[str] = field(default_factory=list)
 
@@ -116,15 +109,14 @@ def board_view(session: Session, actor: Actor | None, village: Village, category
                per_page: int = 20) -> BoardView:
     township = places.get_township(session, village.township_id)
     result = board(session, village, category, page=page, per_page=per_page)
-    marked = superseded_ids(session, [n.id for n in result.current] + [n.id for n in result.archive.items])
     facts = places.facts(session, village.id)
     is_member = actor is not None and actor.is_member(village.id)
-    return BoardView(village, township, facts, result.current, result.archive, marked, is_member,
+    return BoardView(village, township, facts, result.current, result.archive, is_member,
                      sorted(actor.roles) if is_member and actor else [])
 
 
 def feed(session: Session, village: Village, limit: int = 50) -> list[Notice]:
-    return list(session.execute(select(Notice).where(Notice.village_id == village.id, Notice.state.in_(VISIBLE))
+    return list(session.execute(select(Notice).where(Notice.village_id == village.id, notices.is_visible(Notice.state))
                                 .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)).scalars())
 
 
@@ -145,7 +137,7 @@ def _stamp_statements():
                 .scalar_subquery())
     columns = [latest(N.PUBLISHED), latest(N.CLOSED), next_end]
     own = (select(Notice.updated_at).where(Notice.id == bindparam("nid"), Notice.village_id == vid,
-                                           Notice.state.in_(VISIBLE)).scalar_subquery())
+                                           notices.is_visible(Notice.state)).scalar_subquery())
     return select(*columns), select(*columns, own)
 
 
@@ -193,7 +185,7 @@ def list_notices(session: Session, actor: Actor | None, village: Village, *, cat
             stmt = stmt.where(Notice.category.in_(mine))
         stmt = stmt.where(Notice.state == state).order_by(Notice.updated_at.desc(), Notice.id.desc())
     else:
-        stmt = stmt.where(Notice.state == state if state else Notice.state.in_(VISIBLE))
+        stmt = stmt.where(Notice.state == state if state else notices.is_visible(Notice.state))
         stmt = stmt.order_by(Notice.published_at.desc(), Notice.id.desc())
     return paginate(session, stmt, page, per_page)
 
@@ -259,7 +251,7 @@ def calendar(session: Session, village: Village) -> list[N.Compliance]:
     """Village affairs at least quarterly, finance at least monthly: the last publication of each, in SQL."""
     last = dict(session.execute(
         select(Notice.category, func.max(Notice.published_at))
-        .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE), counts_toward_calendar())
+        .where(Notice.village_id == village.id, notices.is_visible(Notice.state), counts_toward_calendar())
         .group_by(Notice.category)).all())
     return compliance_of(village, last)
 

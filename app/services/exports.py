@@ -20,9 +20,8 @@ from app.domain import notices as N
 from app.domain.calendar import format_local, month_start_utc
 from app.domain.spreadsheet import safe_row
 from app.models import Ballot, BallotBox, Notice, Objection, PaperAttendance, User, Village
-from app.services import audit, ballots, members, votes
+from app.services import audit, ballots, members, notices, votes
 from app.services.access import Actor, require
-from app.services.board import VISIBLE
 from app.services.errors import Conflict, Invalid
 
 MEMBER_LIMIT = 20_000
@@ -126,15 +125,13 @@ def notices_workbook(session: Session, actor: Actor | None, village: Village, st
     raised = (select(Objection.notice_id, func.count().label("raised"),
                      func.count(Objection.replied_at).label("replied"))
               .where(Objection.village_id == village.id).group_by(Objection.notice_id).subquery())
-    newer = aliased(Notice)
-    corrected = select(newer.id).where(newer.supersedes_id == Notice.id, newer.state.in_(VISIBLE)).exists()
     rows = session.execute(
         select(Notice, publisher.name, reviewer.name, func.coalesce(raised.c.raised, 0),
-               func.coalesce(raised.c.replied, 0), corrected)
+               func.coalesce(raised.c.replied, 0), notices.corrected())
         .outerjoin(publisher, publisher.id == Notice.published_by)
         .outerjoin(reviewer, reviewer.id == Notice.reviewed_by)
         .outerjoin(raised, raised.c.notice_id == Notice.id)
-        .where(Notice.village_id == village.id, Notice.state.in_(VISIBLE),
+        .where(Notice.village_id == village.id, notices.is_visible(Notice.state),
                Notice.published_at >= month_start_utc(start), Notice.published_at < month_start_utc(after))
         .order_by(Notice.published_at, Notice.id)).all()
     wb = Workbook()

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.clock import local_today, utcnow
@@ -32,6 +33,19 @@ from app.services.errors import Conflict, Forbidden, Invalid, NotFound, invalid_
 VISIBLE = (N.PUBLISHED, N.CLOSED)
 SECOND_CORRECTION = "原公开已经有另一份更正发布了；请在最新版本上重新发更正"
 ALL_DRAFTERS = tuple(sorted({r for roles in N.DRAFTERS.values() for r in roles}))
+
+
+def is_visible(state: ColumnElement) -> ColumnElement[bool]:
+    """SQL: the state is published or closed, written into the statement as constants. An IN of bound
+    values is rewritten for every execution, and SQLite can use a partial index (such as
+    uq_notice_one_published_correction) only for a condition it can read in the statement itself."""
+    return state.in_([literal_column(f"'{s}'") for s in VISIBLE])
+
+
+def corrected() -> ColumnElement[bool]:
+    """SQL, for a row of `notice`: whether a correction of it is public (on ix_notice_supersedes_id)."""
+    newer = aliased(Notice)
+    return select(newer.id).where(newer.supersedes_id == Notice.id, is_visible(newer.state)).exists()
 
 
 def reply_days(session: Session, village: Village) -> int:

@@ -32,7 +32,7 @@ from app.models import (
     Village,
     VoteSession,
 )
-from app.services import audit, auth, board, books, cases, petitions, places, seals, supervision, village_rules
+from app.services import audit, auth, board, books, cases, notices, petitions, places, seals, supervision, village_rules
 from app.services.access import Actor, require_admin, require_login
 from app.services.books import BookHealth
 from app.services.errors import Conflict, Invalid, NotFound
@@ -56,7 +56,7 @@ def township_calendar(session: Session, actor: Actor | None, township_id: int) -
     for village_id, category, when in session.execute(
         select(Notice.village_id, Notice.category, func.max(Notice.published_at))
         .join(Village, Village.id == Notice.village_id)
-        .where(Village.township_id == township_id, Notice.state.in_(board.VISIBLE), board.counts_toward_calendar())
+        .where(Village.township_id == township_id, notices.is_visible(Notice.state), board.counts_toward_calendar())
         .group_by(Notice.village_id, Notice.category)
     ).all():
         last[village_id][category] = when
@@ -259,7 +259,7 @@ def _trend_statements(months: int):
     vids, since = bindparam("vids", expanding=True), bindparam("since")
     at = _bucket(Notice.published_at, months)
     published = (select(at, Notice.category, func.count())
-                 .where(Notice.village_id.in_(vids), Notice.state.in_(board.VISIBLE), Notice.published_at >= since)
+                 .where(Notice.village_id.in_(vids), notices.is_visible(Notice.state), Notice.published_at >= since)
                  .group_by(at, Notice.category))
     at = _bucket(ProposalTransition.created_at, months)
     decided = (select(at, func.count())
