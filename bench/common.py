@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import secrets
 import shutil
@@ -22,9 +23,15 @@ from app.config import Settings
 
 
 def bench_settings(args: argparse.Namespace) -> Settings:
-    """Settings for a temp SQLite file, or `--url`, migrated to head, with cheap password hashing."""
+    """Settings for a temp SQLite file, or a fresh schema of the PostgreSQL `--url`, migrated to head, with
+    cheap password hashing. The file or the schema is removed when the bench exits, so a bench never
+    writes into the database it was pointed at and runs again on it."""
     tmp = Path(tempfile.mkdtemp())
-    url = args.url or f"sqlite:///{tmp / 'bench.db'}"
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    url = f"sqlite:///{tmp / 'bench.db'}"
+    if args.url:
+        schema, url = pg_schema(args.url)
+        atexit.register(drop_pg_schema, args.url, schema)
     settings = Settings(database_url=url, secret_key="bench", upload_dir=tmp / "uploads",
                         argon2_time_cost=1, argon2_memory_kib=1024, scheduler=False)
     upgrade_database(settings)
