@@ -71,7 +71,7 @@ def measure(settings: Settings, n: int, rounds: int) -> None:
     with TestClient(app) as client:
         token = client.post("/api/v1/auth/token", json={"phone": "19900000001", "password": "Bench-pass-2026"})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        vid = client.get("/api/v1/villages").json()[0]["id"]
+        vid = client.get("/api/v1/villages").json()["items"][0]["id"]
         cases = [
             ("API  第 1 页 (50 条)", f"/api/v1/villages/{vid}/members?per_page=50", headers),
             ("API  最后一页", f"/api/v1/villages/{vid}/members?per_page=50&page={n // 50 + 1}", headers),
