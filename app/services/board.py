@@ -32,9 +32,11 @@ ARCHIVE_LOOK_AHEAD = 10  # the archive's pager counts ten pages past the one sho
 CURRENT_MAX = 50  # notices in their window shown at most (a village publishes a few a month)
 
 # What a board row shows (templates/home/village.html), never the body: read as plain rows. Every row:
-# its link, title, category, kind and whether a correction of it is public; a notice in its window also
-# its window, one in the archive its day of publication.
-ROW = (Notice.id, Notice.category, Notice.kind, Notice.title, notices.corrected().label("corrected"))
+# its link, title, category and kind; a notice in its window also its window, one in the archive its day
+# of publication. Which rows have a public correction is asked of the shown rows afterwards
+# (`superseded_ids`): asked inside the limited statement, PostgreSQL hashes every public notice of the
+# village for it.
+ROW = (Notice.id, Notice.category, Notice.kind, Notice.title)
 CURRENT_ROW = (*ROW, Notice.window_from, Notice.window_until)
 ARCHIVE_ROW = (*ROW, Notice.published_at)
 
@@ -65,6 +67,8 @@ def _board_statements(by_category: bool) -> _BoardStatements:
 
 
 _BOARD = {False: _board_statements(False), True: _board_statements(True)}
+_SUPERSEDED = select(Notice.supersedes_id).where(Notice.supersedes_id.in_(bindparam("ids", expanding=True)),
+                                                 notices.is_visible(Notice.state))
 
 
 @dataclass
@@ -92,15 +96,23 @@ def board(session: Session, village: Village, category: str | None, page: int = 
     return BoardPage(current, counted_page(items, total, page, per_page, cap))
 
 
+def superseded_ids(session: Session, ids: list[int]) -> set[int]:
+    """Which of these notices have a published correction (one query for a whole list)."""
+    if not ids:
+        return set()
+    return set(session.connection().execute(_SUPERSEDED, {"ids": ids}).scalars())
+
+
 @dataclass
 class BoardView:
-    """The village home: its facts, the notices in their window, the archive."""
+    """The village home: its facts, the notices in their window, the archive, which are corrected."""
 
     village: Village
     township: Township
     facts: places.VillageFacts
     current: list[Row]
     archive: Page[Row]
+    superseded: set[int]
     is_member: bool
     my_roles: list[str] = field(default_factory=list)
 
@@ -109,9 +121,10 @@ def board_view(session: Session, actor: Actor | None, village: Village, category
                per_page: int = 20) -> BoardView:
     township = places.get_township(session, village.township_id)
     result = board(session, village, category, page=page, per_page=per_page)
+    marked = superseded_ids(session, [n.id for n in result.current] + [n.id for n in result.archive.items])
     facts = places.facts(session, village.id)
     is_member = actor is not None and actor.is_member(village.id)
-    return BoardView(village, township, facts, result.current, result.archive, is_member,
+    return BoardView(village, township, facts, result.current, result.archive, marked, is_member,
                      sorted(actor.roles) if is_member and actor else [])
 
 

@@ -125,9 +125,11 @@ def notices_workbook(session: Session, actor: Actor | None, village: Village, st
     raised = (select(Objection.notice_id, func.count().label("raised"),
                      func.count(Objection.replied_at).label("replied"))
               .where(Objection.village_id == village.id).group_by(Objection.notice_id).subquery())
+    newer = aliased(Notice)
+    corrected = select(newer.id).where(newer.supersedes_id == Notice.id, notices.is_visible(newer.state)).exists()
     rows = session.execute(
         select(Notice, publisher.name, reviewer.name, func.coalesce(raised.c.raised, 0),
-               func.coalesce(raised.c.replied, 0), notices.corrected())
+               func.coalesce(raised.c.replied, 0), corrected)
         .outerjoin(publisher, publisher.id == Notice.published_by)
         .outerjoin(reviewer, reviewer.id == Notice.reviewed_by)
         .outerjoin(raised, raised.c.notice_id == Notice.id)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from sqlalchemy import ColumnElement, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.clock import local_today, utcnow
@@ -40,12 +39,6 @@ def is_visible(state: ColumnElement) -> ColumnElement[bool]:
     values is rewritten for every execution, and SQLite can use a partial index (such as
     uq_notice_one_published_correction) only for a condition it can read in the statement itself."""
     return state.in_([literal_column(f"'{s}'") for s in VISIBLE])
-
-
-def corrected() -> ColumnElement[bool]:
-    """SQL, for a row of `notice`: whether a correction of it is public (on ix_notice_supersedes_id)."""
-    newer = aliased(Notice)
-    return select(newer.id).where(newer.supersedes_id == Notice.id, is_visible(newer.state)).exists()
 
 
 def reply_days(session: Session, village: Village) -> int:

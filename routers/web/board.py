@@ -79,6 +79,7 @@ def _board_page(request: Request, db: DbSession, actor, village, category: str |
         "archive": view.archive,
         "page": view.archive,
         "months": by_month(view.archive.items),
+        "superseded": view.superseded,
         "short": N.SHORT,
         "kinds": N.KINDS,
         "query": f"category={category}&" if category else "",

@@ -177,9 +177,9 @@ def test_board_answers_in_a_constant_number_of_queries(client, app, world):
             assert client.get(village.url()).status_code == 200
         kept.append(counter.count)
     assert counts[0] == counts[1], f"{counts}"
-    # the village, its validator (ETag), its township, the board's three (current, count, archive page;
-    # a row's "已更正" in its own), the head counts in one, the latest seal
-    assert counts[1] == 8, counts
+    # the village, its validator (ETag), its township, the board's three (current, count, archive page),
+    # which of the shown rows are corrected, the head counts in one, the latest seal
+    assert counts[1] == 9, counts
     assert kept == [2, 2], kept  # the village and its validator: the page as kept
 
 
