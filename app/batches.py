@@ -1,4 +1,5 @@
-"""Writes taken together (group commit), and many rows in one statement.
+"""Writes taken together (group commit), many rows in one statement, and the one-row reads of requests on
+the event loop taken together (`read_soon`).
 
 In a burst of small writes of one kind (secret ballots) each write pays for what every transaction pays
 once: the writer lock (SQLite) or a row lock (the audit head on PostgreSQL), the commit and its fsync,
@@ -23,7 +24,7 @@ from sqlalchemy import Connection, Table, TextClause, bindparam, text
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session
 
-from app.db import open_session
+from app.db import OneRow, first_of_each, open_session
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -137,3 +138,23 @@ def batches(engine: Engine, kind: str, write: Callable[[Session, list], list]) -
         if kind not in kinds:
             kinds[kind] = Batches(engine, kind, write)
         return kinds[kind]
+
+
+# --- one-row reads, for requests on the event loop --------------------------------------------------
+
+async def read_soon(engine: Engine, read: OneRow, params: dict[str, Any]) -> Any:
+    """`read.first(engine, params)`, for a request on the event loop. On SQLite on the loop itself, where
+    a read by an index is a function call of some microseconds. On PostgreSQL, where it is a round trip
+    that must not hold up the loop, queued for the engine's reader thread, which sends every read queued
+    since its last round trip in one pipeline on one connection (`db.first_of_each`) and wakes each
+    waiting loop once: a read in the thread pool, a thread's wake-up and Python's lock won back for each,
+    cost four times the read itself."""
+    if engine.dialect.name == "sqlite":
+        return read.first(engine, params)
+    return await batches(engine, "one-row reads", _read_batch).submit((read, params))
+
+
+def _read_batch(session: Session, items: list[tuple[OneRow, dict[str, Any]]]) -> list[Any]:
+    """The reads on a pooled connection of their own (the batch's session is never used: it checks out
+    no connection)."""
+    return first_of_each(session.get_bind(), items)

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -287,6 +287,27 @@ async def short_read(engine: Engine, read: Callable[..., T], *args: Any, **kwarg
 # CUNYI_LOG_SQL it runs through a Connection, so that the log shows it.
 
 
+@contextlib.contextmanager
+def _read_connection(engine: Engine) -> Iterator[Any]:
+    """A pooled DBAPI connection for reads: on PostgreSQL in autocommit while it is lent, and never given
+    back to the pool in autocommit (if it cannot be set back, the pool drops it). A connection the server
+    dropped meanwhile is renewed by the pool."""
+    autocommit = engine.dialect.name == "postgresql"
+    fairy = engine.raw_connection()
+    dbapi_conn = fairy.dbapi_connection
+    try:
+        if autocommit:
+            dbapi_conn.autocommit = True
+        yield dbapi_conn
+    finally:
+        try:
+            if autocommit and not dbapi_conn.closed:
+                dbapi_conn.autocommit = False
+        except Exception:  # noqa: BLE001 — its state is unknown: it must not serve a transaction
+            fairy.invalidate()
+        fairy.close()
+
+
 class OneRow:
     """A SELECT of at most one row by an index, built once: `first(bind, params)` is its first row (a
     named tuple) or None. Not for a statement with expanding parameters (an IN list)."""
@@ -309,22 +330,17 @@ class OneRow:
         args = built.args(params)
         if engine.dispatch.before_cursor_execute:
             engine.dispatch.before_cursor_execute(None, None, built.sql, args, None, False)
-        autocommit = engine.dialect.name == "postgresql"
-        fairy = engine.raw_connection()  # a connection the server dropped meanwhile is renewed by the pool
-        dbapi_conn = fairy.dbapi_connection
-        try:
-            if autocommit:
-                dbapi_conn.autocommit = True
+        with _read_connection(engine) as dbapi_conn:
             cursor = dbapi_conn.cursor()
             cursor.execute(built.sql, args)
-            row = cursor.fetchone()
-            if built.processors is None:
-                built.processors = built.result_processors(engine.dialect, cursor.description)
-            cursor.close()
-        finally:
-            if autocommit and not dbapi_conn.closed:
-                dbapi_conn.autocommit = False
-            fairy.close()
+            return self._made(built, engine.dialect, cursor)
+
+    def _made(self, built: _Built, dialect, cursor) -> Any:
+        """The executed cursor's first row, as this read gives it; closes the cursor."""
+        row = cursor.fetchone()
+        if built.processors is None:
+            built.processors = built.result_processors(dialect, cursor.description)
+        cursor.close()
         if row is None:
             return None
         return self._row(*(value if p is None else p(value) for p, value in zip(built.processors, row, strict=True)))
@@ -361,6 +377,37 @@ class _Built:
     def result_processors(self, dialect, description) -> list:
         return [type_.dialect_impl(dialect).result_processor(dialect, column[1])
                 for type_, column in zip(self.types, description, strict=True)]
+
+
+def first_of_each(engine: Engine, reads: list[tuple[OneRow, dict[str, Any]]]) -> list[Any]:
+    """Each read's `OneRow.first` (its row or None), or the exception it raised, all on one pooled
+    connection. On PostgreSQL they go in one pipeline, in autocommit: one round trip for them all. When
+    the pipeline fails (a statement failed, or the connection), each read is tried again alone, so each
+    gets its own outcome."""
+    if engine.echo or engine.dialect.name != "postgresql":
+        return [_outcome(one.first, engine, params) for one, params in reads]
+    dialect = engine.dialect
+    runs = [(one, one._built.get(dialect.name) or one._build(dialect), params) for one, params in reads]
+    runs = [(one, built, built.args(params)) for one, built, params in runs]
+    if engine.dispatch.before_cursor_execute:
+        for _, built, args in runs:
+            engine.dispatch.before_cursor_execute(None, None, built.sql, args, None, False)
+    try:
+        with _read_connection(engine) as dbapi_conn:
+            with dbapi_conn.pipeline():
+                cursors = [dbapi_conn.cursor() for _ in runs]
+                for cursor, (_, built, args) in zip(cursors, runs, strict=True):
+                    cursor.execute(built.sql, args)
+            return [one._made(built, dialect, cursor) for cursor, (one, built, _) in zip(cursors, runs, strict=True)]
+    except Exception:  # noqa: BLE001 — each read alone, for its own outcome
+        return [_outcome(one.first, engine, params) for one, params in reads]
+
+
+def _outcome(read: Callable[..., T], *args: Any) -> T | Exception:
+    try:
+        return read(*args)
+    except Exception as exc:  # noqa: BLE001 — the outcome of this read, for the request that asked it
+        return exc
 
 
 def open_session(engine: Engine) -> Session:

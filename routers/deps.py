@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
-from app.db import close_session, open_session, short_read
+from app.db import close_session, open_session
 from app.domain import bounds, text
 from app.services import auth
 from app.services.access import Actor, require_login
@@ -76,13 +76,13 @@ class AuthContext:
 # FastAPI avoids for sync dependencies with a limiter of their own. For the same reason the caller's
 # lookup (`auth.caller`) reads on a connection of its own, so a request holds none while it waits for a thread.
 #
-# On SQLite the caller's lookup runs on the event loop too (db.short_read): one read by an index, on a
+# On SQLite the caller's lookup runs on the event loop too (batches.read_soon): one read by an index, on a
 # pooled connection that is always there (the pool holds more than there are threads, config.db_pool_size).
 # A hop to the thread pool and back for it cost more than the read: under 32 connections, 10 % fewer
 # ballots a second (bench/cast.py, two pairs of runs back to back: 406 and 412 against 446 and 469). On
-# PostgreSQL the read is a round trip, which goes to the thread pool. Writes never run on the loop, as
-# they may wait for the writer lock or an fsync: the once-a-minute refresh of a session's last-seen time
-# goes to a thread.
+# PostgreSQL the read is a round trip: it is queued for the database's reader thread, which sends the
+# reads of many requests in one round trip. Writes never run on the loop, as they may wait for the writer
+# lock or an fsync: the once-a-minute refresh of a session's last-seen time goes to a thread.
 
 async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
@@ -132,7 +132,7 @@ def has_live_login(request: Request) -> bool:
 
 async def current_auth(request: Request) -> AuthContext | None:
     """The caller's live session: a bearer token first, else the session cookie. Looked up on the event
-    loop on SQLite, in the thread pool on PostgreSQL (see above), once per request (kept on
+    loop on SQLite, by the reader thread on PostgreSQL (see above), once per request (kept on
     `request.state`); the once-a-minute refresh of its last-seen time is a write, which goes to the
     thread pool. It takes the request alone, and the guards and `current_actor` call it rather than
     depend on it: FastAPI solves every dependency's whole tree again at each place it is named, even when
@@ -141,7 +141,7 @@ async def current_auth(request: Request) -> AuthContext | None:
         return request.state.auth
     token, via, kind = _credentials(request)
     state = request.app.state
-    found = await short_read(state.engine, auth.caller, state.engine, state.settings, token, kind)
+    found = await auth.caller_soon(state.engine, state.settings, token, kind)
     if found is not None and auth.touch_due(found.row):
         await run_in_threadpool(auth.touch, state.engine, found.row)
     result = AuthContext(caller=found, via=via) if found else None

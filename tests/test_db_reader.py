@@ -1,7 +1,8 @@
 """One-row reads built once (`db.OneRow`): run on a pooled DBAPI connection, they give what SQLAlchemy
 gives for the same statement, value for value; on PostgreSQL in autocommit, so the server keeps the
 connection's prepared statements; the pooled connection goes back to the next user as it was, its writes
-transactional, also after a read that failed. And PostgreSQL's pooled connections: pinged before use only
+transactional, also after a read that failed. Reads taken together (`db.first_of_each`), as requests on
+the event loop ask them (`batches.read_soon`): each gets its own row or its own error. And PostgreSQL's pooled connections: pinged before use only
 when they have sat idle. And a request's session (`db.close_session`): on PostgreSQL a transaction that
 only read ends with COMMIT, which keeps the connection's prepared statements; whatever was written and
 not committed is rolled back as before."""
@@ -167,6 +168,90 @@ def test_on_postgresql_a_connection_dropped_during_a_read_is_replaced(database, 
         probe(table).first(engine, {"n": 0})  # used a moment ago: not pinged, so this read meets the cut
     assert probe(table).first(engine, {"n": 0}).past == 0  # the next one gets a new connection
 
+
+
+# --- reads taken together (`db.first_of_each`, `batches.read_soon`) -----------------------------------
+
+def test_reads_taken_together_each_get_their_own_row(small_engine):
+    engine, table = small_engine
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO {table} (n) VALUES (1), (2), (3)"))
+    reads = [(probe(table), {"n": n}) for n in (0, 2, 3)]
+    got = db.first_of_each(engine, reads)
+    assert [tuple(row) for row in got] == [(3, 3), (1, 3), (0, None)]
+    assert got == [read.first(engine, params) for read, params in reads]
+
+
+def test_a_failing_read_among_others_fails_alone_and_the_connection_stays_transactional(small_engine):
+    engine, table = small_engine
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO {table} (n) VALUES (7)"))
+    got = db.first_of_each(engine, [(probe(table), {"n": 0}), (probe(f"{table}_missing"), {"n": 0}),
+                                    (probe(table), {"n": 6})])
+    assert tuple(got[0]) == (1, 7) and tuple(got[2]) == (1, 7)
+    assert isinstance(got[1], engine.dialect.loaded_dbapi.Error)
+    with engine.connect() as conn:  # the pool's one connection: not left in autocommit
+        conn.execute(text(f"INSERT INTO {table} (n) VALUES (8)"))
+        conn.rollback()
+    assert probe(table).first(engine, {"n": 0}).past == 1
+
+
+def test_statement_counters_see_each_read_taken_together(small_engine):
+    engine, table = small_engine
+    seen = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _k, statement, *_r: seen.append(statement))
+    db.first_of_each(engine, [(probe(table), {"n": n}) for n in range(3)])
+    assert len(seen) == 3 and all(table in statement for statement in seen)
+
+
+def test_reads_of_requests_on_the_event_loop_are_answered_each_with_its_own_row(small_engine, monkeypatch):
+    import asyncio
+
+    from app import batches as group
+
+    engine, table = small_engine
+    with engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO {table} (n) VALUES (1), (2), (3), (4)"))
+    sizes = []
+    real = group.first_of_each
+
+    def counted(engine, reads):
+        sizes.append(len(reads))
+        return real(engine, reads)
+
+    monkeypatch.setattr(group, "first_of_each", counted)
+
+    async def requests():
+        return await asyncio.gather(*(group.read_soon(engine, probe(table), {"n": n}) for n in range(5)))
+
+    got = asyncio.run(requests())
+    assert [row.past for row in got] == [4, 3, 2, 1, 0]
+    if engine.dialect.name == "sqlite":
+        assert sizes == []  # read on the loop itself
+    else:
+        assert sum(sizes) == 5 and len(sizes) < 5  # by the reader thread, several in one round trip
+
+
+def test_on_postgresql_reads_taken_together_are_prepared_on_the_server(database, small_engine):
+    if database.name != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    engine, table = small_engine
+    for _ in range(3):  # psycopg prepares a statement from its fifth run on a connection
+        db.first_of_each(engine, [(probe(table), {"n": 0}), (probe(table), {"n": 1})])
+    assert table in PREPARED.first(engine, {}).sql
+
+
+def test_the_caller_read_on_the_event_loop_is_the_caller(world, db, database):
+    import asyncio
+
+    village = world.village()
+    person = world.member(village, name="王五")
+    token = auth.login(db, database.settings, person.phone, PASSWORD, kind="api").token
+    engine, settings = database.engine, database.settings
+    soon = asyncio.run(auth.caller_soon(engine, settings, token, "api"))
+    assert soon == auth.caller(engine, settings, token, "api") and soon.user.id == person.id
+    assert asyncio.run(auth.caller_soon(engine, settings, token, "web")) is None  # another kind of session
+    assert asyncio.run(auth.caller_soon(engine, settings, "x" * 201, "api")) is None
 
 # --- PostgreSQL: a pooled connection is pinged before use only after sitting idle -------------------
 

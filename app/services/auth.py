@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.batches import read_soon
 from app.clock import utcnow
 from app.config import Settings
 from app.db import OneRow
@@ -253,9 +254,23 @@ def caller(engine: Engine, settings: Settings, token: str | None, kind: str) -> 
     session, its user, and the user's village, roles and monitored townships, on a connection of its own
     that goes back to the pool at once (a request's session holds none meanwhile). A read only: the
     session's last-seen time is refreshed by `touch` when `touch_due` says so."""
+    params = _caller_params(token, kind)
+    return None if params is None else _caller_of(settings, _CALLER.first(engine, params))
+
+
+async def caller_soon(engine: Engine, settings: Settings, token: str | None, kind: str) -> Caller | None:
+    """`caller`, for a request on the event loop (its read as `batches.read_soon` runs it)."""
+    params = _caller_params(token, kind)
+    return None if params is None else _caller_of(settings, await read_soon(engine, _CALLER, params))
+
+
+def _caller_params(token: str | None, kind: str) -> dict[str, str] | None:
     if not token or len(token) > 200:
         return None
-    found = _CALLER.first(engine, {"token_hash": token_hash(token), "kind": kind})
+    return {"token_hash": token_hash(token), "kind": kind}
+
+
+def _caller_of(settings: Settings, found) -> Caller | None:
     if found is None:
         return None
     row = MySession(*found[:_SESSION_END])

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.batches import batches, insert_rows
+from app.batches import batches, insert_rows, read_soon
 from app.clock import utcnow
 from app.db import OneRow, open_session, short_read
 from app.domain import votes as V
@@ -111,14 +111,19 @@ def cast(session: Session, actor: Actor | None, sid: int, choice: int | str,
 
 async def cast_soon(engine: Engine, actor: Actor | None, sid: int, choice: int | str,
                     on_behalf_of: int | None = None) -> Cast:
-    """`cast`, for a request on the event loop. The checks are one read (on the loop or in the thread
-    pool, as db.short_read decides); a secret ballot is then queued for the database's ballot writer
+    """`cast`, for a request on the event loop. The checks are one read (on the loop, or by the reader
+    thread: batches.read_soon); a refusal that needs the vote's own answer reads it where db.short_read
+    decides. A secret ballot is then queued for the database's ballot writer
     (app/batches.py), which writes the ballots queued since its last commit in one transaction
     (`_write_batch`), and this answers once it has committed. A roll-call ballot, which may change an
     earlier one, is written alone in the thread pool. It takes the engine, not a request's session: a
     ballot that passes its checks needs none until a roll-call ballot's write, and a refusal opens its
     own (a request's session cost a tenth of a secret ballot in FastAPI's handling of it)."""
-    ready = await short_read(engine, _checked, engine, actor, sid, choice, on_behalf_of)
+    facts = await read_soon(engine, _FACTS, _facts_params(actor, sid, on_behalf_of))
+    if _not_for(actor, facts):  # the refusal reads the vote itself, for its own answer
+        ready = await short_read(engine, _ready, engine, actor, sid, choice, on_behalf_of, facts)
+    else:
+        ready = _ready(engine, actor, sid, choice, on_behalf_of, facts)
     if not isinstance(ready, _Secret):
         return await anyio.to_thread.run_sync(_cast_roll_call_alone, engine, ready)
     await batches(engine, "secret ballot", _write_batch).submit(ready)
@@ -153,10 +158,26 @@ def _checked(engine: Engine, actor: Actor | None, sid: int, choice: int | str,
              on_behalf_of: int | None, conn: Connection | None = None) -> _Ready:
     """Every check of a ballot, in one read of the facts (on `conn`, else on a connection of its own);
     raises the refusal."""
+    facts = _FACTS.first(conn or engine, _facts_params(actor, sid, on_behalf_of))
+    return _ready(engine, actor, sid, choice, on_behalf_of, facts)
+
+
+def _facts_params(actor: Actor | None, sid: int, on_behalf_of: int | None) -> dict[str, int]:
     voter = on_behalf_of or (actor.id if actor is not None else 0)
-    facts = _FACTS.first(conn or engine, {"sid": sid, "voter": voter, "actor": actor.id if actor else 0})
-    if (facts is None or actor is None or not actor.is_member(facts.village_id)
-            or (facts.submitted_at is None and facts.author_id != actor.id)):
+    return {"sid": sid, "voter": voter, "actor": actor.id if actor else 0}
+
+
+def _not_for(actor: Actor | None, facts) -> bool:
+    """Whether the vote is not there for this caller: the refusal is then the vote's own answer."""
+    return (facts is None or actor is None or not actor.is_member(facts.village_id)
+            or (facts.submitted_at is None and facts.author_id != actor.id))
+
+
+def _ready(engine: Engine, actor: Actor | None, sid: int, choice: int | str, on_behalf_of: int | None,
+           facts) -> _Ready:
+    """The ballot checked against the facts read (`_FACTS`), or the refusal raised. Only a vote not there
+    for this caller reads again (`_not_for`)."""
+    if _not_for(actor, facts):
         with open_session(engine) as session:
             get_session(session, actor, sid)  # the vote's own answers: 404 (not there, or not for you), 401
         actor = require_login(actor)
@@ -177,6 +198,7 @@ def _checked(engine: Engine, actor: Actor | None, sid: int, choice: int | str,
     if facts.at_meeting:
         raise Conflict("已在现场会议签到投票，以现场选票为准")
     kind = _Secret if facts.secret else _Ready
+    voter = on_behalf_of or actor.id
     return kind(sid, facts.village_id, voter, actor.id, choice, options, V.new_receipt(),
                 (facts.voter_name or "") if by_proxy else None, facts.allow_change)
 
