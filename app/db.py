@@ -384,7 +384,7 @@ def first_of_each(engine: Engine, reads: list[tuple[OneRow, dict[str, Any]]]) ->
     connection. On PostgreSQL they go in one pipeline, in autocommit: one round trip for them all. When
     the pipeline fails (a statement failed, or the connection), each read is tried again alone, so each
     gets its own outcome."""
-    if engine.echo or engine.dialect.name != "postgresql":
+    if engine.echo or engine.dialect.name != "postgresql" or len(reads) == 1:  # a pipeline of one costs more
         return [_outcome(one.first, engine, params) for one, params in reads]
     dialect = engine.dialect
     runs = [(one, one._built.get(dialect.name) or one._build(dialect), params) for one, params in reads]
