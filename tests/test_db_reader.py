@@ -2,10 +2,10 @@
 gives for the same statement, value for value; on PostgreSQL in autocommit, so the server keeps the
 connection's prepared statements; the pooled connection goes back to the next user as it was, its writes
 transactional, also after a read that failed. Reads taken together (`db.first_of_each`), as requests on
-the event loop ask them (`batches.read_soon`): each gets its own row or its own error. And PostgreSQL's pooled connections: pinged before use only
-when they have sat idle. And a request's session (`db.close_session`): on PostgreSQL a transaction that
-only read ends with COMMIT, which keeps the connection's prepared statements; whatever was written and
-not committed is rolled back as before."""
+the event loop ask them (`batches.read_soon`): each gets its own row or its own error. And PostgreSQL's
+pooled connections: pinged before use only when they have sat idle. And a request's session
+(`db.close_session`): on PostgreSQL a transaction that only read ends with COMMIT, which keeps the
+connection's prepared statements; whatever was written and not committed is rolled back as before."""
 
 from __future__ import annotations
 
