@@ -325,15 +325,20 @@ class OneRow:
         if bind.echo:
             with bind.connect() as conn:
                 return self._named(conn.execute(self.stmt, params).first())
-        engine = bind
+        built, args = self._announced(bind, params)
+        with _read_connection(bind) as dbapi_conn:
+            cursor = dbapi_conn.cursor()
+            cursor.execute(built.sql, args)
+            return self._made(built, bind.dialect, cursor)
+
+    def _announced(self, engine: Engine, params: dict[str, Any]) -> tuple[_Built, Any]:
+        """The statement built for the engine's dialect and its DBAPI arguments, reported to the engine's
+        `before_cursor_execute` listeners (with no Connection) as it is about to run."""
         built = self._built.get(engine.dialect.name) or self._build(engine.dialect)
         args = built.args(params)
         if engine.dispatch.before_cursor_execute:
             engine.dispatch.before_cursor_execute(None, None, built.sql, args, None, False)
-        with _read_connection(engine) as dbapi_conn:
-            cursor = dbapi_conn.cursor()
-            cursor.execute(built.sql, args)
-            return self._made(built, engine.dialect, cursor)
+        return built, args
 
     def _made(self, built: _Built, dialect, cursor) -> Any:
         """The executed cursor's first row, as this read gives it; closes the cursor."""
@@ -386,19 +391,15 @@ def first_of_each(engine: Engine, reads: list[tuple[OneRow, dict[str, Any]]]) ->
     gets its own outcome."""
     if engine.echo or engine.dialect.name != "postgresql" or len(reads) == 1:  # a pipeline of one costs more
         return [_outcome(one.first, engine, params) for one, params in reads]
-    dialect = engine.dialect
-    runs = [(one, one._built.get(dialect.name) or one._build(dialect), params) for one, params in reads]
-    runs = [(one, built, built.args(params)) for one, built, params in runs]
-    if engine.dispatch.before_cursor_execute:
-        for _, built, args in runs:
-            engine.dispatch.before_cursor_execute(None, None, built.sql, args, None, False)
+    runs = [(one, *one._announced(engine, params)) for one, params in reads]
     try:
         with _read_connection(engine) as dbapi_conn:
             with dbapi_conn.pipeline():
                 cursors = [dbapi_conn.cursor() for _ in runs]
                 for cursor, (_, built, args) in zip(cursors, runs, strict=True):
                     cursor.execute(built.sql, args)
-            return [one._made(built, dialect, cursor) for cursor, (one, built, _) in zip(cursors, runs, strict=True)]
+            return [one._made(built, engine.dialect, cursor)
+                    for cursor, (one, built, _) in zip(cursors, runs, strict=True)]
     except Exception:  # noqa: BLE001 — each read alone, for its own outcome
         return [_outcome(one.first, engine, params) for one, params in reads]
 
