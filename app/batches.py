@@ -22,9 +22,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, TextClause, bindparam, text
 from sqlalchemy.engine import Dialect, Engine
-from sqlmodel import Session
 
-from app.db import OneRow, first_of_each, open_session
+from app.db import OneRow, first_of_each
 
 
 def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -51,12 +50,12 @@ MAX_BATCH = 64
 
 
 class Batches:
-    """The queue and the writing thread of one kind of write to one database (see `batches`)."""
+    """The queue and the thread of one kind of work on one database (see `batches`)."""
 
-    def __init__(self, engine: Engine, kind: str, write: Callable[[Session, list], list]) -> None:
+    def __init__(self, engine: Engine, kind: str, work: Callable[[Engine, list], list]) -> None:
         self.kind = kind
         self._engine = weakref.ref(engine)  # the registry below must not keep a test's engine alive
-        self._write = write  # (session, items) -> one outcome per item: its answer, or an exception
+        self._work = work  # (engine, items) -> one outcome per item: its answer, or an exception
         self._queue: deque = deque()
         self._guard = threading.Condition()
         self._running = False
@@ -85,9 +84,8 @@ class Batches:
                         self._running = False
                         return
                     taken = [self._queue.popleft() for _ in range(min(len(self._queue), MAX_BATCH))]
-                try:
-                    with open_session(self._engine()) as session:  # alive: the requests in `taken` hold it
-                        outcomes = self._write(session, [item for item, _, _ in taken])
+                try:  # the engine is alive: the requests in `taken` hold it
+                    outcomes = self._work(self._engine(), [item for item, _, _ in taken])
                 except Exception as exc:  # the database failed them all: each request answers with the error
                     outcomes = [exc] * len(taken)
                 _answer([(loop, waiting, outcome) for (_, loop, waiting), outcome in zip(taken, outcomes, strict=True)])
@@ -129,14 +127,14 @@ _batches: weakref.WeakKeyDictionary[Engine, dict[str, Batches]] = weakref.WeakKe
 _batches_guard = threading.Lock()
 
 
-def batches(engine: Engine, kind: str, write: Callable[[Session, list], list]) -> Batches:
-    """The batches of writes of `kind` to the database behind `engine`, in this process: `write(session,
-    items)` writes them in one transaction (or each alone, when one of them cannot be written with the
-    rest) and gives each its outcome."""
+def batches(engine: Engine, kind: str, work: Callable[[Engine, list], list]) -> Batches:
+    """The batches of work of `kind` on the database behind `engine`, in this process: `work(engine,
+    items)` does them together (a write in one transaction, or each alone when one of them cannot be
+    written with the rest; reads in one round trip) and gives each its outcome."""
     with _batches_guard:
         kinds = _batches.setdefault(engine, {})
         if kind not in kinds:
-            kinds[kind] = Batches(engine, kind, write)
+            kinds[kind] = Batches(engine, kind, work)
         return kinds[kind]
 
 
@@ -151,10 +149,4 @@ async def read_soon(engine: Engine, read: OneRow, params: dict[str, Any]) -> Any
     cost four times the read itself."""
     if engine.dialect.name == "sqlite":
         return read.first(engine, params)
-    return await batches(engine, "one-row reads", _read_batch).submit((read, params))
-
-
-def _read_batch(session: Session, items: list[tuple[OneRow, dict[str, Any]]]) -> list[Any]:
-    """The reads on a pooled connection of their own (the batch's session is never used: it checks out
-    no connection)."""
-    return first_of_each(session.get_bind(), items)
+    return await batches(engine, "one-row reads", first_of_each).submit((read, params))

@@ -171,13 +171,12 @@ def test_batches_give_each_request_its_own_outcome_and_the_writer_thread_comes_b
     engine = make_engine(Settings(database_url=f"sqlite:///{db_file}", secret_key="x"))
     sizes: list[int] = []
 
-    def write(session, items):
+    def write(engine, items):
         sizes.append(len(items))
-        conn = session.connection()
-        for n in items:
-            if n >= 0:
-                conn.execute(text("INSERT INTO t (n, who) VALUES (:n, 'batch')"), {"n": n})
-        session.commit()
+        with engine.begin() as conn:
+            for n in items:
+                if n >= 0:
+                    conn.execute(text("INSERT INTO t (n, who) VALUES (:n, 'batch')"), {"n": n})
         return [ValueError(f"不要 {n}") if n < 0 else n * 10 for n in items]
 
     async def burst(numbers):
@@ -207,8 +206,9 @@ def test_a_failing_batch_answers_every_request_in_it_with_the_error(db_file):
 
     engine = make_engine(Settings(database_url=f"sqlite:///{db_file}", secret_key="x"))
 
-    def write(session, items):
-        session.connection().execute(text("INSERT INTO t (n, who) VALUES (1, 'a'), (1, 'b')"))  # a duplicate key
+    def write(engine, items):
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO t (n, who) VALUES (1, 'a'), (1, 'b')"))  # a duplicate key
 
     async def burst():
         writer = group.batches(engine, "failing", write)
@@ -231,7 +231,7 @@ def test_a_batch_wakes_each_waiting_event_loop_once_and_answers_requests_of_two_
     engine = make_engine(Settings(database_url=f"sqlite:///{db_file}", secret_key="x"))
     start, wakeups, batches = threading.Barrier(2), [], []
 
-    def write(session, items):
+    def write(engine, items):
         batches.append(list(items))
         time.sleep(0.05)  # long enough for both loops' requests to queue behind the first batch
         return [n * 10 for n in items]

@@ -126,7 +126,7 @@ async def cast_soon(engine: Engine, actor: Actor | None, sid: int, choice: int |
         ready = _ready(engine, actor, sid, choice, on_behalf_of, facts)
     if not isinstance(ready, _Secret):
         return await anyio.to_thread.run_sync(_cast_roll_call_alone, engine, ready)
-    await batches(engine, "secret ballot", _write_batch).submit(ready)
+    await batches(engine, "secret ballot", _write_queued).submit(ready)
     return _answer(ready.receipt, False, ready)
 
 
@@ -292,6 +292,12 @@ def _write_batch(session: Session, batch: list[_Secret]) -> list[Conflict | None
         if len(batch) == 1:
             return [_refusal(exc)]
     return [_write_batch(session, [ballot])[0] for ballot in batch]
+
+
+def _write_queued(engine: Engine, batch: list[_Secret]) -> list[Conflict | None]:
+    """`_write_batch` in a session of its own, as the ballot writer (app/batches.py) takes a batch."""
+    with open_session(engine) as session:
+        return _write_batch(session, batch)
 
 
 def _refusal(exc: Exception) -> Conflict:
